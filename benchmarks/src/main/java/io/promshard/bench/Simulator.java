@@ -12,7 +12,7 @@ import io.promshard.coordinator.assign.Member;
 import io.promshard.coordinator.assign.TargetSet;
 import io.promshard.coordinator.inventory.FileSdParser;
 import io.promshard.coordinator.inventory.InventoryException;
-import io.promshard.coordinator.inventory.Target;
+import io.promshard.client.api.Target;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;

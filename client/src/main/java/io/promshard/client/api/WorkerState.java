@@ -7,5 +7,7 @@ public enum WorkerState {
     /** Keeps its targets only until others have them; takes no new ones. */
     DRAINING,
     /** Shutting down gracefully: its targets move at once, with no grace period. */
-    LEAVING
+    LEAVING,
+    /** Registered, but its Prometheus does not answer: owns nothing until it does (no hand-off from it). */
+    UNREADY
 }

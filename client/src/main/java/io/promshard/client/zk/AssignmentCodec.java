@@ -70,7 +70,7 @@ public final class AssignmentCodec {
             chunks.add(Arrays.copyOfRange(gz, off, Math.min(gz.length, off + chunkBytes)));
         }
         AssignmentManifest manifest = new AssignmentManifest(AssignmentManifest.FORMAT, payload.worker(), epoch,
-                List.copyOf(payload.jobs().keySet()), payload.targetCount(), chunks.size(), sha);
+                List.copyOf(payload.scraped().keySet()), payload.targetCount(), chunks.size(), sha, payload.handoffCount());
         return new Encoded(manifest, chunks);
     }
 
@@ -145,7 +145,7 @@ public final class AssignmentCodec {
         }
     }
 
-    private static byte[] gzip(byte[] data) {
+    static byte[] gzip(byte[] data) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(data.length / 4 + 64);
         // fastest level: chunks are written on every rebalance, and the ratio barely differs for this JSON
         try (GZIPOutputStream z = new GZIPOutputStream(out, 64 * 1024) {
@@ -160,7 +160,7 @@ public final class AssignmentCodec {
         return out.toByteArray();
     }
 
-    private static byte[] gunzip(byte[] data) throws IOException {
+    static byte[] gunzip(byte[] data) throws IOException {
         try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(data))) {
             ByteArrayOutputStream out = new ByteArrayOutputStream(data.length * 4);
             byte[] buf = new byte[64 * 1024];

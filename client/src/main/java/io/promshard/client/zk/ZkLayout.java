@@ -13,7 +13,8 @@ import io.promshard.client.Identifiers;
  * assignments/&lt;id&gt;      persistent  AssignmentManifest JSON
  * assignments/&lt;id&gt;/&lt;c&gt;  persistent  gzip chunk of the ShardPayload
  * drains/&lt;id&gt;           persistent  present while an operator drains the worker
- * acks/&lt;id&gt;             ephemeral   epoch the worker has applied
+ * acks/&lt;id&gt;             ephemeral   WorkerAck JSON: epoch the worker has applied and confirmed
+ * weights/&lt;id&gt;          persistent  gzip SeriesReport JSON: series per target its Prometheus observed
  * </pre>
  */
 public record ZkLayout(String root) {
@@ -76,5 +77,14 @@ public record ZkLayout(String root) {
 
     public String ack(String worker) {
         return acks() + "/" + Identifiers.checkWorkerId(worker);
+    }
+
+    /** Learned series counts: {@code weights/<id>} holds worker {@code id}'s latest report. */
+    public String weights() {
+        return root + "/weights";
+    }
+
+    public String weight(String worker) {
+        return weights() + "/" + Identifiers.checkWorkerId(worker);
     }
 }

@@ -179,6 +179,87 @@ public final class Assignment {
         return new Movement(count, weight);
     }
 
+    /** Receives a target whose owners differ between two assignments. */
+    @FunctionalInterface
+    public interface ChangeConsumer {
+        /** @param before owners in the previous assignment; @param after owners in this one */
+        void accept(int index, String key, List<String> before, List<String> after);
+    }
+
+    /**
+     * Calls {@code consumer} for every target of this assignment that is also in {@code previous}
+     * and whose owner set differs (order ignored), in this assignment's target order.
+     */
+    public void forEachChange(Assignment previous, ChangeConsumer consumer) {
+        int j = 0;
+        for (int i = 0; i < targets.size(); i++) {
+            while (j < previous.targets.size() && TargetSet.compare(previous.targets.hashes[j],
+                    previous.targets.keys[j], targets.hashes[i], targets.keys[i]) < 0) {
+                j++;
+            }
+            if (j >= previous.targets.size() || previous.targets.hashes[j] != targets.hashes[i]
+                    || !previous.targets.keys[j].equals(targets.keys[i])) {
+                continue;
+            }
+            List<String> before = previous.owners(j);
+            List<String> after = owners(i);
+            if (before.size() != after.size() || !after.containsAll(before)) {
+                consumer.accept(i, targets.keys[i], before, after);
+            }
+        }
+    }
+
+    /**
+     * This assignment with at most {@code budget} planned placements applied: walking the targets in
+     * order, a target whose owners changed takes its new owners while the budget lasts and keeps its
+     * previous owners afterwards. Forced changes are always applied and not counted: a target that
+     * is new, had fewer owners than it has now, or lost an owner that may not keep it
+     * ({@code mayKeep} false: gone, withdrawn or leaving).
+     *
+     * @return the limited assignment and the number of placements deferred to later epochs
+     */
+    public Limited limitMoves(Assignment previous, long budget, java.util.function.Predicate<String> mayKeep) {
+        Map<String, Integer> ids = new HashMap<>();
+        for (int w = 0; w < workers.length; w++) {
+            ids.put(workers[w], w);
+        }
+        int[] out = owners.clone();
+        long[] left = {budget};
+        long[] deferred = {0};
+        java.util.Set<String> filling = new java.util.TreeSet<>();
+        forEachChange(previous, (i, key, before, after) -> {
+            boolean forced = before.size() < after.size();
+            for (String w : before) {
+                forced |= !ids.containsKey(w) || !mayKeep.test(w);
+            }
+            if (forced) {
+                return;
+            }
+            int added = 0;
+            for (String w : after) {
+                added += before.contains(w) ? 0 : 1;
+            }
+            if (left[0] >= added) {
+                left[0] -= added;
+                return;
+            }
+            deferred[0] += added;
+            after.stream().filter(w -> !before.contains(w)).forEach(filling::add);
+            for (int r = 0; r < replication; r++) {
+                out[i * replication + r] = r < before.size() ? ids.get(before.get(r)) : -1;
+            }
+        });
+        return new Limited(deferred[0] == 0 ? this
+                : new Assignment(targets, replication, workers, out, table, underReplicated), deferred[0], filling);
+    }
+
+    /**
+     * An assignment held back by a movement budget, how many placements wait for later epochs, and the
+     * workers they would go to (to be passed as {@link Member#filling()} next time).
+     */
+    public record Limited(Assignment assignment, long deferred, java.util.Set<String> filling) {
+    }
+
     /** Placements moved, and their summed weight. */
     public record Movement(long count, double weight) {
     }

@@ -163,9 +163,10 @@ public final class AssignmentEngine {
                 updateRoom(w);
             }
             if (hasPrevious) {
-                // a joiner: eligible, holding nothing after carry-over (new, back from draining or never used)
+                // a joiner: eligible, holding nothing after carry-over (new, back from draining or never used),
+                // or part-way through a join that a movement budget spreads over several epochs
                 for (int w = 0; w < m.length; w++) {
-                    if (eligible[w] && count[w] == 0 && t.size() > 0) {
+                    if (eligible[w] && t.size() > 0 && (count[w] == 0 || m[w].filling() && load[w] < fair[w] - 1e-9)) {
                         pull(w);
                     }
                 }

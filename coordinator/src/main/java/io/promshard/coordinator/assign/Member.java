@@ -13,9 +13,11 @@ import java.util.Objects;
  * @param maxWeight  hard cap on the summed target weight (series), 0 for none
  * @param held       gone from membership but within its grace period: keeps what it has, takes nothing
  *                   new, and its targets do not move until it is back or the grace period ends
+ * @param filling    still owed targets by a join that a movement budget spread over several epochs: it
+ *                   pulls up to its fair share like a new worker, though it already holds some
  */
 public record Member(String id, int capacity, String zone, boolean draining, int maxTargets, double maxWeight,
-                     boolean held) {
+                     boolean held, boolean filling) {
 
     public Member {
         Objects.requireNonNull(id, "id");
@@ -29,7 +31,7 @@ public record Member(String id, int capacity, String zone, boolean draining, int
     }
 
     public Member(String id, int capacity, String zone, boolean draining, int maxTargets, double maxWeight) {
-        this(id, capacity, zone, draining, maxTargets, maxWeight, false);
+        this(id, capacity, zone, draining, maxTargets, maxWeight, false, false);
     }
 
     /** An active member with no zone and no hard cap. */
@@ -39,6 +41,11 @@ public record Member(String id, int capacity, String zone, boolean draining, int
 
     /** The same member, held (see {@link #held()}). */
     public Member asHeld() {
-        return new Member(id, capacity, zone, draining, maxTargets, maxWeight, true);
+        return new Member(id, capacity, zone, draining, maxTargets, maxWeight, true, filling);
+    }
+
+    /** The same member, filling (see {@link #filling()}). */
+    public Member asFilling() {
+        return new Member(id, capacity, zone, draining, maxTargets, maxWeight, held, true);
     }
 }

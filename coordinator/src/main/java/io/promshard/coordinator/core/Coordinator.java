@@ -10,7 +10,7 @@ import io.promshard.client.api.WorkerState;
 import io.promshard.coordinator.assign.Assignment;
 import io.promshard.coordinator.assign.AssignmentEngine;
 import io.promshard.coordinator.assign.TargetSet;
-import io.promshard.coordinator.inventory.Target;
+import io.promshard.client.api.Target;
 import io.promshard.coordinator.assign.Member;
 import io.promshard.coordinator.drain.Drains;
 import io.promshard.coordinator.inventory.Inventory;

@@ -4,7 +4,7 @@ import io.promshard.client.api.TargetGroup;
 import io.promshard.coordinator.assign.Pin;
 import io.promshard.coordinator.assign.TargetSet;
 import io.promshard.coordinator.inventory.Inventory;
-import io.promshard.coordinator.inventory.Target;
+import io.promshard.client.api.Target;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package io.promshard.coordinator.inventory;
 
+import io.promshard.client.api.Target;
 import com.google.common.hash.Hasher;
 import com.google.common.hash.Hashing;
 import io.promshard.client.api.TargetGroup;

@@ -4,7 +4,7 @@ import io.promshard.client.api.ShardPayload;
 import io.promshard.client.api.TargetGroup;
 import io.promshard.coordinator.assign.Assignment;
 import io.promshard.coordinator.inventory.Inventory;
-import io.promshard.coordinator.inventory.Target;
+import io.promshard.client.api.Target;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;

@@ -71,6 +71,60 @@ class AssignmentEngineTest {
     }
 
     @ParameterizedTest
+    @ValueSource(ints = {3, 100})
+    void aBudgetedJoinSpreadsOverEpochsAndEndsWhereAnUnbudgetedOneDoes(int n) {
+        List<String> keys = EngineFixtures.keys("node", 20_000);
+        TargetSet set = TargetSet.of(keys);
+        List<Member> before = EngineFixtures.members(n);
+        List<Member> after = with(before, new Member("joiner", 1));
+        Assignment start = engine.assign(set, before, null);
+        Assignment unbudgeted = engine.assign(set, after, start);
+        long budget = 1_000;
+        Assignment current = start;
+        java.util.Set<String> filling = java.util.Set.of();
+        int epochs = 0;
+        long moved = 0;
+        while (true) {
+            java.util.Set<String> f = filling;
+            List<Member> members = after.stream().map(m -> f.contains(m.id()) ? m.asFilling() : m).toList();
+            Assignment.Limited step = engine.assign(set, members, current).limitMoves(current, budget, w -> true);
+            long thisEpoch = step.assignment().movedFrom(current).count();
+            assertTrue(thisEpoch <= budget, "epoch " + epochs + " moved " + thisEpoch);
+            moved += thisEpoch;
+            current = step.assignment();
+            filling = step.filling();
+            epochs++;
+            if (step.deferred() == 0) {
+                break;
+            }
+            assertTrue(epochs < 100, "a budgeted join must converge");
+        }
+        long expected = unbudgeted.movedFrom(start).count();
+        assertTrue(epochs >= expected / budget, "epochs " + epochs + " for " + expected + " moves");
+        assertEquals(expected, moved, "a budget changes when targets move, not how many");
+        AssignmentInvariants.check(current, keys, after);
+        AssignmentInvariants.checkBalance(current, after, false, 1.05);
+        assertEquals(0, engine.assign(set, after, current).movedFrom(current).count(), "the end state is stable");
+    }
+
+    @Test
+    void forcedMovesIgnoreTheBudget() {
+        List<String> keys = EngineFixtures.keys("node", 10_000);
+        TargetSet set = TargetSet.of(keys);
+        List<Member> before = EngineFixtures.members(4);
+        Assignment start = engine.assign(set, before, null);
+        String gone = before.get(0).id();
+        Assignment next = engine.assign(set, without(before, gone), start);
+        Assignment.Limited limited = next.limitMoves(start, 0, w -> !w.equals(gone));
+        assertEquals(0, limited.deferred());
+        assertEquals(start.countByWorker().get(gone).longValue(), limited.assignment().movedFrom(start).count());
+        List<Member> draining = with(without(before, gone), new Member(gone, 1, "", true, 0, 0));
+        Assignment.Limited drained = engine.assign(set, draining, start).limitMoves(start, 10, w -> true);
+        assertEquals(10, drained.assignment().movedFrom(start).count());
+        assertEquals(start.countByWorker().get(gone) - 10, drained.deferred());
+    }
+
+    @ParameterizedTest
     @ValueSource(ints = {2, 3, 10, 100, 1000})
     void aLeaveMovesOnlyTheLeaversTargets(int n) {
         Random random = new Random(Seeds.seed("aLeaveMovesOnlyTheLeaversTargets n=" + n));

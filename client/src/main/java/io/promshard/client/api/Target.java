@@ -1,4 +1,4 @@
-package io.promshard.coordinator.inventory;
+package io.promshard.client.api;
 
 /**
  * Identity of one scrape target: its job, its {@code __address__} and, when set, its
