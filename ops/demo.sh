@@ -95,6 +95,8 @@ worker:
   id: w$n
   prometheusUrl: http://127.0.0.1:$((9090 + n))
   sidecarUrl: http://127.0.0.1:$((sidecar_base + n))
+prometheus:
+  enabled: false   # the demo runs no Prometheus: workers are ACTIVE at once and acknowledge written files
 outputDirectory: $dir/w$n
 server:
   applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: $((sidecar_base + n))}]

@@ -7,7 +7,12 @@ import io.promshard.client.service.Loopback;
 import io.promshard.client.zk.AssignmentCodec;
 import io.promshard.client.zk.ZkLayout;
 import io.promshard.client.zk.ZooKeeperSettings;
+import io.promshard.client.Json;
+import io.promshard.client.api.WorkerAck;
+import io.promshard.client.zk.SeriesReportCodec;
 import io.promshard.coordinator.core.Coordinator;
+import io.promshard.coordinator.core.SeriesWeights;
+import io.promshard.coordinator.zk.ChildNodes;
 import io.promshard.coordinator.core.CoordinatorSettings;
 import io.promshard.coordinator.drain.Drains;
 import io.promshard.coordinator.inventory.FileSdParser;
@@ -123,9 +128,12 @@ public class CoordinatorConfiguration extends Configuration {
         return new Coordinator(new Membership(client, layout), new Leadership(client, layout, id),
                 new Drains(client, layout), inventoryService,
                 new Publisher(client, layout, new AssignmentCodec(), id), new OutputWriter(Path.of(outputDirectory)),
+                new ChildNodes<>(client, layout.acks(), (path, data) -> Json.mapper().readValue(data, WorkerAck.class)),
+                new SeriesWeights(new ChildNodes<>(client, layout.weights(), SeriesReportCodec::decode)),
                 new CoordinatorSettings(assignment.getSettleTime().toJavaDuration(),
                         assignment.getReassignmentDelay().toJavaDuration(), assignment.engineSettings(),
-                        assignment.getPins()));
+                        assignment.getPins(), assignment.getHandoffTimeout().toJavaDuration(),
+                        assignment.getMovementBudget()));
     }
 
     @JsonProperty
@@ -291,6 +299,41 @@ public class CoordinatorConfiguration extends Configuration {
         @JsonProperty
         public void setReassignmentDelay(Duration reassignmentDelay) {
             this.reassignmentDelay = reassignmentDelay;
+        }
+
+        /**
+         * A planned move (join, drain, rebalance) keeps the target on its previous owner until the new
+         * owner's Prometheus has scraped it, or until this time has passed.
+         */
+        @NotNull
+        private Duration handoffTimeout = Duration.minutes(3);
+
+        /**
+         * At most this many target placements in flight (moved and not yet confirmed) from planned
+         * changes; the rest follow in later epochs. 0: no limit. Targets of a worker that is gone,
+         * withdrawn or leaving always move at once.
+         */
+        @Min(0)
+        private long movementBudget;
+
+        @JsonProperty
+        public Duration getHandoffTimeout() {
+            return handoffTimeout;
+        }
+
+        @JsonProperty
+        public void setHandoffTimeout(Duration handoffTimeout) {
+            this.handoffTimeout = handoffTimeout;
+        }
+
+        @JsonProperty
+        public long getMovementBudget() {
+            return movementBudget;
+        }
+
+        @JsonProperty
+        public void setMovementBudget(long movementBudget) {
+            this.movementBudget = movementBudget;
         }
 
         /** Each target is scraped by this many distinct workers, in distinct zones where possible. */

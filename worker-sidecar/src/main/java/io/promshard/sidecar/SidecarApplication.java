@@ -7,6 +7,10 @@ import io.promshard.client.service.ZooKeeperHealthCheck;
 import io.promshard.sidecar.assignment.AssignmentWatcher;
 import io.promshard.sidecar.registration.WorkerRegistration;
 import io.promshard.sidecar.resources.SidecarStatusResource;
+import io.promshard.sidecar.prometheus.Acknowledger;
+import io.promshard.sidecar.prometheus.PrometheusClient;
+import io.promshard.sidecar.prometheus.ReadinessMonitor;
+import java.util.function.BooleanSupplier;
 import org.apache.curator.framework.CuratorFramework;
 
 /** {@code java -jar promshard-worker-sidecar.jar server sidecar.yml}. Only wires; the configuration builds. */
@@ -30,8 +34,19 @@ public class SidecarApplication extends Application<SidecarConfiguration> {
         environment.lifecycle().manage(watcher);
         WorkerRegistration registration = config.buildRegistration(curator, watcher);
         environment.lifecycle().manage(registration);
+        PrometheusClient prometheus = config.buildPrometheusClient();
+        ReadinessMonitor readiness = null;
+        BooleanSupplier ready = () -> true;
+        if (prometheus != null) {
+            readiness = config.buildReadinessMonitor(prometheus, registration);
+            environment.lifecycle().manage(readiness);
+            ready = readiness::isReady;
+            environment.lifecycle().manage(config.buildSeriesReporter(curator, watcher, prometheus, ready));
+        }
+        Acknowledger acknowledger = config.buildAcknowledger(curator, watcher, prometheus, ready);
+        environment.lifecycle().manage(acknowledger);
 
-        environment.jersey().register(new SidecarStatusResource(registration, watcher));
+        environment.jersey().register(new SidecarStatusResource(registration, watcher, acknowledger, readiness));
         environment.healthChecks().register("zookeeper", new ZooKeeperHealthCheck(curator));
     }
 }

@@ -10,6 +10,10 @@ import io.promshard.client.zk.ZkLayout;
 import io.promshard.client.zk.ZooKeeperSettings;
 import io.promshard.client.filesd.FileSdDirectory;
 import io.promshard.sidecar.assignment.AssignmentWatcher;
+import io.promshard.sidecar.prometheus.Acknowledger;
+import io.promshard.sidecar.prometheus.PrometheusClient;
+import io.promshard.sidecar.prometheus.ReadinessMonitor;
+import io.promshard.sidecar.prometheus.SeriesReporter;
 import io.promshard.sidecar.registration.WorkerRegistration;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
@@ -30,6 +34,10 @@ public class SidecarConfiguration extends Configuration {
     @NotNull
     private WorkerSettings worker = new WorkerSettings();
 
+    @Valid
+    @NotNull
+    private PrometheusSettings prometheus = new PrometheusSettings();
+
     /** Where this worker's file_sd files are written: one {@code <job>.json} per job. */
     @NotEmpty
     private String outputDirectory = "./promshard-sd";
@@ -38,16 +46,156 @@ public class SidecarConfiguration extends Configuration {
         Loopback.bindByDefault(this);
     }
 
+    /** What this worker announces first: UNREADY until its Prometheus answers, when there is one to ask. */
     public WorkerInfo workerInfo() {
         return new WorkerInfo(WorkerInfo.FORMAT, worker.getId(), worker.getPrometheusUrl(), worker.getSidecarUrl(),
-                worker.getZone(), worker.getCapacity(), WorkerState.ACTIVE, worker.getMaxTargets(),
-                worker.getMaxSeries());
+                worker.getZone(), worker.getCapacity(), prometheus.isEnabled() ? WorkerState.UNREADY : WorkerState.ACTIVE,
+                worker.getMaxTargets(), worker.getMaxSeries());
+    }
+
+    /** The local Prometheus' API, or null when {@code prometheus.enabled} is false. */
+    public PrometheusClient buildPrometheusClient() {
+        return prometheus.isEnabled()
+                ? new PrometheusClient(worker.getPrometheusUrl(), prometheus.getRequestTimeout().toJavaDuration())
+                : null;
+    }
+
+    /** Polls readiness and announces ACTIVE / UNREADY; not started. */
+    public ReadinessMonitor buildReadinessMonitor(PrometheusClient client, WorkerRegistration registration) {
+        return new ReadinessMonitor(client, registration, prometheus.getReadinessInterval().toJavaDuration(),
+                prometheus.getWithdrawAfter().toJavaDuration());
+    }
+
+    /** Acknowledges applied assignments (confirmed by {@code client} when not null); not started. */
+    public Acknowledger buildAcknowledger(CuratorFramework curator, AssignmentWatcher watcher, PrometheusClient client,
+                                         java.util.function.BooleanSupplier ready) {
+        return new Acknowledger(curator, zookeeper.layout(), watcher, worker.getId(), client, ready,
+                prometheus.getConfirmInterval().toJavaDuration());
+    }
+
+    /** Reports series per target from {@code client}; not started. */
+    public SeriesReporter buildSeriesReporter(CuratorFramework curator, AssignmentWatcher watcher,
+                                              PrometheusClient client, java.util.function.BooleanSupplier ready) {
+        return new SeriesReporter(curator, zookeeper.layout(), watcher, worker.getId(), client, ready,
+                prometheus.getSeriesReportInterval().toJavaDuration(), prometheus.getSeriesQuery());
+    }
+
+    @JsonProperty
+    public PrometheusSettings getPrometheus() {
+        return prometheus;
+    }
+
+    @JsonProperty
+    public void setPrometheus(PrometheusSettings prometheus) {
+        this.prometheus = prometheus;
+    }
+
+    /** The {@code prometheus:} block: how the sidecar works with its local Prometheus ({@code worker.prometheusUrl}). */
+    public static class PrometheusSettings {
+        /**
+         * Ask the local Prometheus: register ACTIVE only once it is ready, withdraw when it is not,
+         * acknowledge an assignment once it scrapes every target, report series per target. Off: the
+         * worker is ACTIVE at once and acknowledges written files (for trying promshard without Prometheus).
+         */
+        private boolean enabled = true;
+
+        @NotNull
+        private io.dropwizard.util.Duration readinessInterval = io.dropwizard.util.Duration.seconds(1);
+
+        /** Withdraw the worker (its targets move) after its Prometheus has not been ready for this long. */
+        @NotNull
+        private io.dropwizard.util.Duration withdrawAfter = io.dropwizard.util.Duration.seconds(30);
+
+        /** How often to ask /api/v1/targets whether the applied targets have been scraped. */
+        @NotNull
+        private io.dropwizard.util.Duration confirmInterval = io.dropwizard.util.Duration.seconds(1);
+
+        /** At most one series report per this interval, and only when a rounded count changed. */
+        @NotNull
+        private io.dropwizard.util.Duration seriesReportInterval = io.dropwizard.util.Duration.seconds(60);
+
+        /** Instant query giving series per target, with the targets' job and instance labels. */
+        @NotEmpty
+        private String seriesQuery = "scrape_samples_post_metric_relabeling";
+
+        @NotNull
+        private io.dropwizard.util.Duration requestTimeout = io.dropwizard.util.Duration.seconds(5);
+
+        @JsonProperty
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        @JsonProperty
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        @JsonProperty
+        public io.dropwizard.util.Duration getReadinessInterval() {
+            return readinessInterval;
+        }
+
+        @JsonProperty
+        public void setReadinessInterval(io.dropwizard.util.Duration readinessInterval) {
+            this.readinessInterval = readinessInterval;
+        }
+
+        @JsonProperty
+        public io.dropwizard.util.Duration getWithdrawAfter() {
+            return withdrawAfter;
+        }
+
+        @JsonProperty
+        public void setWithdrawAfter(io.dropwizard.util.Duration withdrawAfter) {
+            this.withdrawAfter = withdrawAfter;
+        }
+
+        @JsonProperty
+        public io.dropwizard.util.Duration getConfirmInterval() {
+            return confirmInterval;
+        }
+
+        @JsonProperty
+        public void setConfirmInterval(io.dropwizard.util.Duration confirmInterval) {
+            this.confirmInterval = confirmInterval;
+        }
+
+        @JsonProperty
+        public io.dropwizard.util.Duration getSeriesReportInterval() {
+            return seriesReportInterval;
+        }
+
+        @JsonProperty
+        public void setSeriesReportInterval(io.dropwizard.util.Duration seriesReportInterval) {
+            this.seriesReportInterval = seriesReportInterval;
+        }
+
+        @JsonProperty
+        public String getSeriesQuery() {
+            return seriesQuery;
+        }
+
+        @JsonProperty
+        public void setSeriesQuery(String seriesQuery) {
+            this.seriesQuery = seriesQuery;
+        }
+
+        @JsonProperty
+        public io.dropwizard.util.Duration getRequestTimeout() {
+            return requestTimeout;
+        }
+
+        @JsonProperty
+        public void setRequestTimeout(io.dropwizard.util.Duration requestTimeout) {
+            this.requestTimeout = requestTimeout;
+        }
     }
 
     /** The registration of this worker, not started; a hand-over waits for {@code watcher} to apply an empty share. */
     public WorkerRegistration buildRegistration(CuratorFramework client, AssignmentWatcher watcher) {
         return new WorkerRegistration(client, zookeeper.layout(), workerInfo(), worker.isHandOverOnShutdown(),
-                () -> watcher.applied().targets() == 0);
+                () -> watcher.applied().empty());
     }
 
     /** The watcher applying this worker's assignment to {@link #getOutputDirectory()}, not started. */

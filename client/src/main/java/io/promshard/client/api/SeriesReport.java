@@ -43,6 +43,21 @@ public record SeriesReport(int version, String worker, long atMillis, SortedMap<
         return out;
     }
 
+    /**
+     * {@code n} to two significant digits, at least 1: a few series more or less change no weight and
+     * move nothing (the balance bound is far coarser).
+     */
+    public static long round(long n) {
+        if (n < 100) {
+            return Math.max(1, n);
+        }
+        long scale = 1;
+        while (n / scale >= 100) {
+            scale *= 10;
+        }
+        return Math.round((double) n / scale) * scale;
+    }
+
     public int size() {
         return series.values().stream().mapToInt(Map::size).sum();
     }

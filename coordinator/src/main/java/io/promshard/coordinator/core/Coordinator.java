@@ -3,7 +3,10 @@ package io.promshard.coordinator.core;
 import com.google.common.hash.Hasher;
 import com.google.common.hash.Hashing;
 import io.dropwizard.lifecycle.Managed;
+import io.promshard.client.api.AssignmentManifest;
 import io.promshard.client.api.ClusterState;
+import io.promshard.client.api.WorkerAck;
+import io.promshard.coordinator.zk.ChildNodes;
 import io.promshard.client.api.ShardPayload;
 import io.promshard.client.api.WorkerInfo;
 import io.promshard.client.api.WorkerState;
@@ -31,6 +34,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.concurrent.Executors;
+import java.util.function.Predicate;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +59,9 @@ public final class Coordinator implements Managed {
 
     private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
     private static final Duration RETRY = Duration.ofSeconds(1);
+    private static final String ACK = "ack";
+    private static final String HANDOFF_TIMEOUT = "handoff timeout";
+    private static final String BUDGET = "movement budget";
 
     private enum State { LATENT, STARTED, CLOSED }
 
@@ -66,6 +73,10 @@ public final class Coordinator implements Managed {
     private final OutputWriter output;
     private final AssignmentEngine engine;
     private final TargetSets targetSets;
+    private final ChildNodes<WorkerAck> acks;
+    private final SeriesWeights weights;
+    private final Handoffs handoffs;
+    private final long movementBudget;
     private final Duration settleTime;
     private final Duration reassignmentDelay;
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
@@ -77,15 +88,25 @@ public final class Coordinator implements Managed {
     private boolean loaded;
     private Assignment inForce = Assignment.empty();
     private Inventory targetSetSource;
+    private Map<String, Long> targetSetWeights;
     private TargetSet targetSet;
+    private Set<String> filling = Set.of();
+    private long handoffTimer = Long.MAX_VALUE;
 
     private volatile RebalanceEvent lastRebalance;
     private volatile int unassigned;
     private volatile List<String> heldWorkers = List.of();
+    private volatile int handingOff;
+    private volatile long deferredMoves;
     private final AtomicLong leaderRuns = new AtomicLong();
 
     public Coordinator(Membership membership, Leadership leadership, Drains drains, InventoryService inventory,
-                       Publisher publisher, OutputWriter output, CoordinatorSettings settings) {
+                       Publisher publisher, OutputWriter output, ChildNodes<WorkerAck> acks, SeriesWeights weights,
+                       CoordinatorSettings settings) {
+        this.acks = acks;
+        this.weights = weights;
+        this.handoffs = new Handoffs(settings.handoffTimeout().toMillis());
+        this.movementBudget = settings.movementBudget();
         this.membership = membership;
         this.drains = drains;
         this.leadership = leadership;
@@ -111,6 +132,8 @@ public final class Coordinator implements Managed {
         membership.addListener(() -> trigger("membership"));
         drains.addListener(() -> trigger("drain"));
         inventory.addListener(() -> trigger("inventory"));
+        acks.addListener(() -> trigger(ACK));
+        weights.addListener(() -> trigger("series weights"));
         leadership.addListener(leader -> {
             if (leader) {
                 trigger("leadership");
@@ -120,6 +143,8 @@ public final class Coordinator implements Managed {
         });
         membership.start();
         drains.start();
+        acks.start();
+        weights.start();
         leadership.start();
     }
 
@@ -158,42 +183,87 @@ public final class Coordinator implements Managed {
             return; // the initialized event triggers a run
         }
         SortedMap<String, WorkerInfo> workers = membership.snapshot();
+        boolean handoffOnly = loaded && Set.of(ACK, HANDOFF_TIMEOUT).containsAll(causes);
+        if (handoffOnly && handoffs.isEmpty()) {
+            return; // an ack with nothing waiting for it
+        }
         output.writeFederation(workers);
         if (!leadership.isLeader()) {
             return;
         }
         long started = System.nanoTime();
+        long now = System.currentTimeMillis();
         if (!loaded) {
-            inForce = Shares.toAssignment(publisher.load(), engine.settings().replication());
+            SortedMap<String, ShardPayload> published = publisher.load();
+            inForce = Shares.toAssignment(published, engine.settings().replication());
+            handoffs.load(published, publisher.epoch(), now);
+            filling = Set.copyOf(publisher.readState().map(ClusterState::filling).orElse(List.of()));
             loaded = true;
         }
         Inventory inv = inventory.current();
-        if (inv != targetSetSource) {
-            targetSet = targetSets.build(inv);
+        Map<String, Long> learned = weights.learned();
+        if (inv != targetSetSource || learned != targetSetWeights) {
+            targetSet = targetSets.build(inv, learned);
             targetSetSource = inv;
+            targetSetWeights = learned;
         }
-        List<Member> members = new ArrayList<>();
-        java.util.Set<String> drained = drains.current();
-        workers.values().forEach(w -> members.add(new Member(w.id(), w.capacity(), w.zone(),
-                w.state() != WorkerState.ACTIVE || drained.contains(w.id()), w.maxTargets(), w.maxSeries())));
+        Set<String> drained = drains.current();
         SortedMap<String, Membership.Departure> held = new java.util.TreeMap<>(
                 membership.departedWithin(reassignmentDelay.toMillis()));
         held.keySet().removeAll(workers.keySet());
         heldWorkers = List.copyOf(held.keySet());
-        held.values().forEach(d -> members.add(new Member(d.last().id(), d.last().capacity(), d.last().zone(),
-                false, d.last().maxTargets(), d.last().maxSeries()).asHeld()));
-        if (!held.isEmpty()) {
-            long until = held.values().stream().mapToLong(Membership.Departure::atMillis).min().orElseThrow()
-                    + reassignmentDelay.toMillis() - System.currentTimeMillis();
-            LOG.info("workers {} lost their sessions; their targets stay for up to {} ms", held.keySet(), until);
-            executor.schedule(() -> trigger("reassignment delay"), Math.max(0, until) + 1, TimeUnit.MILLISECONDS);
+        // a previous owner keeps a moved target while it can scrape: live, its Prometheus answering
+        Predicate<String> mayScrape = w -> workers.containsKey(w) && workers.get(w).state() != WorkerState.UNREADY;
+        // a planned move may wait for the budget; a leaving or withdrawn worker's targets may not
+        Predicate<String> mayKeep = w -> held.containsKey(w) || workers.containsKey(w)
+                && (workers.get(w).state() == WorkerState.ACTIVE || workers.get(w).state() == WorkerState.DRAINING);
+        Assignment next;
+        long deferred = deferredMoves;
+        if (handoffOnly && inv == targetSetSource && learned == targetSetWeights && deferred == 0) {
+            next = inForce;
+        } else {
+            List<Member> members = new ArrayList<>();
+            for (WorkerInfo w : workers.values()) {
+                Member m = new Member(w.id(), w.capacity(), w.zone(),
+                        w.state() != WorkerState.ACTIVE || drained.contains(w.id()), w.maxTargets(), w.maxSeries());
+                members.add(filling.contains(w.id()) ? m.asFilling() : m);
+            }
+            held.values().forEach(d -> members.add(new Member(d.last().id(), d.last().capacity(), d.last().zone(),
+                    false, d.last().maxTargets(), d.last().maxSeries()).asHeld()));
+            if (!held.isEmpty()) {
+                long until = held.values().stream().mapToLong(Membership.Departure::atMillis).min().orElseThrow()
+                        + reassignmentDelay.toMillis() - now;
+                LOG.info("workers {} lost their sessions; their targets stay for up to {} ms", held.keySet(), until);
+                executor.schedule(() -> trigger("reassignment delay"), Math.max(0, until) + 1, TimeUnit.MILLISECONDS);
+            }
+            Assignment computed = engine.assign(targetSet, members, inForce);
+            long budget = movementBudget <= 0 ? Long.MAX_VALUE : Math.max(0, movementBudget - handoffs.size());
+            Assignment.Limited limited = computed.limitMoves(inForce, budget, mayKeep);
+            next = limited.assignment();
+            deferred = limited.deferred();
+            filling = limited.filling();
+            if (deferred > 0) {
+                LOG.info("movement budget: {} placements wait for later epochs ({} in flight)", deferred,
+                        handoffs.size());
+            }
         }
-        Assignment next = engine.assign(targetSet, members, inForce);
+        long epoch = publisher.epoch();
+        handoffs.record(inForce, next, mayScrape, epoch + 1, now);
+        Map<String, AssignmentManifest> manifests = publisher.published();
+        Map<String, WorkerAck> acked = acks.current();
+        Handoffs.Released released = handoffs.release(next, epoch,
+                w -> acked.containsKey(w) ? acked.get(w).epoch() : -1,
+                w -> manifests.containsKey(w) ? manifests.get(w).epoch() : -1, mayScrape, now);
+        if (released.timedOut() > 0) {
+            LOG.warn("{} hand-offs timed out without the new owners' confirmation; their previous owners drop them",
+                    released.timedOut());
+        }
         java.util.Set<String> owners = new java.util.TreeSet<>(workers.keySet());
         owners.addAll(held.keySet());
-        SortedMap<String, ShardPayload> shares = Shares.build(inv, next, owners);
+        SortedMap<String, ShardPayload> shares = Shares.build(inv, next, owners, handoffs.extras());
         String fence = leadership.latchPath().orElseThrow(() -> new IllegalStateException("no latch node yet"));
-        PublishResult result = publisher.publish(shares, fence, inv.digest(), membershipDigest(workers));
+        PublishResult result = publisher.publish(shares, fence, inv.digest(), membershipDigest(workers),
+                List.copyOf(new java.util.TreeSet<>(filling)));
         unassigned = next.underReplicated().size();
         output.writeShares(shares);
         if (result.wroteAnything()) {
@@ -201,15 +271,27 @@ public final class Coordinator implements Managed {
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
             lastRebalance = new RebalanceEvent(result.epoch(), System.currentTimeMillis(), causes,
                     result.changedWorkers(), moved, inv.targetCount(), ms);
-            LOG.info("epoch {} published for {}: {} workers, {} targets, {} moved, {} assignments rewritten, "
-                            + "{} removed, {} bytes, {} ms", result.epoch(), causes, workers.size(), inv.targetCount(),
-                    moved, result.changedWorkers().size(), result.removedWorkers().size(), result.bytesWritten(), ms);
+            LOG.info("epoch {} published for {}: {} workers, {} targets, {} moved, {} handed off, {} hand-offs ended, "
+                            + "{} assignments rewritten, {} removed, {} bytes, {} ms", result.epoch(), causes,
+                    workers.size(), inv.targetCount(), moved, handoffs.size(), released.total(),
+                    result.changedWorkers().size(), result.removedWorkers().size(), result.bytesWritten(), ms);
         }
         if (unassigned > 0) {
             LOG.warn("{} targets have fewer than {} owners: no eligible worker with room (first: {})", unassigned,
                     engine.settings().replication(), Target.display(next.underReplicated().get(0)));
         }
         inForce = next;
+        deferredMoves = deferred;
+        handingOff = handoffs.size();
+        long deadline = handoffs.nextDeadline();
+        if (deadline != Long.MAX_VALUE && deadline != handoffTimer) {
+            handoffTimer = deadline;
+            executor.schedule(() -> trigger(HANDOFF_TIMEOUT), Math.max(0, deadline - now) + 1, TimeUnit.MILLISECONDS);
+        }
+        if (deferred > 0 && handoffs.isEmpty()) {
+            // nothing in flight will trigger the next step: take it after the settle time
+            trigger(BUDGET);
+        }
         leaderRuns.incrementAndGet();
     }
 
@@ -240,7 +322,8 @@ public final class Coordinator implements Managed {
             epoch = -1;
         }
         return new CoordinatorStatus(leadership.id(), leadership.isLeader(), leadership.leaderId().orElse(""), epoch,
-                membership.snapshot().size(), inventory.current().targetCount(), unassigned, lastRebalance, heldWorkers);
+                membership.snapshot().size(), inventory.current().targetCount(), unassigned, lastRebalance, heldWorkers,
+                handingOff, deferredMoves);
     }
 
     public Membership membership() {
@@ -259,6 +342,8 @@ public final class Coordinator implements Managed {
         executor.shutdownNow();
         executor.awaitTermination(10, TimeUnit.SECONDS);
         leadership.close();
+        weights.close();
+        acks.close();
         drains.close();
         membership.close();
     }

@@ -12,11 +12,19 @@ import java.util.List;
  *                          targets this long, so a restart or a short partition moves nothing
  * @param engine            replication and balance bound
  * @param pins              where jobs or targets must be placed
+ * @param handoffTimeout    a moved target stays on its previous owner at most this long without the new
+ *                          owner's confirmation
+ * @param movementBudget    planned placements in flight at most (0: no limit)
  */
 public record CoordinatorSettings(Duration settleTime, Duration reassignmentDelay, AssignmentSettings engine,
-                                  List<PinRule> pins) {
+                                  List<PinRule> pins, Duration handoffTimeout, long movementBudget) {
 
     public CoordinatorSettings {
         pins = List.copyOf(pins);
+    }
+
+    public CoordinatorSettings(Duration settleTime, Duration reassignmentDelay, AssignmentSettings engine,
+                               List<PinRule> pins) {
+        this(settleTime, reassignmentDelay, engine, pins, Duration.ofMinutes(3), 0);
     }
 }

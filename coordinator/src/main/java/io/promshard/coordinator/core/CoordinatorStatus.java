@@ -14,9 +14,12 @@ import java.util.List;
  * @param unassigned    targets with no owner (no live worker)
  * @param lastRebalance the last rebalance this instance published, or null
  * @param heldWorkers   workers whose session was lost within the reassignment delay: their targets wait
+ * @param handoffs      moved targets still scraped by their previous owner until the new one confirms
+ * @param deferredMoves planned placements waiting for the movement budget
  */
 public record CoordinatorStatus(String coordinator, boolean isLeader, String leader, long epoch, int workers,
-                                int targets, int unassigned, RebalanceEvent lastRebalance, List<String> heldWorkers) {
+                                int targets, int unassigned, RebalanceEvent lastRebalance, List<String> heldWorkers,
+                                int handoffs, long deferredMoves) {
 
     public CoordinatorStatus {
         heldWorkers = List.copyOf(heldWorkers);

@@ -28,6 +28,32 @@ final class TargetSets {
 
     /** Every target of {@code inventory}, weight 1, pinned where a rule names its job or address. */
     TargetSet build(Inventory inventory) {
+        return build(inventory, Map.of());
+    }
+
+    /**
+     * Every target of {@code inventory}, pinned where a rule names its job or address, weighing its
+     * learned series count, or the mean of the learned counts of this inventory's targets when it has
+     * none yet (1 when none is known).
+     */
+    TargetSet build(Inventory inventory, Map<String, Long> learned) {
+        double sum = 0;
+        long known = 0;
+        if (!learned.isEmpty()) {
+            for (var job : inventory.jobs().entrySet()) {
+                for (TargetGroup g : job.getValue()) {
+                    String path = g.labels().get("__metrics_path__");
+                    for (String address : g.targets()) {
+                        Long n = learned.get(Target.key(job.getKey(), address, path));
+                        if (n != null) {
+                            sum += n;
+                            known++;
+                        }
+                    }
+                }
+            }
+        }
+        double mean = known == 0 ? 1 : sum / known;
         TargetSet.Builder b = TargetSet.builder(inventory.targetCount());
         inventory.jobs().forEach((job, groups) -> {
             Pin jobPin = jobPins.get(job);
@@ -35,7 +61,9 @@ final class TargetSets {
                 String path = g.labels().get("__metrics_path__");
                 for (String address : g.targets()) {
                     Pin pin = targetPins.getOrDefault(job + "\u0000" + address, jobPin);
-                    b.add(Target.key(job, address, path), 1, pin);
+                    String key = Target.key(job, address, path);
+                    Long n = learned.get(key);
+                    b.add(key, n == null ? mean : n, pin);
                 }
             }
         });

@@ -109,6 +109,15 @@ public final class Publisher {
      */
     public PublishResult publish(Map<String, ShardPayload> shares, String fence, String inventoryDigest,
                                  String membershipDigest) throws Exception {
+        return publish(shares, fence, inventoryDigest, membershipDigest, List.of());
+    }
+
+    /**
+     * As {@link #publish(Map, String, String, String)}, recording in {@code state} the workers a
+     * budgeted join still owes targets (so that a new leader finishes the join).
+     */
+    public PublishResult publish(Map<String, ShardPayload> shares, String fence, String inventoryDigest,
+                                 String membershipDigest, List<String> filling) throws Exception {
         long next = epoch + 1;
         Map<String, AssignmentCodec.Encoded> changed = new TreeMap<>();
         for (Map.Entry<String, ShardPayload> e : shares.entrySet()) {
@@ -159,7 +168,7 @@ public final class Publisher {
         }
         ensureExists(layout.state());
         byte[] state = Json.mapper().writeValueAsBytes(new ClusterState(ClusterState.FORMAT, next, coordinatorId,
-                inventoryDigest, membershipDigest, System.currentTimeMillis()));
+                inventoryDigest, membershipDigest, System.currentTimeMillis(), filling));
         ops.add(client.transactionOp().setData().forPath(layout.state(), state));
         bytes += state.length;
 

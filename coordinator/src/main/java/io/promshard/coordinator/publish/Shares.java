@@ -25,27 +25,49 @@ public final class Shares {
      */
     public static SortedMap<String, ShardPayload> build(Inventory inventory, Assignment assignment,
                                                         Collection<String> workers) {
-        Map<String, Map<String, List<TargetGroup>>> byWorker = new HashMap<>();
+        return build(inventory, assignment, workers, Map.of());
+    }
+
+    /**
+     * As {@link #build(Inventory, Assignment, Collection)}, and each worker in {@code handoff.get(key)}
+     * also gets target {@code key} as a hand-off target (kept until its new owners confirm it).
+     */
+    public static SortedMap<String, ShardPayload> build(Inventory inventory, Assignment assignment,
+                                                        Collection<String> workers,
+                                                        Map<String, List<String>> handoff) {
+        Map<String, Map<String, List<TargetGroup>>> owned = new HashMap<>();
+        Map<String, Map<String, List<TargetGroup>>> kept = new HashMap<>();
         for (String w : workers) {
-            byWorker.put(w, new TreeMap<>());
+            owned.put(w, new TreeMap<>());
+            kept.put(w, new TreeMap<>());
         }
         inventory.jobs().forEach((job, groups) -> {
             for (TargetGroup group : groups) {
                 String path = group.labels().get("__metrics_path__");
                 Map<String, List<String>> split = new TreeMap<>();
+                Map<String, List<String>> splitKept = new TreeMap<>();
                 for (String address : group.targets()) {
-                    for (String owner : assignment.owners(Target.key(job, address, path))) {
-                        if (byWorker.containsKey(owner)) {
+                    String key = Target.key(job, address, path);
+                    for (String owner : assignment.owners(key)) {
+                        if (owned.containsKey(owner)) {
                             split.computeIfAbsent(owner, o -> new ArrayList<>()).add(address);
                         }
                     }
+                    for (String keeper : handoff.isEmpty() ? List.<String>of() : handoff.getOrDefault(key, List.of())) {
+                        if (kept.containsKey(keeper)) {
+                            splitKept.computeIfAbsent(keeper, o -> new ArrayList<>()).add(address);
+                        }
+                    }
                 }
-                split.forEach((owner, addresses) -> byWorker.get(owner)
+                split.forEach((owner, addresses) -> owned.get(owner)
+                        .computeIfAbsent(job, j -> new ArrayList<>()).add(group.withTargets(addresses)));
+                splitKept.forEach((keeper, addresses) -> kept.get(keeper)
                         .computeIfAbsent(job, j -> new ArrayList<>()).add(group.withTargets(addresses)));
             }
         });
         TreeMap<String, ShardPayload> out = new TreeMap<>();
-        byWorker.forEach((w, jobs) -> out.put(w, new ShardPayload(ShardPayload.FORMAT, w, new TreeMap<>(jobs))));
+        owned.forEach((w, jobs) -> out.put(w, new ShardPayload(ShardPayload.FORMAT, w, new TreeMap<>(jobs),
+                new TreeMap<>(kept.get(w)))));
         return out;
     }
 

@@ -30,7 +30,10 @@ public class DrainResource {
     public record DrainRequest(String reason) {
     }
 
-    /** A worker's drain state: {@code empty} once it owns nothing and may be stopped. */
+    /**
+     * A worker's drain state: {@code empty} once it owns nothing and scrapes nothing (its targets' new
+     * owners confirmed them), so it may be stopped without a gap.
+     */
     public record DrainStatus(String worker, boolean draining, int targets, boolean empty, String reason) {
     }
 
@@ -66,7 +69,7 @@ public class DrainResource {
         check(worker);
         int targets;
         try {
-            targets = reader.readManifest(worker).map(AssignmentManifest::targetCount).orElse(0);
+            targets = reader.readManifest(worker).map(AssignmentManifest::scrapedCount).orElse(0);
         } catch (CorruptAssignmentException e) {
             targets = -1;
         }

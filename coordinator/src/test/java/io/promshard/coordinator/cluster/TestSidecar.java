@@ -5,6 +5,7 @@ import io.promshard.client.filesd.FileSdDirectory;
 import io.promshard.sidecar.SidecarConfiguration;
 import io.promshard.sidecar.assignment.AppliedState;
 import io.promshard.sidecar.assignment.AssignmentWatcher;
+import io.promshard.sidecar.prometheus.Acknowledger;
 import io.promshard.sidecar.registration.WorkerRegistration;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,8 +21,20 @@ public final class TestSidecar implements AutoCloseable {
     final CuratorFramework curator;
     final AssignmentWatcher watcher;
     final WorkerRegistration registration;
+    final Acknowledger acknowledger;
     final FileSdDirectory files;
     private boolean closed;
+    private final java.util.concurrent.atomic.AtomicBoolean holdAcks = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** While held, applied assignments are not acknowledged, as when a Prometheus has not scraped them yet. */
+    public void holdAcks(boolean hold) {
+        holdAcks.set(hold);
+    }
+
+    /** The epoch last acknowledged, 0 before the first. */
+    public long ackedEpoch() {
+        return acknowledger.last() == null ? 0 : acknowledger.last().epoch();
+    }
 
     public TestSidecar(String connectString, String cluster, String id, Path outputDir) {
         this(connectString, cluster, id, outputDir, false);
@@ -38,13 +51,16 @@ public final class TestSidecar implements AutoCloseable {
         config.getWorker().setPrometheusUrl("http://127.0.0.1:" + (19090 + Math.abs(id.hashCode() % 1000)));
         config.setOutputDirectory(outputDir.toString());
         config.getWorker().setHandOverOnShutdown(handOver);
+        config.getPrometheus().setEnabled(false); // acknowledges written files; the e2e suite runs real Prometheus
         this.curator = config.getZookeeper().buildCuratorFramework(connectString);
         this.watcher = config.buildAssignmentWatcher(curator);
         this.registration = config.buildRegistration(curator, watcher);
+        this.acknowledger = config.buildAcknowledger(curator, watcher, null, () -> !holdAcks.get());
         this.files = watcher.directory();
         curator.start();
         watcher.start();
         registration.start();
+        acknowledger.start();
     }
 
     public AppliedState applied() {
@@ -74,6 +90,7 @@ public final class TestSidecar implements AutoCloseable {
             return;
         }
         closed = true;
+        acknowledger.stop();
         watcher.stop();
         curator.close();
     }
@@ -84,6 +101,7 @@ public final class TestSidecar implements AutoCloseable {
             return;
         }
         closed = true;
+        acknowledger.stop();
         registration.stop();
         watcher.stop();
         curator.close();

@@ -8,13 +8,14 @@ import java.util.Map;
  * @param worker         this worker's id
  * @param epoch          epoch of the applied assignment, 0 before the first
  * @param sha256         digest of the applied payload, empty before the first
- * @param targets        targets in the files
+ * @param targets        owned targets in the files
+ * @param handoff        targets in the files only until their new owners confirm them
  * @param jobs           targets per job
  * @param appliedAtMillis when it was applied, 0 before the first
  * @param errors         assignments refused since start (corrupt, unreadable)
  * @param lastError      the last refusal's message, empty if none
  */
-public record AppliedState(String worker, long epoch, String sha256, int targets, Map<String, Integer> jobs,
+public record AppliedState(String worker, long epoch, String sha256, int targets, int handoff, Map<String, Integer> jobs,
                            long appliedAtMillis, long errors, String lastError) {
 
     public AppliedState {
@@ -22,6 +23,11 @@ public record AppliedState(String worker, long epoch, String sha256, int targets
     }
 
     static AppliedState initial(String worker) {
-        return new AppliedState(worker, 0, "", 0, Map.of(), 0, 0, "");
+        return new AppliedState(worker, 0, "", 0, 0, Map.of(), 0, 0, "");
+    }
+
+    /** Whether the files hold no target at all (owned or handed off). */
+    public boolean empty() {
+        return targets + handoff == 0;
     }
 }

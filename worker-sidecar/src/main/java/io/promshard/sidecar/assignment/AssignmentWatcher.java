@@ -48,6 +48,9 @@ public final class AssignmentWatcher implements Managed {
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
     private final AtomicBoolean queued = new AtomicBoolean();
     private final AtomicReference<AppliedState> applied;
+    private final AtomicReference<ShardPayload> appliedPayload = new AtomicReference<>();
+    private final List<java.util.function.Consumer<AppliedState>> listeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public AssignmentWatcher(CuratorFramework client, ZkLayout layout, String worker, AssignmentCodec codec,
                              FileSdDirectory directory) {
@@ -103,7 +106,7 @@ public final class AssignmentWatcher implements Managed {
             apply(published.get());
         } catch (CorruptAssignmentException e) {
             AppliedState s = applied.get();
-            applied.set(new AppliedState(s.worker(), s.epoch(), s.sha256(), s.targets(), s.jobs(),
+            applied.set(new AppliedState(s.worker(), s.epoch(), s.sha256(), s.targets(), s.handoff(), s.jobs(),
                     s.appliedAtMillis(), s.errors() + 1, e.getMessage()));
             LOG.error("worker={}: assignment refused, files left as they are: {}", worker, e.getMessage());
         } catch (InterruptedException e) {
@@ -124,19 +127,34 @@ public final class AssignmentWatcher implements Managed {
             return;
         }
         Map<String, Integer> jobs = new TreeMap<>();
-        for (Map.Entry<String, List<TargetGroup>> job : payload.jobs().entrySet()) {
+        Map<String, List<TargetGroup>> scraped = payload.scraped();
+        for (Map.Entry<String, List<TargetGroup>> job : scraped.entrySet()) {
             directory.write(job.getKey(), job.getValue());
             jobs.put(job.getKey(), job.getValue().stream().mapToInt(g -> g.targets().size()).sum());
         }
         for (String existing : directory.names()) {
-            if (!payload.jobs().containsKey(existing)) {
+            if (!scraped.containsKey(existing)) {
                 directory.delete(existing);
             }
         }
-        applied.set(new AppliedState(worker, published.manifest().epoch(), published.manifest().sha256(),
-                payload.targetCount(), jobs, System.currentTimeMillis(), before.errors(), before.lastError()));
-        LOG.info("worker={} epoch={}: applied {} targets in {} jobs to {}", worker, published.manifest().epoch(),
-                payload.targetCount(), jobs.size(), directory.path());
+        AppliedState now = new AppliedState(worker, published.manifest().epoch(), published.manifest().sha256(),
+                payload.targetCount(), payload.handoffCount(), jobs, System.currentTimeMillis(), before.errors(),
+                before.lastError());
+        appliedPayload.set(payload);
+        applied.set(now);
+        LOG.info("worker={} epoch={}: applied {} targets ({} more until their new owners confirm them) in {} jobs to {}",
+                worker, now.epoch(), now.targets(), now.handoff(), jobs.size(), directory.path());
+        listeners.forEach(l -> l.accept(now));
+    }
+
+    /** The payload whose files are written, or null before the first. */
+    public ShardPayload appliedPayload() {
+        return appliedPayload.get();
+    }
+
+    /** Called on the watcher's thread after each applied assignment; must only hand work off. */
+    public void addListener(java.util.function.Consumer<AppliedState> listener) {
+        listeners.add(listener);
     }
 
     @Override

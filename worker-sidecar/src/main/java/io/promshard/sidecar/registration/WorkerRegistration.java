@@ -39,6 +39,8 @@ public final class WorkerRegistration implements Managed {
     /** How long a hand-over waits for the coordinators to move this worker's targets away. */
     private static final long HAND_OVER_MILLIS = 30_000;
     private final WorkerInfo info;
+    private final AtomicReference<WorkerState> wanted;
+    private volatile WorkerState written;
     private final String path;
     private final PersistentNode node;
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
@@ -66,6 +68,8 @@ public final class WorkerRegistration implements Managed {
         this.released = released;
         this.handOverOnStop = handOverOnStop;
         this.info = info;
+        this.wanted = new AtomicReference<>(info.state());
+        this.written = info.state();
         this.path = layout.worker(info.id());
         try {
             this.node = new PersistentNode(client, CreateMode.EPHEMERAL, false, path,
@@ -82,7 +86,10 @@ public final class WorkerRegistration implements Managed {
         }
         node.start();
         client.getConnectionStateListenable().addListener(listener);
-        checker.scheduleWithFixedDelay(this::checkOwner, CHECK_MILLIS, CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        checker.scheduleWithFixedDelay(() -> {
+            checkOwner();
+            writeState();
+        }, CHECK_MILLIS, CHECK_MILLIS, TimeUnit.MILLISECONDS);
         LOG.info("worker={} registering at {}", info.id(), path);
     }
 
@@ -113,6 +120,46 @@ public final class WorkerRegistration implements Managed {
         }
     }
 
+    /**
+     * Announces {@code newState} (ACTIVE when the local Prometheus answers, UNREADY when it does not).
+     * Written at once when the znode exists, otherwise as soon as it does; LEAVING is reserved to
+     * {@link #stop()}.
+     */
+    public void setState(WorkerState newState) {
+        if (newState == WorkerState.LEAVING) {
+            throw new IllegalArgumentException("LEAVING is announced by stop()");
+        }
+        if (wanted.getAndSet(newState) != newState) {
+            LOG.info("worker={}: announcing {}", info.id(), newState);
+            checker.execute(this::writeState);
+        }
+    }
+
+    /** The state announced last (or to be announced as soon as the znode exists). */
+    public WorkerState state() {
+        return wanted.get();
+    }
+
+    private void writeState() {
+        WorkerState s = wanted.get();
+        if (state.get() != State.STARTED || s == written) {
+            return;
+        }
+        try {
+            node.setData(Json.mapper().writeValueAsBytes(withState(s)));
+            written = s;
+        } catch (IllegalStateException e) {
+            LOG.debug("worker={}: znode not created yet; {} is written when it is", info.id(), s);
+        } catch (Exception e) {
+            LOG.warn("worker={}: cannot announce {} yet: {}", info.id(), s, e.toString());
+        }
+    }
+
+    private WorkerInfo withState(WorkerState s) {
+        return new WorkerInfo(info.version(), info.id(), info.prometheusUrl(), info.sidecarUrl(), info.zone(),
+                info.capacity(), s, info.maxTargets(), info.maxSeries());
+    }
+
     /** Waits until the znode has been created once. */
     public boolean awaitRegistered(long timeout, TimeUnit unit) throws InterruptedException {
         return node.waitForInitialCreate(timeout, unit);
@@ -124,7 +171,7 @@ public final class WorkerRegistration implements Managed {
     }
 
     public WorkerInfo info() {
-        return info;
+        return withState(wanted.get());
     }
 
     /**
@@ -152,8 +199,7 @@ public final class WorkerRegistration implements Managed {
             checker.shutdownNow();
             String actual = node.getActualPath();
             if (handOverOnStop && actual != null && client.getZookeeperClient().isConnected()) {
-                WorkerInfo leaving = new WorkerInfo(info.version(), info.id(), info.prometheusUrl(), info.sidecarUrl(),
-                        info.zone(), info.capacity(), WorkerState.LEAVING, info.maxTargets(), info.maxSeries());
+                WorkerInfo leaving = withState(WorkerState.LEAVING);
                 try {
                     client.setData().forPath(actual, Json.mapper().writeValueAsBytes(leaving));
                     awaitReleased();

@@ -2,6 +2,10 @@ package io.promshard.sidecar.resources;
 
 import io.promshard.sidecar.assignment.AppliedState;
 import io.promshard.sidecar.assignment.AssignmentWatcher;
+import io.promshard.client.api.WorkerAck;
+import io.promshard.client.api.WorkerState;
+import io.promshard.sidecar.prometheus.Acknowledger;
+import io.promshard.sidecar.prometheus.ReadinessMonitor;
 import io.promshard.sidecar.registration.WorkerRegistration;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -13,20 +17,38 @@ import jakarta.ws.rs.core.MediaType;
 @Produces(MediaType.APPLICATION_JSON)
 public class SidecarStatusResource {
 
-    /** The answer. */
-    public record SidecarStatus(boolean registered, String outputDirectory, AppliedState applied) {
+    /**
+     * The answer.
+     *
+     * @param state            what the worker announces (UNREADY while its Prometheus does not answer)
+     * @param prometheusReady  whether the local Prometheus answered /-/ready last (true without one)
+     * @param ackedEpoch       the epoch last acknowledged, 0 before the first
+     * @param ackLagMillis     how long the applied assignment has waited for its ack
+     * @param unconfirmed      applied targets the local Prometheus has not scraped yet
+     */
+    public record SidecarStatus(boolean registered, WorkerState state, boolean prometheusReady, String outputDirectory,
+                                AppliedState applied, long ackedEpoch, long ackLagMillis, int unconfirmed) {
     }
 
     private final WorkerRegistration registration;
     private final AssignmentWatcher watcher;
+    private final Acknowledger acknowledger;
+    private final ReadinessMonitor readiness;
 
-    public SidecarStatusResource(WorkerRegistration registration, AssignmentWatcher watcher) {
+    /** @param readiness null when the sidecar runs without a Prometheus to ask */
+    public SidecarStatusResource(WorkerRegistration registration, AssignmentWatcher watcher, Acknowledger acknowledger,
+                                 ReadinessMonitor readiness) {
         this.registration = registration;
         this.watcher = watcher;
+        this.acknowledger = acknowledger;
+        this.readiness = readiness;
     }
 
     @GET
     public SidecarStatus status() {
-        return new SidecarStatus(registration.isRegistered(), watcher.directory().path().toString(), watcher.applied());
+        WorkerAck ack = acknowledger.last();
+        return new SidecarStatus(registration.isRegistered(), registration.state(),
+                readiness == null || readiness.isReady(), watcher.directory().path().toString(), watcher.applied(),
+                ack == null ? 0 : ack.epoch(), acknowledger.lagMillis(), acknowledger.unconfirmed());
     }
 }

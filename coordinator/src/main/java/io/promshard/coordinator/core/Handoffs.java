@@ -1,0 +1,154 @@
+package io.promshard.coordinator.core;
+
+import io.promshard.client.api.ShardPayload;
+import io.promshard.client.api.Target;
+import io.promshard.client.api.TargetGroup;
+import io.promshard.coordinator.assign.Assignment;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+import java.util.function.ToLongFunction;
+
+/**
+ * Make-before-break. When a planned change takes a target from worker A to worker B, A keeps
+ * scraping it (as a hand-off target of its share) until B acknowledges an epoch that includes it,
+ * or until the hand-off timeout passes; only then does a later epoch remove it from A. A's
+ * Prometheus therefore stops scraping the target only after B's has scraped it at least once.
+ * A previous owner that can no longer scrape (gone, or its Prometheus withdrawn) keeps nothing:
+ * a crash cannot be bridged.
+ *
+ * <p>Owned by the coordinator's single thread. Holds one entry per moving target, so its size
+ * is bounded by what moves at once (see the movement budget).
+ */
+final class Handoffs {
+
+    /**
+     * @param from      previous owners that keep scraping the target meanwhile
+     * @param waitEpoch the epoch that gave the target its current owners
+     * @param deadline  when the hand-off ends without confirmation (epoch millis)
+     */
+    record Retained(List<String> from, long waitEpoch, long deadline) {
+    }
+
+    /** What one {@link #release} pass ended. */
+    record Released(int confirmed, int timedOut, int dropped) {
+        int total() {
+            return confirmed + timedOut + dropped;
+        }
+    }
+
+    private final long timeoutMillis;
+    private final Map<String, Retained> byKey = new HashMap<>();
+
+    Handoffs(long timeoutMillis) {
+        this.timeoutMillis = timeoutMillis;
+    }
+
+    /** Forgets everything, then takes the hand-offs a previous leader published, all waiting for {@code epoch}. */
+    void load(Map<String, ShardPayload> published, long epoch, long now) {
+        byKey.clear();
+        published.forEach((worker, payload) -> payload.handoff().forEach((job, groups) -> {
+            for (TargetGroup g : groups) {
+                String path = g.labels().get("__metrics_path__");
+                for (String address : g.targets()) {
+                    String key = Target.key(job, address, path);
+                    Retained r = byKey.get(key);
+                    List<String> from = new ArrayList<>(r == null ? List.of() : r.from());
+                    from.add(worker);
+                    byKey.put(key, new Retained(List.copyOf(from), epoch, now + timeoutMillis));
+                }
+            }
+        }));
+    }
+
+    /**
+     * Records the moves from {@code before} to {@code after} (to be published as {@code epoch}):
+     * every previous owner that lost a target and {@code mayScrape} keeps it for now.
+     */
+    void record(Assignment before, Assignment after, Predicate<String> mayScrape, long epoch, long now) {
+        after.forEachChange(before, (i, key, was, is) -> {
+            Retained r = byKey.get(key);
+            TreeSet<String> from = new TreeSet<>(r == null ? List.of() : r.from());
+            for (String w : was) {
+                if (!is.contains(w) && mayScrape.test(w)) {
+                    from.add(w);
+                }
+            }
+            from.removeAll(is);
+            if (from.isEmpty()) {
+                byKey.remove(key);
+            } else {
+                byKey.put(key, new Retained(List.copyOf(from), epoch, now + timeoutMillis));
+            }
+        });
+    }
+
+    /**
+     * Ends the hand-offs that are done: every current owner acknowledged an epoch at least the one that
+     * gave it the target (the earlier of {@code waitEpoch} and the owner's own manifest epoch, since an
+     * owner whose share did not change since already had the target), or the timeout passed, or no
+     * previous owner can still scrape. Entries waiting for an epoch after {@code publishedEpoch} are
+     * not yet published and stay.
+     *
+     * @param ack           a worker's acknowledged epoch, -1 when it has none
+     * @param manifestEpoch the epoch of a worker's published manifest, -1 when it has none
+     */
+    Released release(Assignment desired, long publishedEpoch, ToLongFunction<String> ack,
+                     ToLongFunction<String> manifestEpoch, Predicate<String> mayScrape, long now) {
+        int confirmed = 0;
+        int timedOut = 0;
+        int dropped = 0;
+        for (var it = byKey.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            Retained r = e.getValue();
+            List<String> owners = desired.owners(e.getKey());
+            List<String> from = r.from().stream().filter(w -> mayScrape.test(w) && !owners.contains(w)).toList();
+            if (from.isEmpty() || desired.targets().indexOf(e.getKey()) < 0) {
+                it.remove();
+                dropped++;
+                continue;
+            }
+            if (r.waitEpoch() > publishedEpoch) {
+                continue;
+            }
+            boolean done = !owners.isEmpty();
+            for (String n : owners) {
+                long need = Math.min(r.waitEpoch(), Math.max(0, manifestEpoch.applyAsLong(n)));
+                done &= ack.applyAsLong(n) >= need;
+            }
+            if (done) {
+                it.remove();
+                confirmed++;
+            } else if (now >= r.deadline()) {
+                it.remove();
+                timedOut++;
+            } else if (from.size() != r.from().size()) {
+                e.setValue(new Retained(from, r.waitEpoch(), r.deadline()));
+            }
+        }
+        return new Released(confirmed, timedOut, dropped);
+    }
+
+    /** Targets (by key) that previous owners keep scraping, and those owners. */
+    Map<String, List<String>> extras() {
+        Map<String, List<String>> out = new HashMap<>(byKey.size() * 2);
+        byKey.forEach((k, r) -> out.put(k, r.from()));
+        return out;
+    }
+
+    int size() {
+        return byKey.size();
+    }
+
+    boolean isEmpty() {
+        return byKey.isEmpty();
+    }
+
+    /** The earliest deadline, or {@link Long#MAX_VALUE} when nothing is handed off. */
+    long nextDeadline() {
+        return byKey.values().stream().mapToLong(Retained::deadline).min().orElse(Long.MAX_VALUE);
+    }
+}

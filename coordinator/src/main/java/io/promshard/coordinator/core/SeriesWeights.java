@@ -1,0 +1,62 @@
+package io.promshard.coordinator.core;
+
+import io.promshard.client.api.SeriesReport;
+import io.promshard.coordinator.zk.ChildNodes;
+import java.io.Closeable;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Series per target, learned from the workers' reports in {@code weights/*}: for a target reported by
+ * several workers (it moved, or is replicated) the most recent report wins. Counts are rounded with
+ * {@link SeriesReport#round}.
+ */
+public final class SeriesWeights implements Closeable {
+
+    private final ChildNodes<SeriesReport> reports;
+    private final AtomicLong changes = new AtomicLong();
+    private long computedAt = -1;
+    private Map<String, Long> learned = Map.of();
+
+    public SeriesWeights(ChildNodes<SeriesReport> reports) {
+        this.reports = reports;
+        reports.addListener(changes::incrementAndGet);
+    }
+
+    public void addListener(Runnable listener) {
+        reports.addListener(listener);
+    }
+
+    public void start() throws Exception {
+        reports.start();
+    }
+
+    /** Rounded series count by target key; the same map as long as no report changed. */
+    public synchronized Map<String, Long> learned() {
+        long now = changes.get();
+        if (now != computedAt) {
+            computedAt = now;
+            Map<String, Long> merged = new HashMap<>();
+            Map<String, Long> at = new HashMap<>();
+            SortedMap<String, SeriesReport> all = reports.current();
+            all.values().forEach(r -> r.byKey().forEach((key, n) -> {
+                Long seen = at.get(key);
+                if (seen == null || r.atMillis() > seen) {
+                    at.put(key, r.atMillis());
+                    merged.put(key, SeriesReport.round(n));
+                }
+            }));
+            if (!merged.equals(learned)) {
+                learned = Map.copyOf(merged);
+            }
+        }
+        return learned;
+    }
+
+    @Override
+    public void close() {
+        reports.close();
+    }
+}

@@ -1,0 +1,141 @@
+package io.promshard.sidecar.prometheus;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.promshard.client.Json;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The local Prometheus' HTTP API as the sidecar needs it: readiness ({@code /-/ready}), the targets
+ * it discovered ({@code /api/v1/targets}) and instant queries ({@code /api/v1/query}). Thread-safe.
+ */
+public final class PrometheusClient {
+
+    /** One target of {@code /api/v1/targets}. */
+    public record DiscoveredTarget(Map<String, String> discoveredLabels, Map<String, String> labels, boolean active,
+                                   boolean scraped, String health) {
+
+        public String filePath() {
+            return discoveredLabels.getOrDefault("__meta_filepath", "");
+        }
+
+        public String address() {
+            return discoveredLabels.getOrDefault("__address__", "");
+        }
+
+        public String metricsPath() {
+            return discoveredLabels.getOrDefault("__metrics_path__", "");
+        }
+    }
+
+    /** One element of an instant vector. */
+    public record Sample(Map<String, String> labels, double value) {
+    }
+
+    private static final String NEVER = "0001-01-01T00:00:00Z";
+
+    private final URI base;
+    private final HttpClient http;
+    private final Duration timeout;
+
+    public PrometheusClient(String baseUrl, Duration timeout) {
+        String b = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        this.base = URI.create(b);
+        if (base.getScheme() == null || base.getHost() == null) {
+            throw new IllegalArgumentException("Prometheus URL \"" + baseUrl + "\" is not an absolute http(s) URL");
+        }
+        this.timeout = timeout;
+        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    }
+
+    public URI base() {
+        return base;
+    }
+
+    /** Whether Prometheus answers {@code /-/ready} with 200; false on any error. */
+    public boolean ready() {
+        try {
+            return send("/-/ready").statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Active and dropped targets. */
+    public List<DiscoveredTarget> targets() throws IOException, InterruptedException {
+        JsonNode data = data(get("/api/v1/targets?state=any"), "/api/v1/targets");
+        List<DiscoveredTarget> out = new ArrayList<>();
+        for (JsonNode t : data.path("activeTargets")) {
+            String last = t.path("lastScrape").asText(NEVER);
+            out.add(new DiscoveredTarget(labels(t.path("discoveredLabels")), labels(t.path("labels")), true,
+                    !last.isEmpty() && !last.startsWith("0001-"), t.path("health").asText("unknown")));
+        }
+        for (JsonNode t : data.path("droppedTargets")) {
+            out.add(new DiscoveredTarget(labels(t.path("discoveredLabels")), Map.of(), false, false, "dropped"));
+        }
+        return out;
+    }
+
+    /** An instant query that returns a vector. */
+    public List<Sample> query(String promql) throws IOException, InterruptedException {
+        String path = "/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8);
+        JsonNode data = data(get(path), "/api/v1/query");
+        if (!"vector".equals(data.path("resultType").asText())) {
+            throw new IOException(base + "/api/v1/query: expected a vector for " + promql + ", got "
+                    + data.path("resultType").asText());
+        }
+        List<Sample> out = new ArrayList<>();
+        for (JsonNode r : data.path("result")) {
+            JsonNode v = r.path("value");
+            double value;
+            try {
+                value = Double.parseDouble(v.path(1).asText("NaN"));
+            } catch (NumberFormatException e) {
+                value = Double.NaN;
+            }
+            out.add(new Sample(labels(r.path("metric")), value));
+        }
+        return out;
+    }
+
+    private HttpResponse<byte[]> send(String path) throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout).GET().build();
+        return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private byte[] get(String path) throws IOException, InterruptedException {
+        HttpResponse<byte[]> r = send(path);
+        if (r.statusCode() != 200) {
+            throw new IOException(base + path + ": HTTP " + r.statusCode());
+        }
+        return r.body();
+    }
+
+    private JsonNode data(byte[] body, String what) throws IOException {
+        JsonNode root = Json.mapper().readTree(body);
+        if (root == null || !"success".equals(root.path("status").asText())) {
+            throw new IOException(base + what + ": status " + (root == null ? "empty" : root.path("status").asText())
+                    + (root == null ? "" : " " + root.path("error").asText()));
+        }
+        return root.path("data");
+    }
+
+    private static Map<String, String> labels(JsonNode node) {
+        Map<String, String> out = new HashMap<>();
+        node.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+        return out;
+    }
+}

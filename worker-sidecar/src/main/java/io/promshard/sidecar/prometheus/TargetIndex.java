@@ -1,0 +1,100 @@
+package io.promshard.sidecar.prometheus;
+
+import io.promshard.client.api.ShardPayload;
+import io.promshard.client.api.Target;
+import io.promshard.client.api.TargetGroup;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The targets of an applied payload, and how to recognise them among what the local Prometheus
+ * discovered: by the file it read them from ({@code __meta_filepath}, whose name is
+ * {@code <job>.json}), their {@code __address__} and, where the group sets one, their
+ * {@code __metrics_path__}.
+ */
+public final class TargetIndex {
+
+    /** One target of the payload. {@code path} is the group's metrics path, or null. */
+    public record Entry(String job, String address, String path, String key) {
+    }
+
+    private final Map<String, Map<String, List<Entry>>> byJob = new HashMap<>();
+    private final Set<String> keys = new HashSet<>();
+
+    private TargetIndex() {
+    }
+
+    /** Every target the payload's files hold (owned and handed off). */
+    public static TargetIndex of(ShardPayload payload) {
+        TargetIndex index = new TargetIndex();
+        payload.scraped().forEach((job, groups) -> {
+            for (TargetGroup g : groups) {
+                String path = g.labels().get("__metrics_path__");
+                for (String address : g.targets()) {
+                    Entry e = new Entry(job, address, path, Target.key(job, address, path));
+                    if (index.keys.add(e.key())) {
+                        index.byJob.computeIfAbsent(job, j -> new HashMap<>())
+                                .computeIfAbsent(address, a -> new ArrayList<>(1)).add(e);
+                    }
+                }
+            }
+        });
+        return index;
+    }
+
+    public Set<String> keys() {
+        return Set.copyOf(keys);
+    }
+
+    public int size() {
+        return keys.size();
+    }
+
+    /** The payload target {@code t} is, if it came from one of this worker's files. */
+    public Optional<Entry> entryOf(PrometheusClient.DiscoveredTarget t) {
+        String file = t.filePath();
+        if (file.isEmpty()) {
+            return Optional.empty();
+        }
+        Path name = Path.of(file).getFileName();
+        String n = name == null ? "" : name.toString();
+        if (!n.endsWith(".json")) {
+            return Optional.empty();
+        }
+        List<Entry> entries = byJob.getOrDefault(n.substring(0, n.length() - 5), Map.of()).get(t.address());
+        if (entries == null) {
+            return Optional.empty();
+        }
+        Entry fallback = null;
+        for (Entry e : entries) {
+            if (e.path() != null && e.path().equals(t.metricsPath())) {
+                return Optional.of(e);
+            }
+            if (e.path() == null || e.path().isEmpty()) {
+                fallback = e;
+            }
+        }
+        return Optional.ofNullable(fallback);
+    }
+
+    /**
+     * Keys not yet confirmed by {@code discovered}: a target is confirmed when Prometheus scrapes it
+     * and has scraped it at least once, or when its relabelling dropped it (it will never be scraped
+     * here, and waiting would only delay the hand-off).
+     */
+    public Set<String> unconfirmed(List<PrometheusClient.DiscoveredTarget> discovered) {
+        Set<String> open = new HashSet<>(keys);
+        for (PrometheusClient.DiscoveredTarget t : discovered) {
+            if (!t.active() || t.scraped()) {
+                entryOf(t).ifPresent(e -> open.remove(e.key()));
+            }
+        }
+        return open;
+    }
+}
