@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every promshard test on a fresh machine: installs what is missing (Debian packages, as root),
-# runs the demo from the README once (ops/demo.sh --once) on spare ports as an end-to-end check of
-# the packaged jars, then the Maven build with all unit, integration and application tests.
+# Runs every promshard test on a fresh machine: installs what is missing (Debian packages, as root:
+# Java, Maven, curl, and Prometheus for the end-to-end suite), runs the demo from the README once
+# (ops/demo.sh --once) on spare ports, then the Maven build with all unit, integration, application
+# and end-to-end tests (e2e/: packaged jars, ZooKeeper as its own process, real Prometheus servers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,8 @@ need_apt=()
 command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+# the end-to-end suite runs real Prometheus servers (Debian's package also ships promtool)
+command -v prometheus >/dev/null 2>&1 || need_apt+=(prometheus)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     echo "test: missing ${need_apt[*]} and cannot install them here (needs root and apt-get); install them and re-run" >&2
@@ -16,8 +19,13 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   fi
   echo "test: installing ${need_apt[*]}"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
 fi
+if ! prometheus --version >/dev/null 2>&1; then
+  echo "test: prometheus is installed but does not run; the end-to-end tests need it" >&2
+  exit 1
+fi
+# the Debian package starts a Prometheus service where systemd runs; the tests start their own on spare ports
 java_major=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
 if [ "${java_major%%.*}" -lt 17 ]; then
   echo "test: Java 17 or later is required, found $java_major" >&2

@@ -16,7 +16,7 @@ import org.apache.zookeeper.server.auth.DigestAuthenticationProvider;
  * The {@code zookeeper.auth:} block: ZooKeeper digest authentication and the ACLs promshard puts on
  * every znode it creates. Coordinators and workers have separate identities: coordinators may do
  * everything, workers may read assignments and state and create, replace and delete their own
- * {@code workers/<id>} znode; anyone else may do nothing.
+ * {@code workers/<id>}, {@code acks/<id>} and {@code weights/<id>} znodes; anyone else may do nothing.
  *
  * <pre>
  * auth:
@@ -80,10 +80,11 @@ public class ZooKeeperAuth {
                 if (path.equals(layout.root()) || layout.root().startsWith(path + "/")) {
                     return new ArrayList<>(root);
                 }
-                if (path.equals(layout.workers()) || path.equals(layout.acks())) {
+                if (path.equals(layout.workers()) || path.equals(layout.acks()) || path.equals(layout.weights())) {
                     return new ArrayList<>(workersParent);
                 }
-                if (path.startsWith(layout.workers() + "/") || path.startsWith(layout.acks() + "/")) {
+                if (path.startsWith(layout.workers() + "/") || path.startsWith(layout.acks() + "/")
+                        || path.startsWith(layout.weights() + "/")) {
                     return new ArrayList<>(workerOwned);
                 }
                 return new ArrayList<>(coordinatorOwned);

@@ -2,6 +2,7 @@ package io.promshard.coordinator.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.promshard.client.testing.LoopbackZooKeeper;
 import io.promshard.client.testing.Poll;
@@ -15,6 +16,7 @@ import io.promshard.coordinator.inventory.JobConfig;
 import io.promshard.client.api.TargetGroup;
 import io.promshard.sidecar.SidecarConfiguration;
 import io.promshard.sidecar.assignment.AssignmentWatcher;
+import io.promshard.sidecar.prometheus.Acknowledger;
 import io.promshard.sidecar.registration.WorkerRegistration;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,13 +54,16 @@ class AuthTest {
             sidecar.getZookeeper().setAuth(auth("worker", "w-secret"));
             sidecar.getWorker().setId("w1");
             sidecar.setOutputDirectory(tmp.resolve("sd").toString());
+            sidecar.getPrometheus().setEnabled(false);
             // the sidecar starts first: it must be able to create what it needs
             CuratorFramework sidecarClient = sidecar.getZookeeper().buildCuratorFramework(zk.getConnectString());
             sidecarClient.start();
             AssignmentWatcher watcher = sidecar.buildAssignmentWatcher(sidecarClient);
             WorkerRegistration registration = sidecar.buildRegistration(sidecarClient, watcher);
+            Acknowledger acknowledger = sidecar.buildAcknowledger(sidecarClient, watcher, null, () -> true);
             watcher.start();
             registration.start();
+            acknowledger.start();
 
             CoordinatorConfiguration coordinator = new CoordinatorConfiguration();
             coordinator.setCoordinatorId("c1");
@@ -87,13 +92,19 @@ class AuthTest {
                     assertThrows(KeeperException.NoAuthException.class,
                             () -> stranger.setData().forPath(layout.state(), new byte[0]));
                 }
-                // a worker may read assignments but not write them
+                // a worker may read assignments but not write them; it writes its own ack and series report
                 assertEquals(3, watcher.applied().targets());
+                Poll.until("w1's ack", Duration.ofSeconds(30), () -> acknowledger.last() != null);
+                assertTrue(sidecarClient.checkExists().forPath(layout.ack("w1")) != null);
+                sidecarClient.create().orSetData().creatingParentContainersIfNeeded().forPath(layout.weight("w1"),
+                        io.promshard.client.zk.SeriesReportCodec.encode(new io.promshard.client.api.SeriesReport(1, "w1",
+                                1, new java.util.TreeMap<>())));
                 assertThrows(KeeperException.NoAuthException.class,
                         () -> sidecarClient.setData().forPath(layout.assignment("w1"), new byte[0]));
             } finally {
                 c.stop();
                 inventory.stop();
+                acknowledger.stop();
                 registration.stop();
                 watcher.stop();
                 coordinatorClient.close();

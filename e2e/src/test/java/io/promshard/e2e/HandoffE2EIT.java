@@ -1,0 +1,570 @@
+package io.promshard.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.promshard.client.Json;
+import io.promshard.client.api.Target;
+import io.promshard.client.testing.Poll;
+import io.promshard.client.testing.Seeds;
+import io.promshard.coordinator.assign.Assignment;
+import io.promshard.coordinator.assign.AssignmentEngine;
+import io.promshard.coordinator.assign.Member;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The packaged coordinator and sidecar jars, ZooKeeper as its own process (from the coordinator jar,
+ * which carries the project's ZooKeeper dependency), one real Prometheus per worker reading its
+ * sidecar's file_sd output, and a master Prometheus federating from the workers listed in the
+ * coordinator's federation.json; 240 exporters served by this test record every scrape. All on
+ * loopback. The phases run in order on one cluster.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class HandoffE2EIT {
+
+    static final int SCRAPE_SECONDS = 8;
+    static final int SESSION_SECONDS = 6;
+    static final int DELAY_SECONDS = 5;
+    static final int TARGETS = 240;
+    static final String TOKEN = "e2e-token";
+    static final Duration WAIT = Duration.ofSeconds(180);
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final Map<String, Proc> procs = new LinkedHashMap<>();
+    private final Map<String, Integer> prometheusPort = new TreeMap<>();
+    private final Map<String, Integer> sidecarPort = new TreeMap<>();
+    private final List<Proc> order = new ArrayList<>();
+    private Path dir;
+    private Path root;
+    private String prometheus;
+    private Exporters exporters;
+    private int zkPort;
+    private int apiPort;
+    private int masterPort;
+    private long seed;
+    private long movesStarted;
+
+    @BeforeAll
+    void startCluster() throws Exception {
+        prometheus = Prometheus.binary();
+        root = Path.of(System.getProperty("promshard.root", "..")).toAbsolutePath().normalize();
+        for (String jar : List.of("coordinator/target/promshard-coordinator.jar",
+                "worker-sidecar/target/promshard-worker-sidecar.jar")) {
+            if (!Files.isRegularFile(root.resolve(jar))) {
+                fail(jar + " is missing: the end-to-end tests start the packaged jars; run mvn verify from the root");
+            }
+        }
+        dir = Path.of(System.getProperty("promshard.e2e.dir", "target/e2e")).toAbsolutePath()
+                .resolve("handoff-" + System.currentTimeMillis());
+        Files.createDirectories(dir);
+        seed = Seeds.seed("HandoffE2EIT");
+        Random random = new Random(seed);
+        List<Integer> series = new ArrayList<>();
+        for (int i = 0; i < TARGETS; i++) {
+            // heavy-tailed: one target in twenty exposes hundreds of series, the rest a few to a few dozen
+            series.add(i % 20 == 0 ? 300 + random.nextInt(300) : 5 + random.nextInt(36));
+        }
+        Collections.shuffle(series, random);
+        exporters = new Exporters(series);
+        writeInventory();
+
+        zkPort = freePort();
+        startZooKeeper();
+        apiPort = freePort();
+        startCoordinator();
+        masterPort = freePort();
+        startMaster();
+        for (String w : List.of("w1", "w2", "w3")) {
+            startWorker(w);
+        }
+        awaitSettled(3);
+        poll("every target scraped", WAIT, () -> exporters.all.stream().allMatch(e -> !e.scrapes.isEmpty()));
+    }
+
+    @AfterAll
+    void stopCluster() throws Exception {
+        List<Proc> reversed = new ArrayList<>(order);
+        Collections.reverse(reversed);
+        for (Proc p : reversed) {
+            p.close();
+        }
+        if (exporters != null) {
+            exporters.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void scaleOutAndDrainLeaveNoTargetUnscraped() throws Exception {
+        long t0 = System.currentTimeMillis();
+        movesStarted = t0;
+        startWorker("w4");
+        awaitSettled(4);
+        poll("w4 to own targets", WAIT, () -> sidecarStatus("w4").path("applied").path("targets").asInt() > 0);
+
+        HttpResponse<String> drain = http.send(HttpRequest.newBuilder(api("/workers/w1/drain"))
+                .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"reason\":\"e2e\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, drain.statusCode(), drain.body());
+        poll("w1 to be drained and empty", WAIT, () -> json(api("/workers/w1/drain")).path("empty").asBoolean());
+        assertEquals(0, sidecarStatus("w1").path("applied").path("handoff").asInt());
+        Thread.sleep(2_000L * SCRAPE_SECONDS); // let the last owners scrape twice more, so the window ends in steady state
+        long t1 = System.currentTimeMillis();
+
+        List<Double> maxGaps = new ArrayList<>();
+        List<Double> allGaps = new ArrayList<>();
+        List<String> offenders = new ArrayList<>();
+        for (Exporters.Exporter e : exporters.all) {
+            List<Long> s = exporters.all.isEmpty() ? List.of() : e.scrapesBetween(t0, t1);
+            List<Long> points = new ArrayList<>();
+            points.add(t0);
+            points.addAll(s);
+            points.add(t1);
+            double max = 0;
+            for (int i = 1; i < points.size(); i++) {
+                double gap = (points.get(i) - points.get(i - 1)) / 1000.0;
+                if (i > 1 && i < points.size() - 1) {
+                    allGaps.add(gap);
+                }
+                max = Math.max(max, gap);
+            }
+            maxGaps.add(max);
+            if (s.isEmpty() || max > 1.5 * SCRAPE_SECONDS) {
+                offenders.add(e.address + " max gap " + max + " s, " + s.size() + " scrapes");
+            }
+        }
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("phase", "scale-out 3->4, then drain w1");
+        report.put("seed", seed);
+        report.put("scrape_interval_s", SCRAPE_SECONDS);
+        report.put("window_s", (t1 - t0) / 1000.0);
+        report.put("targets", exporters.all.size());
+        report.put("max_gap_per_target_s", percentiles(maxGaps));
+        report.put("gap_between_scrapes_s", percentiles(allGaps));
+        System.out.println("E2E " + Json.mapper().writeValueAsString(report));
+        assertEquals(List.of(), offenders, "targets with a gap above 1.5 scrape intervals or never scraped");
+    }
+
+    @Test
+    @Order(2)
+    void learnedSeriesBalanceThePrometheusServers() throws Exception {
+        List<String> active = List.of("w2", "w3", "w4");
+        double[] imbalance = {Double.NaN};
+        long total = exporters.all.stream().mapToLong(e -> e.series).sum();
+        Map<String, Long> perWorker = new TreeMap<>();
+        poll("series per Prometheus within 1.15 of the mean", WAIT, () -> {
+            perWorker.clear();
+            for (String w : active) {
+                perWorker.put(w, (long) scalar(prometheusPort.get(w),
+                        "sum(scrape_samples_post_metric_relabeling{job=\"e2e\"})"));
+            }
+            long sum = perWorker.values().stream().mapToLong(Long::longValue).sum();
+            imbalance[0] = maxOverMean(perWorker.values());
+            return sum == total && coordinatorStatus().path("handoffs").asInt() == 0 && imbalance[0] <= 1.15;
+        });
+        // the same targets split by count alone, as the engine does before any series count is known
+        List<String> keys = new ArrayList<>();
+        Map<String, Integer> seriesByKey = new HashMap<>();
+        for (Exporters.Exporter e : exporters.all) {
+            String key = Target.key("e2e", e.address, null);
+            keys.add(key);
+            seriesByKey.put(key, e.series);
+        }
+        Assignment byCount = new AssignmentEngine().assign(keys, active.stream().map(w -> new Member(w, 1)).toList());
+        Map<String, Long> countSplit = new TreeMap<>();
+        byCount.ownersByKey().forEach((k, owners) -> countSplit.merge(owners.get(0), (long) seriesByKey.get(k), Long::sum));
+        double countImbalance = maxOverMean(countSplit.values());
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("phase", "series balance");
+        report.put("seed", seed);
+        report.put("series_total", total);
+        report.put("series_per_prometheus", perWorker);
+        report.put("max_over_mean_by_learned_series", imbalance[0]);
+        report.put("series_per_worker_split_by_count", countSplit);
+        report.put("max_over_mean_split_by_count", countImbalance);
+        System.out.println("E2E " + Json.mapper().writeValueAsString(report));
+        assertTrue(imbalance[0] <= 1.15, "max/mean series " + imbalance[0]);
+    }
+
+    @Test
+    @Order(3)
+    void theMasterSeesEveryTargetOnceAndNoMoveShowsAGapOrADouble() {
+        Set<String> addresses = new TreeSet<>();
+        exporters.all.forEach(e -> addresses.add(e.address));
+        Map<String, Integer> seen = new TreeMap<>();
+        Set<String> unlabelled = new TreeSet<>();
+        poll("the master to see each target's up once", WAIT, () -> {
+            seen.clear();
+            unlabelled.clear();
+            for (JsonNode r : query(masterPort, "up{job=\"e2e\"}")) {
+                String instance = r.path("metric").path("instance").asText();
+                seen.merge(instance, 1, Integer::sum);
+                if (r.path("metric").path("promshard_worker").asText().isEmpty()) {
+                    unlabelled.add(instance);
+                }
+            }
+            return seen.keySet().equals(addresses) && seen.values().stream().allMatch(n -> n == 1);
+        });
+        assertEquals(Set.of(), unlabelled, "federated series without the worker label");
+
+        // over the whole scale-out, drain and series rebalance: deduplicated by worker, every target counted
+        // exactly once at every step (no gap, no double); undeduplicated, the overlap shows
+        long end = System.currentTimeMillis() / 1000;
+        long start = movesStarted / 1000 + 2L * SCRAPE_SECONDS;
+        JsonNode dedup = queryRange(masterPort, "count(max without (promshard_worker) (up{job=\"e2e\"}))", start, end);
+        JsonNode raw = queryRange(masterPort, "count(up{job=\"e2e\"})", start, end);
+        List<String> wrong = new ArrayList<>();
+        int steps = 0;
+        for (JsonNode v : dedup.path(0).path("values")) {
+            steps++;
+            if (Double.parseDouble(v.path(1).asText()) != addresses.size()) {
+                wrong.add(v.path(0).asText() + "=" + v.path(1).asText());
+            }
+        }
+        double rawMax = 0;
+        for (JsonNode v : raw.path(0).path("values")) {
+            rawMax = Math.max(rawMax, Double.parseDouble(v.path(1).asText()));
+        }
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("phase", "federation");
+        report.put("targets_seen_once_at_master", seen.size());
+        report.put("steps_checked", steps);
+        report.put("max_undeduplicated_up_series", rawMax);
+        System.out.println("E2E " + report);
+        assertTrue(steps >= 5, "too few steps: " + steps);
+        assertEquals(List.of(), wrong, "steps where the deduplicated count of targets was not " + addresses.size());
+    }
+
+    @Test
+    @Order(4)
+    void aKilledWorkersTargetsAreScrapedAgainInTime() throws Exception {
+        JsonNode files = Json.mapper().readTree(dir.resolve("w2/sd/e2e.json").toFile());
+        Set<String> w2Targets = new TreeSet<>();
+        for (JsonNode g : files) {
+            g.path("targets").forEach(t -> w2Targets.add(t.asText()));
+        }
+        assertTrue(w2Targets.size() > 10, "w2 holds " + w2Targets.size() + " targets");
+        long killed = System.currentTimeMillis();
+        procs.get("sidecar-w2").kill9();
+        procs.get("prometheus-w2").kill9();
+        long after = System.currentTimeMillis() + 500; // nothing of w2 scrapes after this
+        long bound = 1000L * (SESSION_SECONDS + DELAY_SECONDS + 2 * SCRAPE_SECONDS);
+        Map<String, Double> recovery = new TreeMap<>();
+        poll("w2's targets to be scraped by others", Duration.ofMillis(bound + 60_000), () -> {
+            for (Exporters.Exporter e : exporters.all) {
+                if (w2Targets.contains(e.address) && !recovery.containsKey(e.address)) {
+                    List<Long> s = e.scrapesBetween(after, Long.MAX_VALUE);
+                    if (!s.isEmpty()) {
+                        recovery.put(e.address, (s.get(0) - killed) / 1000.0);
+                    }
+                }
+            }
+            return recovery.size() == w2Targets.size();
+        });
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("phase", "kill -9 of w2's sidecar and Prometheus");
+        report.put("targets", w2Targets.size());
+        report.put("bound_s", bound / 1000.0);
+        report.put("scraped_again_after_s", percentiles(new ArrayList<>(recovery.values())));
+        System.out.println("E2E " + Json.mapper().writeValueAsString(report));
+        List<String> late = recovery.entrySet().stream().filter(e -> e.getValue() * 1000 > bound)
+                .map(e -> e.getKey() + " after " + e.getValue() + " s").toList();
+        assertEquals(List.of(), late, "targets scraped again later than " + bound + " ms");
+    }
+
+    // ---- cluster
+
+    private void writeInventory() throws IOException {
+        StringBuilder json = new StringBuilder("[{\"labels\": {\"env\": \"e2e\"}, \"targets\": [");
+        for (int i = 0; i < exporters.all.size(); i++) {
+            json.append(i == 0 ? "" : ", ").append('"').append(exporters.all.get(i).address).append('"');
+        }
+        Files.createDirectories(dir.resolve("inventory"));
+        Files.writeString(dir.resolve("inventory/e2e.json"), json.append("]}]\n"));
+    }
+
+    private void startZooKeeper() throws Exception {
+        Path zk = Files.createDirectories(dir.resolve("zookeeper"));
+        Files.writeString(zk.resolve("zoo.cfg"), String.join("\n",
+                "tickTime=500", "initLimit=10", "syncLimit=5", "dataDir=" + zk.resolve("data"),
+                "clientPort=" + zkPort, "clientPortAddress=127.0.0.1", "admin.enableServer=false",
+                "4lw.commands.whitelist=ruok,srvr", "maxSessionTimeout=60000", ""));
+        Path logback = writeLogback();
+        start("zookeeper", Proc.java("-Dlogback.configurationFile=" + logback, "-cp",
+                root.resolve("coordinator/target/promshard-coordinator.jar").toString(),
+                "org.apache.zookeeper.server.quorum.QuorumPeerMain", zk.resolve("zoo.cfg").toString()));
+        poll("ZooKeeper to answer ruok", WAIT, () -> "imok".equals(fourLetter("ruok")));
+    }
+
+    private Path writeLogback() throws IOException {
+        Path f = dir.resolve("logback.xml");
+        Files.writeString(f, """
+                <configuration>
+                  <appender name="OUT" class="ch.qos.logback.core.ConsoleAppender">
+                    <encoder><pattern>%d{HH:mm:ss.SSS} %-5level %logger{20} - %msg%n</pattern></encoder>
+                  </appender>
+                  <root level="INFO"><appender-ref ref="OUT"/></root>
+                </configuration>
+                """);
+        return f;
+    }
+
+    private String fourLetter(String cmd) {
+        try (Socket s = new Socket("127.0.0.1", zkPort)) {
+            s.getOutputStream().write(cmd.getBytes(StandardCharsets.US_ASCII));
+            s.shutdownOutput();
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private void startCoordinator() throws Exception {
+        Path yml = dir.resolve("coordinator.yml");
+        Files.writeString(yml, """
+                coordinatorId: c1
+                zookeeper: {connectString: "127.0.0.1:%d", cluster: e2e, sessionTimeout: %ds}
+                inventory:
+                  refreshInterval: 1s
+                  jobs: [{name: e2e, files: ["%s/*.json"]}]
+                assignment: {settleTime: 500ms, reassignmentDelay: %ds, handoffTimeout: 90s}
+                api: {token: %s}
+                outputDirectory: %s
+                server:
+                  applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: %d}]
+                  adminConnectors: [{type: http, bindHost: 127.0.0.1, port: %d}]
+                logging:
+                  level: INFO
+                  loggers: {org.apache.zookeeper: WARN, org.apache.curator: WARN, org.eclipse.jetty: WARN}
+                """.formatted(zkPort, SESSION_SECONDS, dir.resolve("inventory"), DELAY_SECONDS, TOKEN,
+                dir.resolve("coordinator-out"), apiPort, freePort()));
+        start("coordinator", Proc.java("-jar", root.resolve("coordinator/target/promshard-coordinator.jar").toString(),
+                "server", yml.toString()));
+        poll("the coordinator's API", WAIT, () -> alive("coordinator") && coordinatorStatus().has("epoch"));
+    }
+
+    private void startMaster() throws Exception {
+        Path m = Files.createDirectories(dir.resolve("master"));
+        Files.writeString(m.resolve("prometheus.yml"), """
+                global: {scrape_interval: %ds, scrape_timeout: 4s}
+                scrape_configs:
+                  - job_name: federate
+                    honor_labels: true
+                    metrics_path: /federate
+                    params: {"match[]": ['{job="e2e"}']}
+                    file_sd_configs: [{files: ["%s"]}]
+                """.formatted(SCRAPE_SECONDS, dir.resolve("coordinator-out/federation.json")));
+        // federated samples carry timestamps, which Prometheus before 2.48 never marks stale: a moved target's
+        // old copy would linger at the master for the default 5 min lookback; this bounds it to 2.5 intervals
+        startPrometheus("master", m, masterPort, "--query.lookback-delta=" + (SCRAPE_SECONDS * 5 / 2) + "s");
+    }
+
+    private void startWorker(String w) throws Exception {
+        Path wd = Files.createDirectories(dir.resolve(w));
+        Files.createDirectories(wd.resolve("sd"));
+        int pp = freePort();
+        prometheusPort.put(w, pp);
+        Files.writeString(wd.resolve("prometheus.yml"), """
+                global:
+                  scrape_interval: %ds
+                  scrape_timeout: 4s
+                  external_labels: {promshard_worker: %s}
+                scrape_configs:
+                  - job_name: e2e
+                    file_sd_configs: [{files: ["%s/*.json"]}]
+                """.formatted(SCRAPE_SECONDS, w, wd.resolve("sd")));
+        startPrometheus(w, wd, pp);
+        int sp = freePort();
+        sidecarPort.put(w, sp);
+        Path yml = wd.resolve("sidecar.yml");
+        Files.writeString(yml, """
+                zookeeper: {connectString: "127.0.0.1:%d", cluster: e2e, sessionTimeout: %ds}
+                worker: {id: %s, prometheusUrl: "http://127.0.0.1:%d", sidecarUrl: "http://127.0.0.1:%d"}
+                prometheus: {readinessInterval: 500ms, confirmInterval: 500ms, seriesReportInterval: 5s, withdrawAfter: 10s}
+                outputDirectory: %s
+                server:
+                  applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: %d}]
+                  adminConnectors: [{type: http, bindHost: 127.0.0.1, port: %d}]
+                logging:
+                  level: INFO
+                  loggers: {org.apache.zookeeper: WARN, org.apache.curator: WARN, org.eclipse.jetty: WARN}
+                """.formatted(zkPort, SESSION_SECONDS, w, pp, sp, wd.resolve("sd"), sp, freePort()));
+        start("sidecar-" + w, Proc.java("-jar", root.resolve("worker-sidecar/target/promshard-worker-sidecar.jar")
+                .toString(), "server", yml.toString()));
+        poll(w + "'s sidecar to be ACTIVE", WAIT,
+                () -> alive("sidecar-" + w) && "ACTIVE".equals(sidecarStatus(w).path("state").asText()));
+    }
+
+    private void startPrometheus(String name, Path wd, int port, String... flags) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(prometheus, "--config.file=" + wd.resolve("prometheus.yml"),
+                "--storage.tsdb.path=" + wd.resolve("data"), "--web.listen-address=127.0.0.1:" + port,
+                "--log.level=warn"));
+        cmd.addAll(List.of(flags));
+        start("prometheus-" + name, cmd);
+        poll("Prometheus " + name + " to be ready", WAIT, () -> alive("prometheus-" + name)
+                && get(URI.create("http://127.0.0.1:" + port + "/-/ready")).statusCode() == 200);
+    }
+
+    /** Every worker has acknowledged what it applied and no hand-off is pending. */
+    private void awaitSettled(int workers) {
+        poll(workers + " workers to settle", WAIT, () -> {
+            JsonNode s = coordinatorStatus();
+            if (s.path("workers").asInt() != workers || s.path("handoffs").asInt() != 0
+                    || s.path("deferredMoves").asLong() != 0 || s.path("epoch").asLong() <= 0) {
+                return false;
+            }
+            for (String w : sidecarPort.keySet()) {
+                if (!alive("sidecar-" + w)) {
+                    continue;
+                }
+                JsonNode st = sidecarStatus(w);
+                if (st.path("applied").path("epoch").asLong() == 0
+                        || st.path("ackedEpoch").asLong() != st.path("applied").path("epoch").asLong()) {
+                    return false;
+                }
+            }
+            return true;
+        });
+    }
+
+    private void start(String name, List<String> command) throws IOException {
+        Proc p = Proc.start(name, dir.resolve("logs"), command);
+        procs.put(name, p);
+        order.add(p);
+    }
+
+    private boolean alive(String name) {
+        Proc p = procs.get(name);
+        if (!p.alive()) {
+            throw new ProcessDied(name + " exited; its log ends with:\n" + p.tail());
+        }
+        return true;
+    }
+
+    /** Ends a wait at once: a process the test needs is gone. */
+    static final class ProcessDied extends Error {
+        ProcessDied(String message) {
+            super(message);
+        }
+    }
+
+    /** Polls every 250 ms: most conditions here cost requests to other processes. */
+    private static void poll(String what, Duration timeout, java.util.function.Supplier<Boolean> condition) {
+        Poll.until(what, timeout, Duration.ofMillis(250), condition);
+    }
+
+    // ---- HTTP
+
+    private URI api(String path) {
+        return URI.create("http://127.0.0.1:" + apiPort + "/api/v1" + path);
+    }
+
+    private JsonNode coordinatorStatus() {
+        return json(api("/status"));
+    }
+
+    private JsonNode sidecarStatus(String w) {
+        return json(URI.create("http://127.0.0.1:" + sidecarPort.get(w) + "/api/v1/status"));
+    }
+
+    private HttpResponse<String> get(URI uri) {
+        try {
+            return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The JSON body of a GET, or a missing node while the service does not answer yet. */
+    private JsonNode json(URI uri) {
+        try {
+            HttpResponse<String> r = get(uri);
+            return r.statusCode() == 200 ? Json.mapper().readTree(r.body())
+                    : com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+        }
+    }
+
+    private JsonNode query(int port, String promql) {
+        JsonNode r = json(URI.create("http://127.0.0.1:" + port + "/api/v1/query?query="
+                + URLEncoder.encode(promql, StandardCharsets.UTF_8)));
+        return r.path("data").path("result");
+    }
+
+    private JsonNode queryRange(int port, String promql, long start, long end) {
+        JsonNode r = json(URI.create("http://127.0.0.1:" + port + "/api/v1/query_range?query="
+                + URLEncoder.encode(promql, StandardCharsets.UTF_8) + "&start=" + start + "&end=" + end
+                + "&step=" + SCRAPE_SECONDS / 2));
+        return r.path("data").path("result");
+    }
+
+    private double scalar(int port, String promql) {
+        JsonNode result = query(port, promql);
+        return result.size() == 0 ? 0 : Double.parseDouble(result.get(0).path("value").path(1).asText("0"));
+    }
+
+    // ---- figures
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static double maxOverMean(java.util.Collection<Long> values) {
+        double mean = values.stream().mapToLong(Long::longValue).average().orElse(0);
+        return mean == 0 ? Double.NaN : values.stream().mapToLong(Long::longValue).max().orElse(0) / mean;
+    }
+
+    private static Map<String, Double> percentiles(List<Double> values) {
+        List<Double> v = new ArrayList<>(values);
+        v.sort(null);
+        Map<String, Double> out = new LinkedHashMap<>();
+        if (v.isEmpty()) {
+            return out;
+        }
+        for (double p : new double[] {0.5, 0.9, 0.99}) {
+            out.put("p" + Math.round(p * 100), v.get((int) Math.min(v.size() - 1, Math.floor(p * v.size()))));
+        }
+        out.put("max", v.get(v.size() - 1));
+        out.put("count", (double) v.size());
+        return out;
+    }
+}
