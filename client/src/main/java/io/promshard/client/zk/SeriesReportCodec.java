@@ -7,7 +7,6 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -67,5 +66,4 @@ public final class SeriesReportCodec {
             throw new UncheckedIOException(e);
         }
     }
-
 }
