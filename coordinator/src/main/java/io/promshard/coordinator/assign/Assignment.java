@@ -150,14 +150,10 @@ public final class Assignment {
         }
         long count = 0;
         double weight = 0;
-        int j = 0;
+        int[] match = matchIn(previous);
         for (int i = 0; i < targets.size(); i++) {
-            while (j < previous.targets.size() && TargetSet.compare(previous.targets.hashes[j],
-                    previous.targets.keys[j], targets.hashes[i], targets.keys[i]) < 0) {
-                j++;
-            }
-            if (j >= previous.targets.size() || previous.targets.hashes[j] != targets.hashes[i]
-                    || !previous.targets.keys[j].equals(targets.keys[i])) {
+            int j = match[i];
+            if (j < 0) {
                 continue;
             }
             for (int r = 0; r < replication; r++) {
@@ -191,14 +187,10 @@ public final class Assignment {
      * and whose owner set differs (order ignored), in this assignment's target order.
      */
     public void forEachChange(Assignment previous, ChangeConsumer consumer) {
-        int j = 0;
+        int[] match = matchIn(previous);
         for (int i = 0; i < targets.size(); i++) {
-            while (j < previous.targets.size() && TargetSet.compare(previous.targets.hashes[j],
-                    previous.targets.keys[j], targets.hashes[i], targets.keys[i]) < 0) {
-                j++;
-            }
-            if (j >= previous.targets.size() || previous.targets.hashes[j] != targets.hashes[i]
-                    || !previous.targets.keys[j].equals(targets.keys[i])) {
+            int j = match[i];
+            if (j < 0) {
                 continue;
             }
             List<String> before = previous.owners(j);
@@ -258,6 +250,21 @@ public final class Assignment {
      * workers they would go to (to be passed as {@link Member#filling()} next time).
      */
     public record Limited(Assignment assignment, long deferred, java.util.Set<String> filling) {
+    }
+
+    /** For each target of this assignment, its index in {@code previous}, or -1: one merge walk over both sorted sets. */
+    private int[] matchIn(Assignment previous) {
+        int[] match = new int[targets.size()];
+        int j = 0;
+        for (int i = 0; i < targets.size(); i++) {
+            while (j < previous.targets.size() && TargetSet.compare(previous.targets.hashes[j],
+                    previous.targets.keys[j], targets.hashes[i], targets.keys[i]) < 0) {
+                j++;
+            }
+            match[i] = j < previous.targets.size() && previous.targets.hashes[j] == targets.hashes[i]
+                    && previous.targets.keys[j].equals(targets.keys[i]) ? j : -1;
+        }
+        return match;
     }
 
     /** Placements moved, and their summed weight. */

@@ -1,5 +1,6 @@
 package io.promshard.coordinator.core;
 
+import io.promshard.client.service.Daemons;
 import com.google.common.hash.Hasher;
 import com.google.common.hash.Hashing;
 import io.dropwizard.lifecycle.Managed;
@@ -33,7 +34,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
-import java.util.concurrent.Executors;
 import java.util.function.Predicate;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -117,11 +117,7 @@ public final class Coordinator implements Managed {
         this.reassignmentDelay = settings.reassignmentDelay();
         this.engine = new AssignmentEngine(settings.engine());
         this.targetSets = new TargetSets(settings.pins());
-        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "promshard-coordinator");
-            t.setDaemon(true);
-            return t;
-        });
+        this.executor = Daemons.singleThread("promshard-coordinator");
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.promshard.coordinator.inventory;
 
+import io.promshard.client.service.Daemons;
 import io.dropwizard.lifecycle.Managed;
 import io.promshard.client.api.TargetGroup;
 import java.io.IOException;
@@ -15,7 +16,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -85,11 +85,7 @@ public final class InventoryService implements Managed {
             throw new IllegalStateException("InventoryService cannot be started more than once");
         }
         refresh();
-        executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "promshard-inventory");
-            t.setDaemon(true);
-            return t;
-        });
+        executor = Daemons.singleThread("promshard-inventory");
         long ms = Math.max(1, refreshInterval.toMillis());
         executor.scheduleWithFixedDelay(this::refreshQuietly, ms, ms, TimeUnit.MILLISECONDS);
     }

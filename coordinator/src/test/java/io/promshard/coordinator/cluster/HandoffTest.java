@@ -107,6 +107,7 @@ class HandoffTest {
         Poll.until("the old owners to hold w4's share as hand-off targets", WAIT, () ->
                 List.of("w1", "w2", "w3").stream().mapToInt(w -> cluster.sidecars.get(w).applied().handoff()).sum()
                         == share);
+        Poll.until("the leader to report them in flight", WAIT, () -> c1.coordinator().status().handoffs() == share);
         // nothing is released while w4 has not confirmed, however long it takes
         for (int i = 0; i < 10; i++) {
             assertEquals(share, c1.coordinator().status().handoffs(), "hand-offs in flight");

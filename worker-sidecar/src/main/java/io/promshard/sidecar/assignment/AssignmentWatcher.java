@@ -1,5 +1,6 @@
 package io.promshard.sidecar.assignment;
 
+import io.promshard.client.service.Daemons;
 import io.dropwizard.lifecycle.Managed;
 import io.promshard.client.api.ShardPayload;
 import io.promshard.client.api.TargetGroup;
@@ -12,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -59,11 +59,7 @@ public final class AssignmentWatcher implements Managed {
         this.directory = directory;
         this.cache = CuratorCache.build(client, layout.assignment(worker), CuratorCache.Options.SINGLE_NODE_CACHE);
         this.applied = new AtomicReference<>(AppliedState.initial(worker));
-        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "promshard-assignment-" + worker);
-            t.setDaemon(true);
-            return t;
-        });
+        this.executor = Daemons.singleThread("promshard-assignment-" + worker);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.promshard.sidecar.prometheus;
 
+import io.promshard.client.service.Daemons;
 import io.dropwizard.lifecycle.Managed;
 import io.promshard.client.Json;
 import io.promshard.client.api.ShardPayload;
@@ -9,7 +10,6 @@ import io.promshard.sidecar.assignment.AppliedState;
 import io.promshard.sidecar.assignment.AssignmentWatcher;
 import java.time.Duration;
 import java.util.Set;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -36,11 +36,7 @@ public final class Acknowledger implements Managed {
     private final PrometheusClient prometheus;
     private final BooleanSupplier ready;
     private final Duration interval;
-    private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "promshard-ack");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService executor = Daemons.singleThread("promshard-ack");
 
     // owned by the executor thread
     private PersistentNode node;

@@ -1,10 +1,10 @@
 package io.promshard.sidecar.prometheus;
 
+import io.promshard.client.service.Daemons;
 import io.dropwizard.lifecycle.Managed;
 import io.promshard.client.api.WorkerState;
 import io.promshard.sidecar.registration.WorkerRegistration;
 import java.time.Duration;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -23,11 +23,7 @@ public final class ReadinessMonitor implements Managed {
     private final WorkerRegistration registration;
     private final Duration interval;
     private final Duration withdrawAfter;
-    private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "promshard-readiness");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService executor = Daemons.singleThread("promshard-readiness");
     private volatile boolean ready;
     private volatile long lastReadyMillis = System.currentTimeMillis();
 

@@ -1,5 +1,6 @@
 package io.promshard.sidecar.prometheus;
 
+import io.promshard.client.service.Daemons;
 import io.dropwizard.lifecycle.Managed;
 import io.promshard.client.api.SeriesReport;
 import io.promshard.client.api.ShardPayload;
@@ -11,7 +12,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -38,11 +38,7 @@ public final class SeriesReporter implements Managed {
     private final BooleanSupplier ready;
     private final Duration interval;
     private final String query;
-    private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "promshard-series");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService executor = Daemons.singleThread("promshard-series");
     private volatile SortedMap<String, SortedMap<String, Long>> lastWritten;
     private volatile long lastWrittenMillis;
 

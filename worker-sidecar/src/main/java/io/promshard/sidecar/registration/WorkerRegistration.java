@@ -1,11 +1,11 @@
 package io.promshard.sidecar.registration;
 
+import io.promshard.client.service.Daemons;
 import io.dropwizard.lifecycle.Managed;
 import io.promshard.client.Json;
 import io.promshard.client.api.WorkerInfo;
 import io.promshard.client.api.WorkerState;
 import io.promshard.client.zk.ZkLayout;
-import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -45,11 +45,7 @@ public final class WorkerRegistration implements Managed {
     private final PersistentNode node;
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
     private static final long CHECK_MILLIS = 2_000;
-    private final ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "promshard-registration");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService checker = Daemons.singleThread("promshard-registration");
     private final ConnectionStateListener listener = (c, newState) -> {
         if (newState == ConnectionState.RECONNECTED) {
             checker.execute(this::checkOwner);
