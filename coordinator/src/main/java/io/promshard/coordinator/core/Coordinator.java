@@ -198,7 +198,8 @@ public final class Coordinator implements Managed {
         }
         Inventory inv = inventory.current();
         Map<String, Long> learned = weights.learned();
-        if (inv != targetSetSource || learned != targetSetWeights) {
+        boolean inputsChanged = inv != targetSetSource || learned != targetSetWeights;
+        if (inputsChanged) {
             targetSet = targetSets.build(inv, learned);
             targetSetSource = inv;
             targetSetWeights = learned;
@@ -215,7 +216,7 @@ public final class Coordinator implements Managed {
                 && (workers.get(w).state() == WorkerState.ACTIVE || workers.get(w).state() == WorkerState.DRAINING);
         Assignment next;
         long deferred = deferredMoves;
-        if (handoffOnly && inv == targetSetSource && learned == targetSetWeights && deferred == 0) {
+        if (handoffOnly && !inputsChanged && deferred == 0) {
             next = inForce;
         } else {
             List<Member> members = new ArrayList<>();
