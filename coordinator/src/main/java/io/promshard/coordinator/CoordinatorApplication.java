@@ -7,7 +7,13 @@ import io.promshard.client.zk.AssignmentReader;
 import io.promshard.coordinator.core.Coordinator;
 import io.promshard.client.service.ZooKeeperHealthCheck;
 import io.promshard.coordinator.inventory.InventoryService;
+import io.promshard.coordinator.inventory.ManagedInventory;
+import io.promshard.coordinator.resources.ClusterResource;
+import io.promshard.coordinator.resources.DashboardResource;
 import io.promshard.coordinator.resources.DrainResource;
+import io.promshard.coordinator.resources.InventoryResource;
+import io.promshard.coordinator.resources.MetricsResource;
+import io.promshard.coordinator.resources.SdResource;
 import io.promshard.coordinator.resources.MutationGuard;
 import io.promshard.coordinator.resources.StatusResource;
 import io.promshard.coordinator.resources.WorkersResource;
@@ -42,7 +48,8 @@ public class CoordinatorApplication extends Application<CoordinatorConfiguration
         CuratorFramework curator = config.getZookeeper().buildCuratorFramework(connectString);
         environment.lifecycle().manage(new CuratorLifecycle(curator));
 
-        InventoryService inventory = config.buildInventoryService();
+        ManagedInventory managed = config.buildManagedInventory(curator);
+        InventoryService inventory = config.buildInventoryService(managed);
         environment.lifecycle().manage(inventory);
         Coordinator coordinator = config.buildCoordinator(curator, inventory,
                 InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid());
@@ -50,10 +57,15 @@ public class CoordinatorApplication extends Application<CoordinatorConfiguration
 
         AssignmentReader reader = new AssignmentReader(curator, config.getZookeeper().layout(), new AssignmentCodec());
         environment.jersey().register(new StatusResource(coordinator));
-        environment.jersey().register(new WorkersResource(coordinator.membership(), reader));
+        environment.jersey().register(new WorkersResource(coordinator, reader));
+        environment.jersey().register(new ClusterResource(coordinator));
+        environment.jersey().register(new InventoryResource(managed, inventory));
+        environment.jersey().register(new SdResource(reader));
+        environment.jersey().register(new MetricsResource(coordinator, inventory, curator));
+        environment.jersey().register(new DashboardResource());
         environment.jersey().register(new DrainResource(coordinator.drains(), coordinator.membership(), reader));
         environment.jersey().register(new MutationGuard(config.getApi().getToken(), config.getApi().getMaxBodyBytes()));
         environment.healthChecks().register("zookeeper", new ZooKeeperHealthCheck(curator));
-        environment.metrics().registerGauge("promshard.inventory.refusals", inventory::refusals);
+        environment.metrics().registerGauge("promshard.inventory.refusals", inventory::totalRefusals);
     }
 }

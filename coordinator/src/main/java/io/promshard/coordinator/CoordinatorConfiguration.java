@@ -16,6 +16,9 @@ import io.promshard.coordinator.zk.ChildNodes;
 import io.promshard.coordinator.core.CoordinatorSettings;
 import io.promshard.coordinator.drain.Drains;
 import io.promshard.coordinator.inventory.FileSdParser;
+import io.promshard.coordinator.inventory.HttpSdSource;
+import io.promshard.coordinator.inventory.InventorySource;
+import io.promshard.coordinator.inventory.ManagedInventory;
 import io.promshard.coordinator.inventory.InventoryService;
 import io.promshard.coordinator.leader.Leadership;
 import io.promshard.coordinator.membership.Membership;
@@ -110,10 +113,44 @@ public class CoordinatorConfiguration extends Configuration {
         Loopback.bindByDefault(this);
     }
 
-    /** The inventory service for {@code inventory:}, not started. */
+    /** The inventory service for {@code inventory:} without the REST-managed source, not started. */
     public InventoryService buildInventoryService() {
         return new InventoryService(inventory.getJobs(), inventory.getRefreshInterval().toJavaDuration(),
-                new FileSdParser(inventory.getMaxFileBytes(), inventory.isAllowParamLabels()));
+                parser(), httpSdSources());
+    }
+
+    /**
+     * The inventory service for {@code inventory:}, with {@code managed} (the REST-managed targets in
+     * ZooKeeper) as a further source; not started.
+     */
+    public InventoryService buildInventoryService(ManagedInventory managed) {
+        List<InventorySource> sources = new ArrayList<>(httpSdSources());
+        sources.add(managed);
+        return new InventoryService(inventory.getJobs(), inventory.getRefreshInterval().toJavaDuration(),
+                parser(), sources);
+    }
+
+    /** The REST-managed inventory of this cluster, not started. */
+    public ManagedInventory buildManagedInventory(CuratorFramework client) {
+        return new ManagedInventory(client, zookeeper.layout().inventory(), parser(), MANAGED_MAX_BYTES);
+    }
+
+    /** A managed job is one znode: kept well under ZooKeeper's 1 MiB limit. */
+    public static final int MANAGED_MAX_BYTES = 900 * 1024;
+
+    private FileSdParser parser() {
+        return new FileSdParser(inventory.getMaxFileBytes(), inventory.isAllowParamLabels());
+    }
+
+    private List<InventorySource> httpSdSources() {
+        List<InventorySource> out = new ArrayList<>();
+        for (JobConfig job : inventory.getJobs()) {
+            for (JobConfig.HttpSd sd : job.getHttpSd()) {
+                out.add(new HttpSdSource(job.getName(), java.net.URI.create(sd.getUrl()),
+                        sd.getRefreshInterval().toJavaDuration(), parser(), inventory.getMaxFileBytes()));
+            }
+        }
+        return out;
     }
 
     /**

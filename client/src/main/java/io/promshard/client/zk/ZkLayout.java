@@ -87,4 +87,13 @@ public record ZkLayout(String root) {
     public String weight(String worker) {
         return weights() + "/" + Identifiers.checkWorkerId(worker);
     }
+
+    /** Parent of the REST-managed inventory, one child per job. */
+    public String inventory() {
+        return root + "/inventory";
+    }
+
+    public String inventory(String job) {
+        return inventory() + "/" + job;
+    }
 }

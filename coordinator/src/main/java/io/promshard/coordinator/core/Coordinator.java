@@ -6,6 +6,8 @@ import com.google.common.hash.Hashing;
 import io.dropwizard.lifecycle.Managed;
 import io.promshard.client.api.AssignmentManifest;
 import io.promshard.client.api.ClusterState;
+import io.promshard.client.api.CoordinatorStatus;
+import io.promshard.client.api.RebalanceEvent;
 import io.promshard.client.api.WorkerAck;
 import io.promshard.coordinator.zk.ChildNodes;
 import io.promshard.client.api.ShardPayload;
@@ -99,6 +101,15 @@ public final class Coordinator implements Managed {
     private volatile int handingOff;
     private volatile long deferredMoves;
     private final AtomicLong leaderRuns = new AtomicLong();
+    private static final int MAX_EVENTS = 100;
+    private final java.util.ArrayDeque<RebalanceEvent> events = new java.util.ArrayDeque<>();
+    private final AtomicLong rebalances = new AtomicLong();
+    private final AtomicLong movedTotal = new AtomicLong();
+    private final AtomicLong publishErrors = new AtomicLong();
+    private final io.promshard.client.metrics.Histogram durations = new io.promshard.client.metrics.Histogram(
+            0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10);
+    private volatile ClusterView view;
+    private volatile CoordinatorStatus.Balance balance;
 
     public Coordinator(Membership membership, Leadership leadership, Drains drains, InventoryService inventory,
                        Publisher publisher, OutputWriter output, ChildNodes<WorkerAck> acks, SeriesWeights weights,
@@ -168,6 +179,7 @@ public final class Coordinator implements Managed {
         } catch (FencedOutException e) {
             LOG.warn("not publishing for {}: {}; waiting to be elected again", causes, e.getMessage());
         } catch (Exception e) {
+            publishErrors.incrementAndGet();
             LOG.error("rebalance for {} failed; retrying in {} ms", causes, RETRY.toMillis(), e);
             pendingCauses.addAll(causes);
             pending = executor.schedule(this::run, RETRY.toMillis(), TimeUnit.MILLISECONDS);
@@ -175,8 +187,8 @@ public final class Coordinator implements Managed {
     }
 
     private void rebalance(List<String> causes) throws Exception {
-        if (!membership.isInitialized()) {
-            return; // the initialized event triggers a run
+        if (!membership.isInitialized() || !inventory.isReady()) {
+            return; // the initialized (ready) event triggers a run
         }
         SortedMap<String, WorkerInfo> workers = membership.snapshot();
         boolean handoffOnly = loaded && Set.of(ACK, HANDOFF_TIMEOUT).containsAll(causes);
@@ -216,17 +228,10 @@ public final class Coordinator implements Managed {
                 && (workers.get(w).state() == WorkerState.ACTIVE || workers.get(w).state() == WorkerState.DRAINING);
         Assignment next;
         long deferred = deferredMoves;
+        List<Member> members = members(workers, drained, held);
         if (handoffOnly && !inputsChanged && deferred == 0) {
             next = inForce;
         } else {
-            List<Member> members = new ArrayList<>();
-            for (WorkerInfo w : workers.values()) {
-                Member m = new Member(w.id(), w.capacity(), w.zone(),
-                        w.state() != WorkerState.ACTIVE || drained.contains(w.id()), w.maxTargets(), w.maxSeries());
-                members.add(filling.contains(w.id()) ? m.asFilling() : m);
-            }
-            held.values().forEach(d -> members.add(new Member(d.last().id(), d.last().capacity(), d.last().zone(),
-                    false, d.last().maxTargets(), d.last().maxSeries()).asHeld()));
             if (!held.isEmpty()) {
                 long until = held.values().stream().mapToLong(Membership.Departure::atMillis).min().orElseThrow()
                         + reassignmentDelay.toMillis() - now;
@@ -263,11 +268,24 @@ public final class Coordinator implements Managed {
                 List.copyOf(new java.util.TreeSet<>(filling)));
         unassigned = next.underReplicated().size();
         output.writeShares(shares);
+        Map<String, Long> shareEpochs = new java.util.HashMap<>();
+        publisher.published().forEach((w, m) -> shareEpochs.put(w, m.epoch()));
+        view = new ClusterView(result.epoch(), System.currentTimeMillis(), inv, next, members, shares, shareEpochs);
+        balance = balance(next, members);
         if (result.wroteAnything()) {
             int moved = (int) next.movedFrom(inForce).count();
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
             lastRebalance = new RebalanceEvent(result.epoch(), System.currentTimeMillis(), causes,
                     result.changedWorkers(), moved, inv.targetCount(), ms);
+            synchronized (events) {
+                if (events.size() == MAX_EVENTS) {
+                    events.removeFirst();
+                }
+                events.addLast(lastRebalance);
+            }
+            rebalances.incrementAndGet();
+            movedTotal.addAndGet(moved);
+            durations.observe(ms / 1000.0);
             LOG.info("epoch {} published for {}: {} workers, {} targets, {} moved, {} handed off, {} hand-offs ended, "
                             + "{} assignments rewritten, {} removed, {} bytes, {} ms", result.epoch(), causes,
                     workers.size(), inv.targetCount(), moved, handoffs.size(), released.total(),
@@ -290,6 +308,117 @@ public final class Coordinator implements Managed {
             trigger(BUDGET);
         }
         leaderRuns.incrementAndGet();
+    }
+
+    private List<Member> members(SortedMap<String, WorkerInfo> workers, Set<String> drained,
+                                 SortedMap<String, Membership.Departure> held) {
+        List<Member> members = new ArrayList<>();
+        for (WorkerInfo w : workers.values()) {
+            Member m = new Member(w.id(), w.capacity(), w.zone(),
+                    w.state() != WorkerState.ACTIVE || drained.contains(w.id()), w.maxTargets(), w.maxSeries());
+            members.add(filling.contains(w.id()) ? m.asFilling() : m);
+        }
+        held.values().forEach(d -> members.add(new Member(d.last().id(), d.last().capacity(), d.last().zone(),
+                false, d.last().maxTargets(), d.last().maxSeries()).asHeld()));
+        return members;
+    }
+
+    private static CoordinatorStatus.Balance balance(Assignment a, List<Member> members) {
+        Map<String, Double> loads = a.weightByWorker();
+        double capacity = 0;
+        double total = 0;
+        int n = 0;
+        for (Member m : members) {
+            if (!m.draining() && !m.held()) {
+                capacity += m.capacity();
+                total += loads.getOrDefault(m.id(), 0.0);
+                n++;
+            }
+        }
+        if (n == 0 || total == 0) {
+            return new CoordinatorStatus.Balance(0, 0, 0, "");
+        }
+        double max = 0;
+        double worst = 0;
+        String busiest = "";
+        for (Member m : members) {
+            if (!m.draining() && !m.held()) {
+                double load = loads.getOrDefault(m.id(), 0.0);
+                double ratio = load / (total * m.capacity() / capacity);
+                max = Math.max(max, load);
+                if (ratio > worst) {
+                    worst = ratio;
+                    busiest = m.id();
+                }
+            }
+        }
+        return new CoordinatorStatus.Balance(total / n, max, worst, busiest);
+    }
+
+    /** The leader's last run, or null on a standby and before the first run. */
+    public ClusterView view() {
+        return isLeader() ? view : null;
+    }
+
+    /** Recent rebalances that changed what is published, oldest first (at most {@value #MAX_EVENTS}). */
+    public List<RebalanceEvent> events() {
+        synchronized (events) {
+            return List.copyOf(events);
+        }
+    }
+
+    private record CoverageKey(ClusterView view, Map<String, WorkerAck> acks) {
+    }
+
+    private volatile Map.Entry<CoverageKey, io.promshard.client.api.Coverage> coverage;
+
+    /**
+     * Coverage of the leader's last view by the acknowledgements now (listing up to 100 targets each
+     * way), or null on a standby. Cached until the view or an acknowledgement changes.
+     */
+    public io.promshard.client.api.Coverage coverage() {
+        ClusterView v = view();
+        if (v == null) {
+            return null;
+        }
+        CoverageKey key = new CoverageKey(v, acks.current());
+        Map.Entry<CoverageKey, io.promshard.client.api.Coverage> cached = coverage;
+        if (cached != null && cached.getKey().view() == v && cached.getKey().acks().equals(key.acks())) {
+            return cached.getValue();
+        }
+        io.promshard.client.api.Coverage c = CoverageCheck.compute(v, key.acks(), engine.settings().replication(), 100);
+        coverage = Map.entry(key, c);
+        return c;
+    }
+
+    public AssignmentEngine engine() {
+        return engine;
+    }
+
+    public SeriesWeights weights() {
+        return weights;
+    }
+
+    public Map<String, WorkerAck> acks() {
+        return acks.current();
+    }
+
+    /** Rebalances published, placements moved, and the rebalance duration histogram, since start. */
+    public long rebalances() {
+        return rebalances.get();
+    }
+
+    /** Runs that failed (ZooKeeper error, write refused) and were retried. */
+    public long publishErrors() {
+        return publishErrors.get();
+    }
+
+    public long movedTotal() {
+        return movedTotal.get();
+    }
+
+    public io.promshard.client.metrics.Histogram durations() {
+        return durations;
     }
 
     /** Completed runs as leader (compute and publish, whether or not anything changed) since start. */
@@ -318,9 +447,11 @@ public final class Coordinator implements Managed {
             }
             epoch = -1;
         }
-        return new CoordinatorStatus(leadership.id(), leadership.isLeader(), leadership.leaderId().orElse(""), epoch,
-                membership.snapshot().size(), inventory.current().targetCount(), unassigned, lastRebalance, heldWorkers,
-                handingOff, deferredMoves);
+        boolean leader = leadership.isLeader();
+        return new CoordinatorStatus(leadership.id(), leader, leadership.leaderId().orElse(""),
+                leadership.participants(), epoch, membership.snapshot().size(), inventory.current().targetCount(),
+                engine.settings().replication(), unassigned, leader ? balance : null, lastRebalance, heldWorkers,
+                handingOff, deferredMoves, inventory.errors());
     }
 
     public Membership membership() {

@@ -55,6 +55,14 @@ public final class SeriesWeights implements Closeable {
         return learned;
     }
 
+    /** Series each worker last reported for its targets, by worker id. */
+    public Map<String, Long> seriesByWorker() {
+        Map<String, Long> out = new HashMap<>();
+        reports.current().forEach((worker, r) -> out.put(worker,
+                r.series().values().stream().flatMap(m -> m.values().stream()).mapToLong(Long::longValue).sum()));
+        return out;
+    }
+
     @Override
     public void close() {
         reports.close();

@@ -52,12 +52,34 @@ public final class InventoryService implements Managed {
     private final Map<Path, FileState> files = new HashMap<>();
     private final Map<String, String> errors = new TreeMap<>();
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    private final List<InventorySource> sources;
     private ScheduledExecutorService executor;
+    private boolean wasReady;
 
     public InventoryService(List<JobConfig> jobs, Duration refreshInterval, FileSdParser parser) {
+        this(jobs, refreshInterval, parser, List.of());
+    }
+
+    /**
+     * @param sources further sources (REST-managed, http_sd), started and closed with this service; their
+     *                groups are added to the configured jobs' (a job only they name is a job too)
+     */
+    public InventoryService(List<JobConfig> jobs, Duration refreshInterval, FileSdParser parser,
+                            List<InventorySource> sources) {
         this.jobs = List.copyOf(jobs);
         this.refreshInterval = refreshInterval;
         this.parser = parser;
+        this.sources = List.copyOf(sources);
+    }
+
+    /** Whether every source has read once: before, the inventory may lack targets it will have. */
+    public boolean isReady() {
+        return sources.stream().allMatch(InventorySource::isReady);
+    }
+
+    /** Refusals of the files and of every other source since start. */
+    public long totalRefusals() {
+        return refusals.get() + sources.stream().mapToLong(InventorySource::refusals).sum();
     }
 
     /** Called after every change of the inventory's content. */
@@ -74,9 +96,14 @@ public final class InventoryService implements Managed {
         return refusals.get();
     }
 
-    /** The current error per file or glob, for display. */
-    public synchronized Map<String, String> errors() {
-        return Map.copyOf(errors);
+    /** The current error per file, glob or other source, for display. */
+    public Map<String, String> errors() {
+        Map<String, String> out = new TreeMap<>();
+        synchronized (this) {
+            out.putAll(errors);
+        }
+        sources.forEach(s -> out.putAll(s.errors()));
+        return Map.copyOf(out);
     }
 
     @Override
@@ -84,8 +111,16 @@ public final class InventoryService implements Managed {
         if (!state.compareAndSet(State.LATENT, State.STARTED)) {
             throw new IllegalStateException("InventoryService cannot be started more than once");
         }
-        refresh();
         executor = Daemons.singleThread("promshard-inventory");
+        for (InventorySource source : sources) {
+            source.addListener(() -> executor.execute(this::refreshQuietly));
+            try {
+                source.start();
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot start inventory source: " + e.getMessage(), e);
+            }
+        }
+        refresh();
         long ms = Math.max(1, refreshInterval.toMillis());
         executor.scheduleWithFixedDelay(this::refreshQuietly, ms, ms, TimeUnit.MILLISECONDS);
     }
@@ -95,6 +130,7 @@ public final class InventoryService implements Managed {
         if (state.getAndSet(State.CLOSED) == State.STARTED && executor != null) {
             executor.shutdownNow();
         }
+        sources.forEach(InventorySource::close);
     }
 
     private void refreshQuietly() {
@@ -116,10 +152,17 @@ public final class InventoryService implements Managed {
             }
             byJob.put(job.getName(), groups);
         }
+        for (InventorySource source : sources) {
+            source.groups().forEach((job, groups) -> byJob.computeIfAbsent(job, j -> new ArrayList<>()).addAll(groups));
+        }
         files.keySet().retainAll(live);
         Inventory next = new Inventory(byJob);
         Inventory before = current.getAndSet(next);
-        if (!before.digest().equals(next.digest())) {
+        boolean ready = isReady();
+        if (ready && !wasReady) {
+            wasReady = true;
+            listeners.forEach(Runnable::run);
+        } else if (!before.digest().equals(next.digest())) {
             LOG.info("inventory changed: {} jobs, {} targets (was {})", next.jobs().size(), next.targetCount(),
                     before.targetCount());
             listeners.forEach(Runnable::run);

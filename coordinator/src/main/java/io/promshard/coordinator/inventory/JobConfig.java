@@ -20,14 +20,48 @@ import java.util.List;
  */
 public class JobConfig {
 
+    /** What a job name may be: it becomes a file name and a znode name. */
+    public static final String NAME_PATTERN = "[A-Za-z0-9_][A-Za-z0-9._-]{0,127}";
+
     @NotEmpty
-    @Pattern(regexp = "[A-Za-z0-9_][A-Za-z0-9._-]{0,127}", message = "must be 1-128 of A-Z a-z 0-9 . _ -")
+    @Pattern(regexp = NAME_PATTERN, message = "must be 1-128 of A-Z a-z 0-9 . _ -")
     private String name;
 
     private List<String> files = new ArrayList<>();
 
     @JsonProperty("static")
     private List<TargetGroup> staticGroups = new ArrayList<>();
+
+    @jakarta.validation.Valid
+    private List<HttpSd> httpSd = new ArrayList<>();
+
+    /** An upstream http_sd endpoint polled for this job, as Prometheus' {@code http_sd_configs} entry. */
+    public static class HttpSd {
+        @NotEmpty
+        @Pattern(regexp = "https?://.+", message = "must be an http or https URL")
+        private String url;
+
+        @jakarta.validation.constraints.NotNull
+        private io.dropwizard.util.Duration refreshInterval = io.dropwizard.util.Duration.seconds(60);
+
+        public HttpSd() {
+        }
+
+        public HttpSd(String url, io.dropwizard.util.Duration refreshInterval) {
+            this.url = url;
+            this.refreshInterval = refreshInterval;
+        }
+
+        @JsonProperty
+        public String getUrl() {
+            return url;
+        }
+
+        @JsonProperty
+        public io.dropwizard.util.Duration getRefreshInterval() {
+            return refreshInterval;
+        }
+    }
 
     public JobConfig() {
     }
@@ -46,6 +80,11 @@ public class JobConfig {
     @JsonProperty
     public List<String> getFiles() {
         return files;
+    }
+
+    @JsonProperty
+    public List<HttpSd> getHttpSd() {
+        return httpSd;
     }
 
     @JsonProperty("static")

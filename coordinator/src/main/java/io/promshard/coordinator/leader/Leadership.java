@@ -88,6 +88,19 @@ public final class Leadership implements Closeable {
         }
     }
 
+    /** Ids of every coordinator in the election, leader first; empty when they cannot be read. */
+    public java.util.List<String> participants() {
+        try {
+            return latch.getParticipants().stream().sorted(java.util.Comparator.comparing(p -> !p.isLeader()))
+                    .map(Participant::getId).toList();
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            return java.util.List.of();
+        }
+    }
+
     @Override
     public void close() throws IOException {
         if (state.getAndSet(State.CLOSED) == State.STARTED) {

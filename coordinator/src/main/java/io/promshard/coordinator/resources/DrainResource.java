@@ -1,8 +1,8 @@
 package io.promshard.coordinator.resources;
 
-import io.promshard.client.Identifiers;
 import io.promshard.client.Json;
 import io.promshard.client.api.AssignmentManifest;
+import io.promshard.client.api.DrainStatus;
 import io.promshard.client.api.WorkerState;
 import io.promshard.client.zk.AssignmentReader;
 import io.promshard.client.zk.CorruptAssignmentException;
@@ -30,12 +30,6 @@ public class DrainResource {
     public record DrainRequest(String reason) {
     }
 
-    /**
-     * A worker's drain state: {@code empty} once it owns nothing and scrapes nothing (its targets' new
-     * owners confirmed them), so it may be stopped without a gap.
-     */
-    public record DrainStatus(String worker, boolean draining, int targets, boolean empty, String reason) {
-    }
 
     private final Drains drains;
     private final Membership membership;
@@ -56,7 +50,7 @@ public class DrainResource {
                 .filter(w -> !w.id().equals(worker) && w.state() == WorkerState.ACTIVE)
                 .filter(w -> !drained.contains(w.id())).count();
         if (others == 0) {
-            throw MutationGuard.error(Response.Status.CONFLICT,
+            throw Api.error(Response.Status.CONFLICT,
                     "draining " + worker + " would leave its targets without a worker: no other active worker");
         }
         String reason = request == null || request.reason() == null ? "" : request.reason();
@@ -74,7 +68,7 @@ public class DrainResource {
             targets = -1;
         }
         boolean draining = drains.current().contains(worker);
-        return new DrainStatus(worker, draining, targets, draining && targets == 0, "");
+        return new DrainStatus(worker, draining, targets, draining && targets == 0);
     }
 
     @DELETE
@@ -85,8 +79,6 @@ public class DrainResource {
     }
 
     private static void check(String worker) {
-        if (!Identifiers.isSafe(worker)) {
-            throw MutationGuard.error(Response.Status.BAD_REQUEST, "invalid worker id");
-        }
+        Api.worker(worker);
     }
 }

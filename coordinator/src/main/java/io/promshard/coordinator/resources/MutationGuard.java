@@ -1,11 +1,8 @@
 package io.promshard.coordinator.resources;
 
-import io.dropwizard.jersey.errors.ErrorMessage;
-import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.core.HttpHeaders;
-import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -39,20 +36,20 @@ public final class MutationGuard implements ContainerRequestFilter {
             return;
         }
         if (token.length == 0) {
-            throw error(Response.Status.FORBIDDEN, "mutating requests are disabled: set api.token in the configuration");
+            throw Api.error(Response.Status.FORBIDDEN, "mutating requests are disabled: set api.token in the configuration");
         }
         String auth = request.getHeaderString(HttpHeaders.AUTHORIZATION);
         byte[] given = auth != null && auth.startsWith("Bearer ")
                 ? auth.substring(7).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
         if (!MessageDigest.isEqual(token, given)) {
-            throw error(Response.Status.UNAUTHORIZED, "a valid bearer token is required");
+            throw Api.error(Response.Status.UNAUTHORIZED, "a valid bearer token is required");
         }
         if ("cross-site".equals(request.getHeaderString("Sec-Fetch-Site")) || foreignOrigin(request)) {
-            throw error(Response.Status.FORBIDDEN, "cross-site request refused");
+            throw Api.error(Response.Status.FORBIDDEN, "cross-site request refused");
         }
         String length = request.getHeaderString(HttpHeaders.CONTENT_LENGTH);
         if (length != null && parse(length) > maxBodyBytes) {
-            throw error(Response.Status.REQUEST_ENTITY_TOO_LARGE, "request body over " + maxBodyBytes + " bytes");
+            throw Api.error(Response.Status.REQUEST_ENTITY_TOO_LARGE, "request body over " + maxBodyBytes + " bytes");
         }
         request.setEntityStream(new Bounded(request.getEntityStream(), maxBodyBytes));
     }
@@ -76,13 +73,8 @@ public final class MutationGuard implements ContainerRequestFilter {
         try {
             return Long.parseLong(length.trim());
         } catch (NumberFormatException e) {
-            throw error(Response.Status.BAD_REQUEST, "invalid Content-Length");
+            throw Api.error(Response.Status.BAD_REQUEST, "invalid Content-Length");
         }
-    }
-
-    static WebApplicationException error(Response.Status status, String message) {
-        return new WebApplicationException(message, Response.status(status).type(MediaType.APPLICATION_JSON_TYPE)
-                .entity(new ErrorMessage(status.getStatusCode(), message)).build());
     }
 
     /** Fails with 413 once more than {@code limit} bytes are read. */
@@ -112,7 +104,7 @@ public final class MutationGuard implements ContainerRequestFilter {
         private void count(int n) {
             read += n;
             if (read > limit) {
-                throw error(Response.Status.REQUEST_ENTITY_TOO_LARGE, "request body over " + limit + " bytes");
+                throw Api.error(Response.Status.REQUEST_ENTITY_TOO_LARGE, "request body over " + limit + " bytes");
             }
         }
     }

@@ -1,7 +1,7 @@
 package io.promshard.coordinator.resources;
 
 import io.promshard.coordinator.core.Coordinator;
-import io.promshard.coordinator.core.CoordinatorStatus;
+import io.promshard.client.api.CoordinatorStatus;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;

@@ -1,56 +1,57 @@
 package io.promshard.coordinator.resources;
 
-import io.promshard.client.Identifiers;
 import io.promshard.client.api.AssignmentManifest;
+import io.promshard.client.api.AssignmentView;
 import io.promshard.client.api.ShardPayload;
-import io.promshard.client.api.TargetGroup;
+import io.promshard.client.api.WorkerAck;
 import io.promshard.client.api.WorkerInfo;
-import io.promshard.client.api.WorkerState;
+import io.promshard.client.api.WorkerView;
 import io.promshard.client.zk.AssignmentReader;
 import io.promshard.client.zk.CorruptAssignmentException;
-import io.promshard.coordinator.membership.Membership;
+import io.promshard.coordinator.core.Coordinator;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /** {@code GET /api/v1/workers} and {@code GET /api/v1/assignments/{worker}}, read from ZooKeeper. */
 @Path("/api/v1")
 @Produces(MediaType.APPLICATION_JSON)
 public class WorkersResource {
 
-    /** A live worker with the size of its published share. */
-    public record WorkerView(String id, String prometheusUrl, String sidecarUrl, String zone, int capacity,
-                             WorkerState state, long epoch, int targets) {
-    }
-
-    /** A worker's published assignment. */
-    public record AssignmentView(String worker, long epoch, int targetCount, Map<String, List<TargetGroup>> jobs) {
-    }
-
-    private final Membership membership;
+    private final Coordinator coordinator;
     private final AssignmentReader reader;
 
-    public WorkersResource(Membership membership, AssignmentReader reader) {
-        this.membership = membership;
+    public WorkersResource(Coordinator coordinator, AssignmentReader reader) {
+        this.coordinator = coordinator;
         this.reader = reader;
     }
 
     @GET
     @Path("workers")
     public List<WorkerView> workers() throws Exception {
+        Map<String, WorkerAck> acks = coordinator.acks();
+        Map<String, Long> series = coordinator.weights().seriesByWorker();
+        Set<String> drained = coordinator.drains().current();
+        long now = System.currentTimeMillis();
         List<WorkerView> out = new ArrayList<>();
-        for (WorkerInfo w : membership.snapshot().values()) {
+        for (WorkerInfo w : coordinator.membership().snapshot().values()) {
             Optional<AssignmentManifest> m = readManifest(w.id());
+            long epoch = m.map(AssignmentManifest::epoch).orElse(0L);
+            WorkerAck ack = acks.get(w.id());
+            long acked = ack == null ? -1 : ack.epoch();
             out.add(new WorkerView(w.id(), w.prometheusUrl(), w.sidecarUrl(), w.zone(), w.capacity(), w.state(),
-                    m.map(AssignmentManifest::epoch).orElse(0L), m.map(AssignmentManifest::targetCount).orElse(0)));
+                    drained.contains(w.id()), epoch, m.map(AssignmentManifest::targetCount).orElse(0),
+                    m.map(AssignmentManifest::handoffCount).orElse(0), series.getOrDefault(w.id(), -1L), acked,
+                    ack != null && ack.confirmed(), m.isEmpty() ? 0 : Math.max(0, epoch - Math.max(acked, 0)),
+                    ack == null ? -1 : Math.max(0, now - ack.atMillis())));
         }
         return out;
     }
@@ -58,20 +59,19 @@ public class WorkersResource {
     @GET
     @Path("assignments/{worker}")
     public AssignmentView assignment(@PathParam("worker") String worker) throws Exception {
-        if (!Identifiers.isSafe(worker)) {
-            throw new WebApplicationException("invalid worker id", Response.Status.BAD_REQUEST);
-        }
+        Api.worker(worker);
         Optional<AssignmentReader.Published> published;
         try {
             published = reader.read(worker);
         } catch (CorruptAssignmentException e) {
-            throw new WebApplicationException("assignment of " + worker + " is unreadable: " + e.getMessage(),
-                    Response.Status.INTERNAL_SERVER_ERROR);
+            throw Api.error(Response.Status.INTERNAL_SERVER_ERROR,
+                    "assignment of " + worker + " is unreadable: " + e.getMessage());
         }
-        AssignmentReader.Published p = published.orElseThrow(() -> new WebApplicationException(
-                "no assignment published for worker " + worker, Response.Status.NOT_FOUND));
+        AssignmentReader.Published p = published.orElseThrow(() -> Api.error(Response.Status.NOT_FOUND,
+                "no assignment published for worker " + worker));
         ShardPayload payload = p.payload();
-        return new AssignmentView(worker, p.manifest().epoch(), payload.targetCount(), payload.jobs());
+        return new AssignmentView(worker, p.manifest().epoch(), payload.targetCount(), payload.jobs(),
+                payload.handoff());
     }
 
     private Optional<AssignmentManifest> readManifest(String worker) throws Exception {

@@ -1,4 +1,4 @@
-package io.promshard.coordinator.core;
+package io.promshard.client.api;
 
 import java.util.List;
 
@@ -7,7 +7,7 @@ import java.util.List;
  *
  * @param epoch          epoch it published
  * @param timeMillis     when it finished
- * @param causes         what triggered it (membership, inventory, leadership)
+ * @param causes         what triggered it (membership, inventory, leadership, drain, ack, ...)
  * @param changedWorkers workers whose assignment was rewritten
  * @param moved          targets whose owner changed, compared with the previous assignment in force
  * @param targets        targets in the inventory

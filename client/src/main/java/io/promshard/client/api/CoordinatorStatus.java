@@ -1,0 +1,45 @@
+package io.promshard.client.api;
+
+import java.util.List;
+
+/**
+ * What {@code GET /api/v1/status} answers.
+ *
+ * @param coordinator   this instance's id
+ * @param isLeader      whether this instance is the leader now
+ * @param leader        the leader's id, empty when there is none
+ * @param coordinators  every coordinator taking part in the election
+ * @param epoch         the epoch in force (from the {@code state} znode)
+ * @param workers       live workers
+ * @param targets       targets in the inventory
+ * @param replication   owners per target
+ * @param unassigned    targets with fewer owners than the replication factor (no eligible worker with room)
+ * @param balance       load figures of the assignment in force (leader only, else null)
+ * @param lastRebalance the last rebalance this instance published, or null
+ * @param heldWorkers   workers whose session was lost within the reassignment delay: their targets wait
+ * @param handoffs      moved targets still scraped by their previous owner until the new one confirms
+ * @param deferredMoves planned placements waiting for the movement budget
+ * @param inventoryErrors sources of the inventory currently refused, with the reason (last good content in force)
+ */
+public record CoordinatorStatus(String coordinator, boolean isLeader, String leader, List<String> coordinators,
+                                long epoch, int workers, int targets, int replication, int unassigned,
+                                Balance balance, RebalanceEvent lastRebalance, List<String> heldWorkers,
+                                int handoffs, long deferredMoves, java.util.Map<String, String> inventoryErrors) {
+
+    public CoordinatorStatus {
+        coordinators = coordinators == null ? List.of() : List.copyOf(coordinators);
+        heldWorkers = heldWorkers == null ? List.of() : List.copyOf(heldWorkers);
+        inventoryErrors = inventoryErrors == null ? java.util.Map.of() : java.util.Map.copyOf(inventoryErrors);
+    }
+
+    /**
+     * Load (summed target weight: series once learned) over the workers that take targets.
+     *
+     * @param mean    mean load per capacity unit times the worker's capacity, averaged
+     * @param max     the busiest worker's load
+     * @param maxOverMean the busiest worker's load over its fair share (1.0 is perfect balance)
+     * @param busiest the busiest worker relative to its fair share
+     */
+    public record Balance(double mean, double max, double maxOverMean, String busiest) {
+    }
+}

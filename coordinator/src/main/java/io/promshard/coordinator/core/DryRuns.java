@@ -1,0 +1,69 @@
+package io.promshard.coordinator.core;
+
+import io.promshard.client.api.DryRun;
+import io.promshard.client.api.Target;
+import io.promshard.coordinator.assign.Assignment;
+import io.promshard.coordinator.assign.AssignmentEngine;
+import io.promshard.coordinator.assign.Member;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What would move if a worker left, was drained, or joined: the engine run on the leader's last
+ * inputs with that one change, compared with the assignment in force. Changes nothing. A planned
+ * move is also subject to the movement budget and a hand-off, which this does not model: it answers
+ * where targets would end up, not how many epochs that takes.
+ */
+public final class DryRuns {
+
+    /** The scenarios. */
+    public enum Scenario { LEAVE, DRAIN, JOIN }
+
+    private DryRuns() {
+    }
+
+    /**
+     * @param capacity for {@code JOIN}: the new worker's capacity
+     * @param zone     for {@code JOIN}: its zone ("" for none)
+     * @param limit    at most this many moved targets are listed
+     * @throws IllegalArgumentException when the worker is unknown (leave, drain) or already a member (join)
+     */
+    public static DryRun run(ClusterView view, AssignmentEngine engine, Scenario scenario, String worker,
+                             int capacity, String zone, int limit) {
+        List<Member> members = new ArrayList<>();
+        boolean found = false;
+        for (Member m : view.members()) {
+            if (!m.id().equals(worker)) {
+                members.add(m);
+                continue;
+            }
+            found = true;
+            if (scenario == Scenario.DRAIN) {
+                members.add(new Member(m.id(), m.capacity(), m.zone(), true, m.maxTargets(), m.maxWeight(), m.held(),
+                        false));
+            } else if (scenario == Scenario.JOIN) {
+                members.add(m);
+            }
+        }
+        if (scenario == Scenario.JOIN) {
+            if (found) {
+                throw new IllegalArgumentException("worker " + worker + " is already a member");
+            }
+            members.add(new Member(worker, capacity, zone, false, 0, 0));
+        } else if (!found) {
+            throw new IllegalArgumentException("worker " + worker + " is not a member");
+        }
+        Assignment in = view.assignment();
+        Assignment next = engine.assign(in.targets(), members, in);
+        List<DryRun.Move> moves = new ArrayList<>();
+        long[] changed = {0};
+        next.forEachChange(in, (i, key, before, after) -> {
+            changed[0]++;
+            if (moves.size() < limit) {
+                moves.add(new DryRun.Move(Target.display(key), before, after));
+            }
+        });
+        return new DryRun(scenario.name().toLowerCase(java.util.Locale.ROOT), worker, view.epoch(),
+                next.movedFrom(in).count(), next.underReplicated().size(), List.copyOf(moves), changed[0] > limit);
+    }
+}

@@ -1,0 +1,146 @@
+package io.promshard.coordinator.inventory;
+
+import io.promshard.client.api.TargetGroup;
+import io.promshard.client.service.Daemons;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Polls an upstream http_sd endpoint for one job, as Prometheus' {@code http_sd_configs} does: a GET
+ * answered by 200 with {@code application/json} and a list of target groups, validated like a file.
+ * Any failure (connection, status, content type, size, parse) is refused with the URL and reason
+ * and the last good answer stays in force. The first poll happens in {@link #start()}.
+ */
+public final class HttpSdSource implements InventorySource {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HttpSdSource.class);
+
+    private enum State { LATENT, STARTED, CLOSED }
+
+    private final String job;
+    private final URI url;
+    private final Duration interval;
+    private final FileSdParser parser;
+    private final long maxBytes;
+    private final HttpClient http;
+    private final AtomicReference<List<TargetGroup>> last = new AtomicReference<>(List.of());
+    private final AtomicReference<String> error = new AtomicReference<>();
+    private final AtomicLong refusals = new AtomicLong();
+    private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
+    private ScheduledExecutorService executor;
+
+    public HttpSdSource(String job, URI url, Duration interval, FileSdParser parser, long maxBytes) {
+        this.job = job;
+        this.url = url;
+        this.interval = interval;
+        this.parser = parser;
+        this.maxBytes = maxBytes;
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+                .followRedirects(HttpClient.Redirect.NORMAL).build();
+    }
+
+    @Override
+    public void start() {
+        if (!state.compareAndSet(State.LATENT, State.STARTED)) {
+            throw new IllegalStateException("HttpSdSource cannot be started more than once");
+        }
+        poll();
+        executor = Daemons.singleThread("promshard-http-sd-" + job);
+        long ms = Math.max(1, interval.toMillis());
+        executor.scheduleWithFixedDelay(this::poll, ms, ms, TimeUnit.MILLISECONDS);
+    }
+
+    /** Polls once now; visible for tests that do not want to wait for the interval. */
+    public void poll() {
+        String where = "job=" + job + " http_sd " + url;
+        try {
+            List<TargetGroup> groups = fetch(where);
+            List<TargetGroup> before = last.getAndSet(groups);
+            if (error.getAndSet(null) != null) {
+                LOG.info("{}: accepted again ({} groups)", where, groups.size());
+            }
+            if (!before.equals(groups)) {
+                listeners.forEach(Runnable::run);
+            }
+        } catch (InventoryException e) {
+            refuse(e.getMessage());
+        } catch (IOException e) {
+            refuse(where + ": " + e.getClass().getSimpleName() + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private List<TargetGroup> fetch(String where) throws IOException, InterruptedException, InventoryException {
+        HttpRequest request = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(30))
+                .header("Accept", "application/json")
+                .header("X-Prometheus-Refresh-Interval-Seconds", Long.toString(interval.toSeconds())).GET().build();
+        HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream body = response.body()) {
+            if (response.statusCode() != 200) {
+                throw new InventoryException(where + ": HTTP status " + response.statusCode() + ", expected 200");
+            }
+            String type = response.headers().firstValue("Content-Type").orElse("");
+            if (!type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+                throw new InventoryException(where + ": Content-Type \"" + type + "\", expected application/json");
+            }
+            byte[] bytes = body.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+            if (bytes.length > maxBytes) {
+                throw new InventoryException(where + ": answer exceeds the limit of " + maxBytes + " bytes");
+            }
+            return parser.parse(where, bytes, false);
+        }
+    }
+
+    private void refuse(String message) {
+        refusals.incrementAndGet();
+        if (!message.equals(error.getAndSet(message))) {
+            LOG.error("refused {}; the last good answer ({} groups) stays in force", message, last.get().size());
+        }
+    }
+
+    @Override
+    public Map<String, List<TargetGroup>> groups() {
+        List<TargetGroup> g = last.get();
+        return g.isEmpty() ? Map.of() : Map.of(job, g);
+    }
+
+    @Override
+    public Map<String, String> errors() {
+        String e = error.get();
+        return e == null ? Map.of() : Map.of(url.toString(), e);
+    }
+
+    @Override
+    public long refusals() {
+        return refusals.get();
+    }
+
+    @Override
+    public void addListener(Runnable listener) {
+        listeners.add(listener);
+    }
+
+    @Override
+    public void close() {
+        if (state.getAndSet(State.CLOSED) == State.STARTED && executor != null) {
+            executor.shutdownNow();
+        }
+        listeners.clear();
+    }
+}

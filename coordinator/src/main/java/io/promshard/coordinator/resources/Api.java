@@ -1,0 +1,41 @@
+package io.promshard.coordinator.resources;
+
+import io.dropwizard.jersey.errors.ErrorMessage;
+import io.promshard.client.Identifiers;
+import io.promshard.coordinator.core.ClusterView;
+import io.promshard.coordinator.core.Coordinator;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+/** What the resources share: JSON errors {@code {"code": ..., "message": ...}} and argument checks. */
+final class Api {
+
+    private Api() {
+    }
+
+    static WebApplicationException error(Response.Status status, String message) {
+        return new WebApplicationException(message, Response.status(status).type(MediaType.APPLICATION_JSON_TYPE)
+                .entity(new ErrorMessage(status.getStatusCode(), message)).build());
+    }
+
+    static String worker(String worker) {
+        if (!Identifiers.isSafe(worker)) {
+            throw error(Response.Status.BAD_REQUEST, "invalid worker id: must be 1-128 of A-Z a-z 0-9 . _ -");
+        }
+        return worker;
+    }
+
+    /** The leader's view; 503 naming the leader on a standby, or before the leader's first run. */
+    static ClusterView view(Coordinator coordinator) {
+        ClusterView view = coordinator.view();
+        if (view == null) {
+            String leader = coordinator.status().leader();
+            throw error(Response.Status.SERVICE_UNAVAILABLE, coordinator.isLeader()
+                    ? "the leader has not published yet; try again shortly"
+                    : "only the leader answers this; this coordinator is a standby (leader: "
+                    + (leader.isEmpty() ? "none" : leader) + ")");
+        }
+        return view;
+    }
+}

@@ -1,0 +1,106 @@
+package io.promshard.coordinator.resources;
+
+import io.promshard.client.api.Coverage;
+import io.promshard.client.api.WorkerInfo;
+import io.promshard.client.api.WorkerState;
+import io.promshard.client.metrics.MetricsText;
+import io.promshard.coordinator.assign.Assignment;
+import io.promshard.coordinator.core.ClusterView;
+import io.promshard.coordinator.core.Coordinator;
+import io.promshard.coordinator.inventory.InventoryService;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import java.util.EnumMap;
+import java.util.Map;
+import org.apache.curator.framework.CuratorFramework;
+
+/** {@code GET /metrics}: the coordinator's own metrics in Prometheus' text format. */
+@Path("/metrics")
+public class MetricsResource {
+
+    private final Coordinator coordinator;
+    private final InventoryService inventory;
+    private final CuratorFramework curator;
+
+    public MetricsResource(Coordinator coordinator, InventoryService inventory, CuratorFramework curator) {
+        this.coordinator = coordinator;
+        this.inventory = inventory;
+        this.curator = curator;
+    }
+
+    @GET
+    @Produces(MetricsText.CONTENT_TYPE)
+    public String metrics() {
+        MetricsText m = new MetricsText();
+        boolean leader = coordinator.isLeader();
+        m.family("promshard_coordinator_is_leader", "gauge", "1 if this coordinator is the leader, else 0.")
+                .sample("promshard_coordinator_is_leader", leader ? 1 : 0);
+        m.family("promshard_zookeeper_connected", "gauge", "1 if the ZooKeeper session is connected, else 0.")
+                .sample("promshard_zookeeper_connected", curator.getZookeeperClient().isConnected() ? 1 : 0);
+        long epoch = coordinator.status().epoch();
+        m.family("promshard_epoch", "gauge", "Epoch of the assignment in force, from ZooKeeper.")
+                .sample("promshard_epoch", epoch);
+        Map<WorkerState, Integer> byState = new EnumMap<>(WorkerState.class);
+        for (WorkerState s : WorkerState.values()) {
+            byState.put(s, 0);
+        }
+        for (WorkerInfo w : coordinator.membership().snapshot().values()) {
+            byState.merge(w.state(), 1, Integer::sum);
+        }
+        m.family("promshard_workers", "gauge", "Live workers by the state they announce.");
+        byState.forEach((s, n) -> m.sample("promshard_workers", "state", s.name().toLowerCase(java.util.Locale.ROOT), n));
+        m.family("promshard_inventory_targets", "gauge", "Targets in the inventory.")
+                .sample("promshard_inventory_targets", inventory.current().targetCount());
+        m.family("promshard_inventory_refusals_total", "counter",
+                        "Inventory files and sources refused since start (the last good content stayed in force).")
+                .sample("promshard_inventory_refusals_total", inventory.totalRefusals());
+        m.family("promshard_inventory_sources_failing", "gauge", "Inventory files and sources refused now.")
+                .sample("promshard_inventory_sources_failing", inventory.errors().size());
+        m.family("promshard_rebalances_total", "counter", "Rebalances this coordinator published as leader.")
+                .sample("promshard_rebalances_total", coordinator.rebalances());
+        m.family("promshard_targets_moved_total", "counter", "Target placements moved by published rebalances.")
+                .sample("promshard_targets_moved_total", coordinator.movedTotal());
+        m.family("promshard_publish_errors_total", "counter", "Leader runs that failed and were retried.")
+                .sample("promshard_publish_errors_total", coordinator.publishErrors());
+        m.histogram("promshard_rebalance_duration_seconds", "Compute and publish time of published rebalances.",
+                coordinator.durations().snapshot());
+        var status = coordinator.status();
+        m.family("promshard_handoffs", "gauge", "Moved targets still scraped by their previous owner.")
+                .sample("promshard_handoffs", status.handoffs());
+        m.family("promshard_deferred_moves", "gauge", "Planned placements waiting for the movement budget.")
+                .sample("promshard_deferred_moves", status.deferredMoves());
+        ClusterView view = coordinator.view();
+        if (view != null) {
+            Assignment a = view.assignment();
+            m.family("promshard_unassigned_targets", "gauge",
+                            "Targets with fewer owners than the replication factor (leader only).")
+                    .sample("promshard_unassigned_targets", a.underReplicated().size());
+            m.family("promshard_worker_targets", "gauge", "Targets each worker owns (leader only).");
+            a.countByWorker().forEach((w, n) -> m.sample("promshard_worker_targets", "worker", w, n));
+            m.family("promshard_worker_load", "gauge",
+                    "Summed target weight (series once learned) each worker owns (leader only).");
+            a.weightByWorker().forEach((w, n) -> m.sample("promshard_worker_load", "worker", w, n));
+            if (status.balance() != null) {
+                m.family("promshard_balance_max_over_fair", "gauge",
+                                "The busiest worker's load over its fair share; 1 is perfect balance (leader only).")
+                        .sample("promshard_balance_max_over_fair", status.balance().maxOverMean());
+            }
+            Coverage c = coordinator.coverage();
+            if (c != null) {
+                m.family("promshard_coverage_targets", "gauge", "Inventory targets by how many workers acknowledged "
+                        + "them against the replication factor: under (a gap), exact, over (a double) (leader only).");
+                m.sample("promshard_coverage_targets", "coverage", "under", c.under());
+                m.sample("promshard_coverage_targets", "coverage", "exact", c.covered());
+                m.sample("promshard_coverage_targets", "coverage", "over", c.over());
+                m.family("promshard_coverage_pending_targets", "gauge",
+                                "Under-covered targets whose owner has not acknowledged its share yet (leader only).")
+                        .sample("promshard_coverage_pending_targets", c.pending());
+            }
+        }
+        m.family("promshard_worker_series", "gauge", "Series each worker's Prometheus reported for its targets.");
+        coordinator.weights().seriesByWorker().forEach((w, n) -> m.sample("promshard_worker_series", "worker", w, n));
+        return m.toString();
+    }
+
+}
