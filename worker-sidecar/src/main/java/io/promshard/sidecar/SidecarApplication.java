@@ -6,6 +6,8 @@ import io.promshard.client.service.CuratorLifecycle;
 import io.promshard.client.service.ZooKeeperHealthCheck;
 import io.promshard.sidecar.assignment.AssignmentWatcher;
 import io.promshard.sidecar.registration.WorkerRegistration;
+import io.promshard.sidecar.resources.SdResource;
+import io.promshard.sidecar.resources.SidecarMetricsResource;
 import io.promshard.sidecar.resources.SidecarStatusResource;
 import io.promshard.sidecar.prometheus.Acknowledger;
 import io.promshard.sidecar.prometheus.PrometheusClient;
@@ -47,6 +49,9 @@ public class SidecarApplication extends Application<SidecarConfiguration> {
         environment.lifecycle().manage(acknowledger);
 
         environment.jersey().register(new SidecarStatusResource(registration, watcher, acknowledger, readiness));
+        environment.jersey().register(new SdResource(watcher.directory()));
+        environment.jersey().register(new SidecarMetricsResource(registration, watcher, acknowledger, readiness,
+                curator));
         environment.healthChecks().register("zookeeper", new ZooKeeperHealthCheck(curator));
     }
 }

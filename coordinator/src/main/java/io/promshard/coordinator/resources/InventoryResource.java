@@ -1,5 +1,7 @@
 package io.promshard.coordinator.resources;
 
+import io.promshard.client.api.InventorySummary;
+import io.promshard.client.api.ManagedTargets;
 import io.promshard.client.api.TargetGroup;
 import io.promshard.coordinator.inventory.InventoryException;
 import io.promshard.coordinator.inventory.InventoryService;
@@ -28,14 +30,6 @@ import java.util.Map;
 @Produces(MediaType.APPLICATION_JSON)
 public class InventoryResource {
 
-    /** Targets per job in force, and what is refused now. */
-    public record InventorySummary(int targets, Map<String, Integer> jobs, Map<String, String> errors) {
-    }
-
-    /** A job's REST-managed targets. */
-    public record ManagedJob(String job, int targets, List<TargetGroup> groups) {
-    }
-
     private final ManagedInventory managed;
     private final InventoryService inventory;
 
@@ -54,14 +48,14 @@ public class InventoryResource {
 
     @GET
     @Path("{job}")
-    public ManagedJob list(@PathParam("job") String job) throws Exception {
+    public ManagedTargets list(@PathParam("job") String job) throws Exception {
         return managedJob(job, call(() -> managed.read(job)));
     }
 
     @POST
     @Path("{job}")
     @Consumes(MediaType.APPLICATION_JSON)
-    public ManagedJob add(@PathParam("job") String job, byte[] body) throws Exception {
+    public ManagedTargets add(@PathParam("job") String job, byte[] body) throws Exception {
         List<TargetGroup> groups = call(() -> managed.parse("request body", body));
         if (groups.isEmpty()) {
             throw Api.error(Response.Status.BAD_REQUEST, "request body: no target groups to add");
@@ -71,7 +65,7 @@ public class InventoryResource {
 
     @DELETE
     @Path("{job}")
-    public ManagedJob remove(@PathParam("job") String job, @QueryParam("target") List<String> targets)
+    public ManagedTargets remove(@PathParam("job") String job, @QueryParam("target") List<String> targets)
             throws Exception {
         if (targets == null || targets.isEmpty()) {
             throw Api.error(Response.Status.BAD_REQUEST, "name the targets to remove: ?target=host:port");
@@ -79,8 +73,8 @@ public class InventoryResource {
         return managedJob(job, call(() -> managed.remove(job, targets)));
     }
 
-    private static ManagedJob managedJob(String job, List<TargetGroup> groups) {
-        return new ManagedJob(job, groups.stream().mapToInt(g -> g.targets().size()).sum(), groups);
+    private static ManagedTargets managedJob(String job, List<TargetGroup> groups) {
+        return new ManagedTargets(job, groups.stream().mapToInt(g -> g.targets().size()).sum(), groups);
     }
 
     private interface Call<T> {

@@ -49,6 +49,8 @@ public final class AssignmentWatcher implements Managed {
     private final AtomicBoolean queued = new AtomicBoolean();
     private final AtomicReference<AppliedState> applied;
     private final AtomicReference<ShardPayload> appliedPayload = new AtomicReference<>();
+    private final java.util.concurrent.atomic.AtomicLong fileWrites = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong writeErrors = new java.util.concurrent.atomic.AtomicLong();
     private final List<java.util.function.Consumer<AppliedState>> listeners =
             new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -107,6 +109,13 @@ public final class AssignmentWatcher implements Managed {
             LOG.error("worker={}: assignment refused, files left as they are: {}", worker, e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (java.io.IOException e) {
+            writeErrors.incrementAndGet();
+            LOG.error("worker={}: cannot write the file_sd files ({}); the last files stay, retrying", worker,
+                    e.toString());
+            if (state.get() == State.STARTED && queued.compareAndSet(false, true)) {
+                executor.schedule(this::sync, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            }
         } catch (Exception e) {
             LOG.warn("worker={}: cannot read or apply the assignment now ({}); files left as they are, retrying",
                     worker, e.toString());
@@ -125,7 +134,9 @@ public final class AssignmentWatcher implements Managed {
         Map<String, Integer> jobs = new TreeMap<>();
         Map<String, List<TargetGroup>> scraped = payload.scraped();
         for (Map.Entry<String, List<TargetGroup>> job : scraped.entrySet()) {
-            directory.write(job.getKey(), job.getValue());
+            if (directory.write(job.getKey(), job.getValue())) {
+                fileWrites.incrementAndGet();
+            }
             jobs.put(job.getKey(), job.getValue().stream().mapToInt(g -> g.targets().size()).sum());
         }
         for (String existing : directory.names()) {
@@ -141,6 +152,16 @@ public final class AssignmentWatcher implements Managed {
         LOG.info("worker={} epoch={}: applied {} targets ({} more until their new owners confirm them) in {} jobs to {}",
                 worker, now.epoch(), now.targets(), now.handoff(), jobs.size(), directory.path());
         listeners.forEach(l -> l.accept(now));
+    }
+
+    /** file_sd files written (content changed) since start. */
+    public long fileWrites() {
+        return fileWrites.get();
+    }
+
+    /** Attempts to apply an assignment that failed writing files since start. */
+    public long writeErrors() {
+        return writeErrors.get();
     }
 
     /** The payload whose files are written, or null before the first. */
