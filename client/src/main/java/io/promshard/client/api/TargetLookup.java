@@ -14,9 +14,10 @@ import java.util.List;
  * @param owners     its owners in the assignment in force
  * @param scrapedBy  workers whose published share includes it (owners plus a previous owner in hand-off)
  * @param candidates every worker's standing for it, preferred first
+ * @param reason     why it sits where it does, in words
  */
 public record TargetLookup(String job, String address, String key, String hash, int slot, double weight,
-                           List<String> owners, List<String> scrapedBy, List<Candidate> candidates) {
+                           List<String> owners, List<String> scrapedBy, List<Candidate> candidates, String reason) {
 
     /**
      * @param rank      1-based preference among eligible workers, 0 when not eligible

@@ -61,7 +61,47 @@ public class ClusterResource {
                 .map(c -> new TargetLookup.Candidate(c.worker(), c.rank(), c.score(), c.owner(), c.state(), c.load(),
                         c.fairShare(), c.bound())).toList();
         return new TargetLookup(job, address, Target.display(key), e.hash(), e.slot(), e.weight(), e.owners(),
-                scrapedBy, candidates);
+                scrapedBy, candidates, reason(e, scrapedBy));
+    }
+
+    /** The explanation in words: each owner's rank, and what kept every better-ranked worker from it. */
+    static String reason(Explain.Explanation e, List<String> scrapedBy) {
+        if (e.owners().isEmpty()) {
+            return "no owner: no eligible worker with room" + (e.candidates().stream()
+                    .anyMatch(c -> c.state().equals("pinned-out")) ? " that its pin allows" : "");
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String owner : e.owners()) {
+            Explain.Candidate o = e.candidates().stream().filter(c -> c.worker().equals(owner)).findFirst().orElseThrow();
+            if (sb.length() > 0) {
+                sb.append("; ");
+            }
+            sb.append(owner);
+            if (o.rank() == 1) {
+                sb.append(" is its first choice");
+                continue;
+            }
+            sb.append(o.rank() == 0 ? " holds it while " + o.state() : " is its choice " + o.rank());
+            List<String> passed = new ArrayList<>();
+            for (Explain.Candidate c : e.candidates()) {
+                if (c.rank() == 0 || (o.rank() != 0 && c.rank() >= o.rank()) || e.owners().contains(c.worker())) {
+                    continue;
+                }
+                passed.add(c.worker() + (c.load() + e.weight() > c.fairShare()
+                        ? String.format(Locale.ROOT, " holds its share (load %.0f, fair share %.1f, bound %.1f)",
+                        c.load(), c.fairShare(), c.bound())
+                        : " has room but the assignment is sticky: targets move only when their owner leaves or is "
+                        + "over its bound"));
+            }
+            if (!passed.isEmpty()) {
+                sb.append(": ").append(String.join(", ", passed));
+            }
+        }
+        List<String> extra = scrapedBy.stream().filter(w -> !e.owners().contains(w)).toList();
+        if (!extra.isEmpty()) {
+            sb.append("; ").append(String.join(", ", extra)).append(" still scrapes it until the new owner confirms it");
+        }
+        return sb.toString();
     }
 
     @GET
