@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every promshard test on a fresh machine: installs what is missing (Debian packages, as root:
-# Java, Maven, curl, and Prometheus for the end-to-end suite), runs the demo from the README once
+# Java, Maven, curl, Prometheus for the end-to-end suite and promtool, Chromium and ChromeDriver for
+# the dashboard's browser test), runs the demo from the README once
 # (ops/demo.sh --once) on spare ports, then the Maven build with all unit, integration, application
 # and end-to-end tests (e2e/: packaged jars, ZooKeeper as its own process, real Prometheus servers).
 set -euo pipefail
@@ -12,6 +13,9 @@ command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 # the end-to-end suite runs real Prometheus servers (Debian's package also ships promtool)
 command -v prometheus >/dev/null 2>&1 || need_apt+=(prometheus)
+# the dashboard is tested in a real headless browser
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+[ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     echo "test: missing ${need_apt[*]} and cannot install them here (needs root and apt-get); install them and re-run" >&2
@@ -23,6 +27,10 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 if ! prometheus --version >/dev/null 2>&1; then
   echo "test: prometheus is installed but does not run; the end-to-end tests need it" >&2
+  exit 1
+fi
+if ! chromium --headless=new --no-sandbox --disable-gpu --version >/dev/null 2>&1 || ! chromedriver --version >/dev/null 2>&1; then
+  echo "test: chromium or chromedriver is installed but does not run; the dashboard test needs both" >&2
   exit 1
 fi
 # the Debian package starts a Prometheus service where systemd runs; the tests start their own on spare ports

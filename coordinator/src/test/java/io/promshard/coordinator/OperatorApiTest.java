@@ -36,7 +36,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterAll;
@@ -313,12 +312,7 @@ class OperatorApiTest {
             assertTrue(text.contains(sample), sample + " in\n" + text);
         }
         assertTrue(text.matches("(?s).*promshard_inventory_targets 1\\d\n.*"), text);
-        Process promtool = new ProcessBuilder(Promtool.binary(), "check", "metrics").redirectErrorStream(true).start();
-        promtool.getOutputStream().write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        promtool.getOutputStream().close();
-        String out = new String(promtool.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertTrue(promtool.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(0, promtool.exitValue(), "promtool check metrics:\n" + out);
+        io.promshard.client.testing.Promtool.checkMetrics(text);
     }
 
     @Test

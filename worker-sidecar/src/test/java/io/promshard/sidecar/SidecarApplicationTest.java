@@ -26,6 +26,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 class SidecarApplicationTest {
 
+    private static HttpResponse<String> get(String url) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     @TempDir
     Path tmp;
 
@@ -34,6 +39,10 @@ class SidecarApplicationTest {
         try (TestingServer zk = LoopbackZooKeeper.start();
              CuratorFramework observer = CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(100))) {
             observer.start();
+            // files from before a restart: served over http_sd exactly as Prometheus reads them from disk
+            new io.promshard.client.filesd.FileSdDirectory(tmp.resolve("sd")).write("node", java.util.List.of(
+                    io.promshard.client.api.TargetGroup.of(java.util.List.of("10.0.0.1:9100", "10.0.0.2:9100"),
+                            java.util.Map.of("env", "prod"))));
             DropwizardTestSupport<SidecarConfiguration> app = new DropwizardTestSupport<>(SidecarApplication.class,
                     ResourceHelpers.resourceFilePath("sidecar-test.yml"),
                     ConfigOverride.config("zookeeper.connectString", zk.getConnectString()),
@@ -56,6 +65,30 @@ class SidecarApplicationTest {
                 assertTrue(status.get("registered").asBoolean(), r.body());
                 assertEquals("w-app", status.at("/applied/worker").asText());
                 assertEquals(0, status.at("/applied/epoch").asLong());
+
+                String base = "http://127.0.0.1:" + app.getLocalPort();
+                HttpResponse<String> sd = get(base + "/sd?job=node");
+                assertEquals(200, sd.statusCode(), sd.body());
+                assertTrue(sd.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
+                JsonNode groups = Json.mapper().readTree(sd.body());
+                assertEquals(1, groups.size());
+                assertEquals("10.0.0.2:9100", groups.get(0).get("targets").get(1).asText());
+                assertEquals("prod", groups.get(0).get("labels").get("env").asText());
+                assertEquals(sd.body().replaceAll("\\s", ""), get(base + "/sd").body().replaceAll("\\s", ""));
+                assertEquals("[]", get(base + "/sd?job=other").body());
+                HttpResponse<String> bad = get(base + "/sd?job=..%2Fetc");
+                assertEquals(400, bad.statusCode(), bad.body());
+                assertTrue(Json.mapper().readTree(bad.body()).get("message").asText().contains("invalid job name"));
+
+                HttpResponse<String> metrics = get(base + "/metrics");
+                assertEquals(200, metrics.statusCode());
+                assertTrue(metrics.headers().firstValue("Content-Type").orElse("").contains("version=0.0.4"));
+                for (String sample : java.util.List.of("promshard_sidecar_registered 1", "promshard_zookeeper_connected 1",
+                        "promshard_sidecar_applied_epoch 0", "promshard_sidecar_file_write_errors_total 0",
+                        "promshard_sidecar_prometheus_up 1", "promshard_sidecar_targets{kind=\"owned\"} 0")) {
+                    assertTrue(metrics.body().contains(sample), sample + " in\n" + metrics.body());
+                }
+                io.promshard.client.testing.Promtool.checkMetrics(metrics.body());
             } finally {
                 app.after();
             }

@@ -1,0 +1,96 @@
+package io.promshard.coordinator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.dropwizard.testing.DropwizardTestSupport;
+import io.promshard.client.api.TargetGroup;
+import io.promshard.client.rest.CoordinatorClient;
+import io.promshard.client.rest.CoordinatorException;
+import io.promshard.client.testing.LoopbackZooKeeper;
+import io.promshard.client.testing.Poll;
+import io.promshard.client.zk.ZkLayout;
+import io.promshard.coordinator.cluster.TestSidecar;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryOneTime;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * REST-managed targets live in ZooKeeper: the next leader places them, and a managed znode edited
+ * by hand into something invalid is refused with its path while the job's last good targets stay.
+ */
+class ManagedInventoryFailoverTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @Test
+    void theNextLeaderHasTheManagedTargetsAndABadEditIsRefused() throws Exception {
+        Path tmp = Files.createTempDirectory("managed-failover");
+        try (TestingServer zk = LoopbackZooKeeper.start();
+             CuratorFramework raw = CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(100))) {
+            raw.start();
+            DropwizardTestSupport<CoordinatorConfiguration> c1 = OperatorApiTest.startApp(zk, tmp.resolve("out1"), "c1");
+            DropwizardTestSupport<CoordinatorConfiguration> c2 = null;
+            TestSidecar w1 = new TestSidecar(zk.getConnectString(), "apptest", "w1", tmp.resolve("sd1"));
+            try {
+                CoordinatorClient first = new CoordinatorClient(URI.create("http://127.0.0.1:" + c1.getLocalPort()),
+                        OperatorApiTest.TOKEN);
+                first.addTargets("managed", List.of(TargetGroup.of(List.of("10.4.0.1:9100", "10.4.0.2:9100"),
+                        Map.of("team", "a"))));
+                Poll.until("w1 scraping the 12 targets", WAIT, () -> w1.owned().size() == 12);
+
+                c2 = OperatorApiTest.startApp(zk, tmp.resolve("out2"), "c2");
+                CoordinatorClient second = new CoordinatorClient(URI.create("http://127.0.0.1:" + c2.getLocalPort()),
+                        OperatorApiTest.TOKEN);
+                CoordinatorException standby = org.junit.jupiter.api.Assertions.assertThrows(CoordinatorException.class,
+                        second::coverage);
+                assertEquals(503, standby.status());
+                assertTrue(standby.getMessage().contains("c1"), standby.getMessage());
+                c1.after();
+                c1 = null;
+                Poll.until("c2 leading with the managed targets in its inventory", WAIT, () -> {
+                    try {
+                        return second.status().isLeader() && second.inventory().jobs().getOrDefault("managed", 0) == 2;
+                    } catch (CoordinatorException e) {
+                        return false;
+                    }
+                });
+                long epoch = second.status().epoch();
+                assertEquals(12, w1.owned().size(), "the new leader dropped nothing");
+
+                // an invalid hand edit of the znode: refused, named, the last good targets stay
+                raw.setData().forPath(ZkLayout.forCluster("apptest").inventory("managed"),
+                        "[{\"targets\": [\"10.4.0.3:9100\"], \"labels\": {\"__scheme__\": \"gopher\"}}]"
+                                .getBytes(StandardCharsets.UTF_8));
+                Poll.until("the edit refused", WAIT, () -> {
+                    try {
+                        return second.inventory().errors().values().stream().anyMatch(e ->
+                                e.contains("/inventory/managed") && e.contains("__scheme__"));
+                    } catch (CoordinatorException e) {
+                        return false;
+                    }
+                });
+                assertEquals(2, second.inventory().jobs().get("managed"));
+                assertEquals(12, w1.owned().size());
+                assertEquals(epoch, second.status().epoch(), "nothing was republished");
+            } finally {
+                w1.close();
+                if (c2 != null) {
+                    c2.after();
+                }
+                if (c1 != null) {
+                    c1.after();
+                }
+            }
+        }
+    }
+}
