@@ -26,7 +26,7 @@ api=http://127.0.0.1:$http_port/api/v1
 
 command -v java >/dev/null || { echo "demo: java (17 or later) is required" >&2; exit 1; }
 command -v curl >/dev/null || { echo "demo: curl is required" >&2; exit 1; }
-if [ ! -f "$coordinator_jar" ] || [ ! -f "$sidecar_jar" ]; then
+if [ ! -f "$coordinator_jar" ] || [ ! -f "$sidecar_jar" ] || [ ! -f "$root/client/target/promshardctl.jar" ]; then
   echo "demo: building the jars (mvn -DskipTests package) ..."
   (cd "$root" && mvn -q -DskipTests package)
 fi
@@ -192,6 +192,12 @@ echo
 echo "demo: files under $dir (one directory per worker; federation list in $dir/output/federation.json)"
 echo "demo: REST API: $api/status  $api/workers  $api/assignments/w1"
 curl -fsS "$api/status"; echo
+echo "demo: dashboard: http://127.0.0.1:$http_port/"
+ctl=(java -jar "$root/client/target/promshardctl.jar" --coordinator "http://127.0.0.1:$http_port")
+echo "demo: \$ promshardctl status"
+"${ctl[@]}" status || { echo "demo: CHECK FAILED: promshardctl status" >&2; status=1; }
+echo "demo: \$ promshardctl owner node 127.0.0.1:19101"
+"${ctl[@]}" owner node 127.0.0.1:19101 || { echo "demo: CHECK FAILED: promshardctl owner" >&2; status=1; }
 if $once; then exit $status; fi
 echo "demo: running; press Ctrl-C to stop"
 wait

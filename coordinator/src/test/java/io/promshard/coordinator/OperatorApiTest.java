@@ -75,9 +75,15 @@ class OperatorApiTest {
 
     static DropwizardTestSupport<CoordinatorConfiguration> startApp(TestingServer zk, Path out, String id)
             throws Exception {
+        return startApp(zk, out, id, "apptest");
+    }
+
+    static DropwizardTestSupport<CoordinatorConfiguration> startApp(TestingServer zk, Path out, String id,
+                                                                     String cluster) throws Exception {
         DropwizardTestSupport<CoordinatorConfiguration> app = new DropwizardTestSupport<>(CoordinatorApplication.class,
                 ResourceHelpers.resourceFilePath("coordinator-test.yml"),
                 ConfigOverride.config("zookeeper.connectString", zk.getConnectString()),
+                ConfigOverride.config("zookeeper.cluster", cluster),
                 ConfigOverride.config("outputDirectory", out.toString()),
                 ConfigOverride.config("coordinatorId", id),
                 ConfigOverride.config("api.token", TOKEN));

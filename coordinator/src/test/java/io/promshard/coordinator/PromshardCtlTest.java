@@ -178,4 +178,26 @@ class PromshardCtlTest {
         assertTrue(err.toString().contains("cannot reach the coordinator"), err.toString());
         assertEquals(PromshardCtl.OK, ctl("--help").code());
     }
+
+    @Test
+    void statusExitsFourWhenTargetsHaveNoOwner() throws Exception {
+        // a second cluster in the same ensemble, with its inventory and no worker at all
+        DropwizardTestSupport<CoordinatorConfiguration> lonely = OperatorApiTest.startApp(zk,
+                Files.createTempDirectory("lonely"), "c9", "lonely");
+        try {
+            String lonelyUrl = "http://127.0.0.1:" + lonely.getLocalPort();
+            Poll.until("the lonely coordinator leading", WAIT, () -> PromshardCtl.run(new PrintWriter(new StringWriter()),
+                    new PrintWriter(new StringWriter()), "--coordinator", lonelyUrl, "status", "-o", "json")
+                    != PromshardCtl.UNREACHABLE);
+            StringWriter out = new StringWriter();
+            Poll.until("status reporting the 10 unowned targets", WAIT, () -> {
+                out.getBuffer().setLength(0);
+                return PromshardCtl.run(new PrintWriter(out), new PrintWriter(new StringWriter()),
+                        "--coordinator", lonelyUrl, "status") == PromshardCtl.UNHEALTHY;
+            });
+            assertTrue(out.toString().contains("10 unassigned"), out.toString());
+        } finally {
+            lonely.after();
+        }
+    }
 }

@@ -269,6 +269,48 @@ class HandoffE2EIT {
 
     @Test
     @Order(4)
+    void aPrometheusUsingHttpSdDiscoversExactlyTheWorkersFiles() throws Exception {
+        // one Prometheus, two jobs: one asks w3's sidecar, the other the coordinator, both for w3's share
+        Path h = Files.createDirectories(dir.resolve("http-sd"));
+        Files.writeString(h.resolve("prometheus.yml"), """
+                global: {scrape_interval: 30s, scrape_timeout: 4s}
+                scrape_configs:
+                  - job_name: via-sidecar
+                    http_sd_configs: [{url: "http://127.0.0.1:%d/sd?job=e2e", refresh_interval: 2s}]
+                  - job_name: via-coordinator
+                    http_sd_configs: [{url: "http://127.0.0.1:%d/api/v1/sd/w3?job=e2e", refresh_interval: 2s}]
+                """.formatted(sidecarPort.get("w3"), apiPort));
+        int port = freePort();
+        startPrometheus("http-sd", h, port);
+        try {
+            poll("Prometheus' http_sd targets equal to w3's file", WAIT, () -> {
+                Set<String> file = new TreeSet<>();
+                try {
+                    for (JsonNode g : Json.mapper().readTree(dir.resolve("w3/sd/e2e.json").toFile())) {
+                        g.get("targets").forEach(t -> file.add(t.asText()));
+                    }
+                } catch (IOException e) {
+                    return false;
+                }
+                Map<String, Set<String>> discovered = new TreeMap<>();
+                JsonNode active = json(URI.create("http://127.0.0.1:" + port + "/api/v1/targets?state=active"))
+                        .path("data").path("activeTargets");
+                active.forEach(t -> discovered.computeIfAbsent(t.path("scrapePool").asText(), k -> new TreeSet<>())
+                        .add(t.path("discoveredLabels").path("__address__").asText()));
+                return !file.isEmpty() && file.equals(discovered.get("via-sidecar"))
+                        && file.equals(discovered.get("via-coordinator"));
+            });
+            // labels travel too: every target carries the inventory's env label
+            JsonNode active = json(URI.create("http://127.0.0.1:" + port + "/api/v1/targets?state=active"))
+                    .path("data").path("activeTargets");
+            active.forEach(t -> assertEquals("e2e", t.path("labels").path("env").asText(), t.toString()));
+        } finally {
+            procs.get("prometheus-http-sd").close();
+        }
+    }
+
+    @Test
+    @Order(5)
     void aKilledWorkersTargetsAreScrapedAgainInTime() throws Exception {
         JsonNode files = Json.mapper().readTree(dir.resolve("w2/sd/e2e.json").toFile());
         Set<String> w2Targets = new TreeSet<>();
