@@ -97,6 +97,7 @@ class PromshardCtlTest {
         Result lookup = ctl("owner", "static", "127.0.0.1:9101");
         assertEquals(PromshardCtl.OK, lookup.code(), lookup.err());
         assertTrue(lookup.out().startsWith("static/127.0.0.1:9101: owners " + owner), lookup.out());
+        assertTrue(lookup.out().lines().anyMatch(l -> l.startsWith("why: " + owner + " is its ")), lookup.out());
         assertEquals(owner, ctl("owner", "static", "127.0.0.1:9101", "-o", "json").json().get("owners").get(0).asText());
 
         Result assignment = ctl("assignment", "w1");

@@ -35,8 +35,8 @@ public record CoordinatorStatus(String coordinator, boolean isLeader, String lea
     /**
      * Load (summed target weight: series once learned) over the workers that take targets.
      *
-     * @param mean    mean load per capacity unit times the worker's capacity, averaged
-     * @param max     the busiest worker's load
+     * @param mean    mean load of the workers that take targets
+     * @param max     the largest load of one worker
      * @param maxOverMean the busiest worker's load over its fair share (1.0 is perfect balance)
      * @param busiest the busiest worker relative to its fair share
      */

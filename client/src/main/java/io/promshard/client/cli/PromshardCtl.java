@@ -186,6 +186,7 @@ public final class PromshardCtl {
             out().println(l.key() + ": owners " + (l.owners().isEmpty() ? "none" : String.join(", ", l.owners()))
                     + "; scraped by " + (l.scrapedBy().isEmpty() ? "none" : String.join(", ", l.scrapedBy()))
                     + " (hash " + l.hash() + ", slot " + l.slot() + ", weight " + fmt(l.weight()) + ")");
+            out().println("why: " + l.reason());
             Table t = new Table("RANK", "WORKER", "OWNER", "STATE", "SCORE", "LOAD", "BOUND");
             for (TargetLookup.Candidate c : l.candidates()) {
                 t.row(c.rank() == 0 ? "-" : c.rank(), c.worker(), c.owner() ? "yes" : "", c.state(), fmt(c.score()),

@@ -1,11 +1,10 @@
 package io.promshard.coordinator.resources;
 
-import io.dropwizard.jersey.errors.ErrorMessage;
 import io.promshard.client.Identifiers;
+import io.promshard.client.service.JsonErrors;
 import io.promshard.coordinator.core.ClusterView;
 import io.promshard.coordinator.core.Coordinator;
 import jakarta.ws.rs.WebApplicationException;
-import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 /** What the resources share: JSON errors {@code {"code": ..., "message": ...}} and argument checks. */
@@ -15,8 +14,7 @@ final class Api {
     }
 
     static WebApplicationException error(Response.Status status, String message) {
-        return new WebApplicationException(message, Response.status(status).type(MediaType.APPLICATION_JSON_TYPE)
-                .entity(new ErrorMessage(status.getStatusCode(), message)).build());
+        return JsonErrors.error(status, message);
     }
 
     static String worker(String worker) {

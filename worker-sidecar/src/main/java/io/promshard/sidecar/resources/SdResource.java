@@ -1,14 +1,13 @@
 package io.promshard.sidecar.resources;
 
-import io.dropwizard.jersey.errors.ErrorMessage;
 import io.promshard.client.Identifiers;
 import io.promshard.client.api.TargetGroup;
 import io.promshard.client.filesd.FileSdDirectory;
+import io.promshard.client.service.JsonErrors;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
-import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
@@ -36,7 +35,7 @@ public class SdResource {
         try {
             if (job != null && !job.isEmpty()) {
                 if (!Identifiers.isSafe(job)) {
-                    throw error(Response.Status.BAD_REQUEST, "invalid job name: must be 1-128 of A-Z a-z 0-9 . _ -");
+                    throw JsonErrors.error(Response.Status.BAD_REQUEST, "invalid job name: must be 1-128 of A-Z a-z 0-9 . _ -");
                 }
                 return directory.read(job);
             }
@@ -47,13 +46,9 @@ public class SdResource {
             return all;
         } catch (IOException e) {
             // an error, not an empty list: Prometheus keeps the targets it has
-            throw error(Response.Status.INTERNAL_SERVER_ERROR, "cannot read the file_sd files in "
+            throw JsonErrors.error(Response.Status.INTERNAL_SERVER_ERROR, "cannot read the file_sd files in "
                     + directory.path() + ": " + e.getMessage());
         }
     }
 
-    private static WebApplicationException error(Response.Status status, String message) {
-        return new WebApplicationException(message, Response.status(status).type(MediaType.APPLICATION_JSON_TYPE)
-                .entity(new ErrorMessage(status.getStatusCode(), message)).build());
-    }
 }
