@@ -15,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.logging.Level;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -26,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -73,7 +73,7 @@ class DashboardBrowserTest {
     void dashboardShowsTheClusterAndFollowsAJoin() throws Exception {
         Path tmp = Files.createTempDirectory("dashboard");
         try (TestingServer zk = LoopbackZooKeeper.start()) {
-            DropwizardTestSupport<CoordinatorConfiguration> app = OperatorApiTest.startApp(zk, tmp.resolve("out"), "c1");
+            DropwizardTestSupport<CoordinatorConfiguration> app = ApiCluster.startApp(zk, tmp.resolve("out"), "c1");
             TestSidecar w1 = new TestSidecar(zk.getConnectString(), "apptest", "w1", tmp.resolve("sd1"));
             WebDriver browser = chromium(tmp.resolve("profile"));
             try (CuratorFramework raw = CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(100))) {
@@ -106,12 +106,12 @@ class DashboardBrowserTest {
                         .contains("static/127.0.0.1:9101: owned by"));
 
                 // drain needs the token: without it the page says it was refused
-                browser.findElement(By.cssSelector("button[data-worker='w1']")).click();
+                click(browser, "button[data-worker='w1']");
                 Poll.until("the refusal shown", WAIT, () -> browser.findElement(By.id("action")).getText()
                         .contains("refused"));
                 WebElement token = browser.findElement(By.id("token"));
-                token.sendKeys(OperatorApiTest.TOKEN);
-                browser.findElement(By.cssSelector("button[data-worker='w1']")).click();
+                token.sendKeys(ApiCluster.TOKEN);
+                click(browser, "button[data-worker='w1']");
                 // (w2 is only a znode with no sidecar to confirm, so w1 keeps scraping during the hand-off)
                 Poll.until("w1 shown drained", WAIT, () -> row(browser, "w1").contains("DRAINED")
                         && browser.findElement(By.id("action")).getText().contains("draining w1"));
@@ -135,9 +135,26 @@ class DashboardBrowserTest {
         }
     }
 
+    /** The worker's row as text; "" while it is absent or being re-rendered (the table is rebuilt at every refresh). */
     private static String row(WebDriver browser, String worker) {
-        List<WebElement> rows = browser.findElements(By.cssSelector("#workers tbody tr[data-worker='" + worker + "']"));
-        return rows.isEmpty() ? "" : rows.get(0).getText();
+        try {
+            List<WebElement> rows = browser.findElements(By.cssSelector("#workers tbody tr[data-worker='" + worker + "']"));
+            return rows.isEmpty() ? "" : rows.get(0).getText();
+        } catch (StaleElementReferenceException e) {
+            return "";
+        }
+    }
+
+    /** Clicks an element of the table, finding it again if a refresh replaced it in between. */
+    private static void click(WebDriver browser, String css) {
+        Poll.until("a click on " + css, WAIT, () -> {
+            try {
+                browser.findElement(By.cssSelector(css)).click();
+                return true;
+            } catch (StaleElementReferenceException e) {
+                return false;
+            }
+        });
     }
 
 }

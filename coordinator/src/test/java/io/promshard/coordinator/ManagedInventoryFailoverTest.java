@@ -38,19 +38,19 @@ class ManagedInventoryFailoverTest {
         try (TestingServer zk = LoopbackZooKeeper.start();
              CuratorFramework raw = CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(100))) {
             raw.start();
-            DropwizardTestSupport<CoordinatorConfiguration> c1 = OperatorApiTest.startApp(zk, tmp.resolve("out1"), "c1");
+            DropwizardTestSupport<CoordinatorConfiguration> c1 = ApiCluster.startApp(zk, tmp.resolve("out1"), "c1");
             DropwizardTestSupport<CoordinatorConfiguration> c2 = null;
             TestSidecar w1 = new TestSidecar(zk.getConnectString(), "apptest", "w1", tmp.resolve("sd1"));
             try {
                 CoordinatorClient first = new CoordinatorClient(URI.create("http://127.0.0.1:" + c1.getLocalPort()),
-                        OperatorApiTest.TOKEN);
+                        ApiCluster.TOKEN);
                 first.addTargets("managed", List.of(TargetGroup.of(List.of("10.4.0.1:9100", "10.4.0.2:9100"),
                         Map.of("team", "a"))));
                 Poll.until("w1 scraping the 12 targets", WAIT, () -> w1.owned().size() == 12);
 
-                c2 = OperatorApiTest.startApp(zk, tmp.resolve("out2"), "c2");
+                c2 = ApiCluster.startApp(zk, tmp.resolve("out2"), "c2");
                 CoordinatorClient second = new CoordinatorClient(URI.create("http://127.0.0.1:" + c2.getLocalPort()),
-                        OperatorApiTest.TOKEN);
+                        ApiCluster.TOKEN);
                 CoordinatorException standby = org.junit.jupiter.api.Assertions.assertThrows(CoordinatorException.class,
                         second::coverage);
                 assertEquals(503, standby.status());

@@ -7,9 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.dropwizard.testing.ConfigOverride;
 import io.dropwizard.testing.DropwizardTestSupport;
-import io.dropwizard.testing.ResourceHelpers;
 import io.promshard.client.Json;
 import io.promshard.client.api.AssignmentView;
 import io.promshard.client.api.CoordinatorStatus;
@@ -22,22 +20,17 @@ import io.promshard.client.api.TargetLookup;
 import io.promshard.client.api.WorkerView;
 import io.promshard.client.rest.CoordinatorClient;
 import io.promshard.client.rest.CoordinatorException;
-import io.promshard.client.testing.LoopbackZooKeeper;
 import io.promshard.client.testing.Poll;
 import io.promshard.coordinator.cluster.TestSidecar;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,12 +43,11 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OperatorApiTest {
 
-    static final String TOKEN = "operator-token";
+    static final String TOKEN = ApiCluster.TOKEN;
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    Path tmp;
-    TestingServer zk;
+    ApiCluster cluster;
     DropwizardTestSupport<CoordinatorConfiguration> app;
     TestSidecar w1;
     TestSidecar w2;
@@ -63,46 +55,20 @@ class OperatorApiTest {
 
     @BeforeAll
     void start() throws Exception {
-        tmp = Files.createTempDirectory("operator-api");
-        zk = LoopbackZooKeeper.start();
-        app = OperatorApiTest.startApp(zk, tmp.resolve("out"), "c1");
-        w1 = new TestSidecar(zk.getConnectString(), "apptest", "w1", tmp.resolve("sd1"));
-        w2 = new TestSidecar(zk.getConnectString(), "apptest", "w2", tmp.resolve("sd2"));
-        client = new CoordinatorClient(URI.create("http://127.0.0.1:" + app.getLocalPort()), TOKEN);
-        Poll.until("both workers holding the 10 targets", WAIT, () -> owned().size() == 10
-                && !w1.owned().isEmpty() && !w2.owned().isEmpty());
-    }
-
-    static DropwizardTestSupport<CoordinatorConfiguration> startApp(TestingServer zk, Path out, String id)
-            throws Exception {
-        return startApp(zk, out, id, "apptest");
-    }
-
-    static DropwizardTestSupport<CoordinatorConfiguration> startApp(TestingServer zk, Path out, String id,
-                                                                     String cluster) throws Exception {
-        DropwizardTestSupport<CoordinatorConfiguration> app = new DropwizardTestSupport<>(CoordinatorApplication.class,
-                ResourceHelpers.resourceFilePath("coordinator-test.yml"),
-                ConfigOverride.config("zookeeper.connectString", zk.getConnectString()),
-                ConfigOverride.config("zookeeper.cluster", cluster),
-                ConfigOverride.config("outputDirectory", out.toString()),
-                ConfigOverride.config("coordinatorId", id),
-                ConfigOverride.config("api.token", TOKEN));
-        app.before();
-        return app;
+        cluster = ApiCluster.start("operator-api");
+        app = cluster.app;
+        w1 = cluster.w1;
+        w2 = cluster.w2;
+        client = new CoordinatorClient(URI.create(cluster.url()), TOKEN);
     }
 
     @AfterAll
     void stop() throws Exception {
-        w1.close();
-        w2.close();
-        app.after();
-        zk.close();
+        cluster.close();
     }
 
     Map<String, String> owned() {
-        Map<String, String> all = new HashMap<>(w1.owned());
-        all.putAll(w2.owned());
-        return all;
+        return cluster.owned();
     }
 
     HttpResponse<String> get(String path) throws Exception {

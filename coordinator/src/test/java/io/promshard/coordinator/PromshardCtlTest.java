@@ -7,13 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.dropwizard.testing.DropwizardTestSupport;
 import io.promshard.client.Json;
 import io.promshard.client.cli.PromshardCtl;
-import io.promshard.client.testing.LoopbackZooKeeper;
 import io.promshard.client.testing.Poll;
 import io.promshard.coordinator.cluster.TestSidecar;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,8 +27,8 @@ class PromshardCtlTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
 
+    ApiCluster cluster;
     TestingServer zk;
-    DropwizardTestSupport<CoordinatorConfiguration> app;
     TestSidecar w1;
     TestSidecar w2;
     String url;
@@ -43,22 +41,16 @@ class PromshardCtlTest {
 
     @BeforeAll
     void start() throws Exception {
-        Path tmp = Files.createTempDirectory("promshardctl");
-        zk = LoopbackZooKeeper.start();
-        app = OperatorApiTest.startApp(zk, tmp.resolve("out"), "c1");
-        w1 = new TestSidecar(zk.getConnectString(), "apptest", "w1", tmp.resolve("sd1"));
-        w2 = new TestSidecar(zk.getConnectString(), "apptest", "w2", tmp.resolve("sd2"));
-        url = "http://127.0.0.1:" + app.getLocalPort();
-        Poll.until("both workers holding the 10 targets", WAIT,
-                () -> w1.owned().size() + w2.owned().size() == 10 && !w1.owned().isEmpty() && !w2.owned().isEmpty());
+        cluster = ApiCluster.start("promshardctl");
+        zk = cluster.zk;
+        w1 = cluster.w1;
+        w2 = cluster.w2;
+        url = cluster.url();
     }
 
     @AfterAll
     void stop() throws Exception {
-        w1.close();
-        w2.close();
-        app.after();
-        zk.close();
+        cluster.close();
     }
 
     Result ctl(String... args) {
@@ -118,7 +110,7 @@ class PromshardCtlTest {
         assertEquals(PromshardCtl.REFUSED, refused.code());
         assertTrue(refused.err().contains("403") || refused.err().contains("401"), refused.err());
 
-        Result added = ctl("--token", OperatorApiTest.TOKEN, "targets", "add", "cli", "10.3.0.1:9100", "10.3.0.2:9100",
+        Result added = ctl("--token", ApiCluster.TOKEN, "targets", "add", "cli", "10.3.0.1:9100", "10.3.0.2:9100",
                 "-l", "team=db");
         assertEquals(PromshardCtl.OK, added.code(), added.err());
         assertTrue(added.out().contains("10.3.0.2:9100") && added.out().contains("team=db"), added.out());
@@ -126,11 +118,11 @@ class PromshardCtlTest {
         JsonNode listed = ctl("-o", "json", "targets", "list", "cli").json();
         assertEquals(2, listed.get("targets").asInt());
 
-        Result invalid = ctl("--token", OperatorApiTest.TOKEN, "targets", "add", "cli", "not-an-address");
+        Result invalid = ctl("--token", ApiCluster.TOKEN, "targets", "add", "cli", "not-an-address");
         assertEquals(PromshardCtl.REFUSED, invalid.code());
         assertTrue(invalid.err().contains("is not host:port"), invalid.err());
 
-        Result removed = ctl("--token", OperatorApiTest.TOKEN, "targets", "remove", "cli", "10.3.0.1:9100",
+        Result removed = ctl("--token", ApiCluster.TOKEN, "targets", "remove", "cli", "10.3.0.1:9100",
                 "10.3.0.2:9100");
         assertEquals(PromshardCtl.OK, removed.code(), removed.err());
         Poll.until("the CLI's targets gone", WAIT, () -> w1.owned().size() + w2.owned().size() == 10);
@@ -138,11 +130,11 @@ class PromshardCtlTest {
 
     @Test
     void drainAndUndrain() throws Exception {
-        Result drained = ctl("--token", OperatorApiTest.TOKEN, "drain", "w1", "--reason", "test");
+        Result drained = ctl("--token", ApiCluster.TOKEN, "drain", "w1", "--reason", "test");
         assertEquals(PromshardCtl.OK, drained.code(), drained.err());
         assertTrue(drained.out().lines().anyMatch(l -> l.matches("w1\\s+true\\s+.*")), drained.out());
         Poll.until("w1 empty", WAIT, () -> w1.owned().isEmpty() && w2.owned().size() == 10);
-        Result undrained = ctl("--token", OperatorApiTest.TOKEN, "undrain", "w1", "-o", "json");
+        Result undrained = ctl("--token", ApiCluster.TOKEN, "undrain", "w1", "-o", "json");
         assertEquals(PromshardCtl.OK, undrained.code(), undrained.err());
         assertEquals(false, undrained.json().get("draining").asBoolean());
         Poll.until("w1 back", WAIT, () -> !w1.owned().isEmpty() && w1.owned().size() + w2.owned().size() == 10);
@@ -183,7 +175,7 @@ class PromshardCtlTest {
     @Test
     void statusExitsFourWhenTargetsHaveNoOwner() throws Exception {
         // a second cluster in the same ensemble, with its inventory and no worker at all
-        DropwizardTestSupport<CoordinatorConfiguration> lonely = OperatorApiTest.startApp(zk,
+        DropwizardTestSupport<CoordinatorConfiguration> lonely = ApiCluster.startApp(zk,
                 Files.createTempDirectory("lonely"), "c9", "lonely");
         try {
             String lonelyUrl = "http://127.0.0.1:" + lonely.getLocalPort();
