@@ -14,11 +14,19 @@ public final class BenchMain {
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("simulate")) {
             System.exit(Simulator.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+        } else if (args.length > 0 && args[0].equals("scale")) {
+            // the JSON goes to the real standard output; every log line of the in-process clients to stderr
+            java.io.PrintStream json = System.out;
+            System.setOut(System.err);
+            System.exit(io.promshard.bench.scale.ScaleHarness.run(Arrays.copyOfRange(args, 1, args.length),
+                    json, System.err));
         } else if (args.length > 0 && args[0].equals("jmh")) {
             org.openjdk.jmh.Main.main(Arrays.copyOfRange(args, 1, args.length));
         } else {
             System.err.println("usage: promshard-benchmarks simulate --targets N --workers M --event join|leave|drain"
                     + " --weights uniform|pareto [--replication R] [--seed S] [--targets-file FILE]\n"
+                    + "       promshard-benchmarks scale [--workers N] [--targets M] [--events K] [--settle-ms MS]"
+                    + " [--root PROJECT_DIR]\n"
                     + "       promshard-benchmarks jmh [JMH options, e.g. -f 1 -wi 2 -i 3 EngineBenchmark]");
             System.exit(2);
         }

@@ -12,9 +12,10 @@ import java.util.List;
  * @param moved          targets whose owner changed, compared with the previous assignment in force
  * @param targets        targets in the inventory
  * @param durationMillis compute and publish time
+ * @param bytesWritten   bytes written to ZooKeeper (chunks, manifests and the state znode)
  */
 public record RebalanceEvent(long epoch, long timeMillis, List<String> causes, List<String> changedWorkers,
-                             int moved, int targets, long durationMillis) {
+                             int moved, int targets, long durationMillis, long bytesWritten) {
 
     public RebalanceEvent {
         causes = List.copyOf(causes);

@@ -1,6 +1,7 @@
 package io.promshard.coordinator.core;
 
 import io.promshard.client.service.Daemons;
+import com.google.common.collect.Maps;
 import com.google.common.hash.Hasher;
 import com.google.common.hash.Hashing;
 import io.dropwizard.lifecycle.Managed;
@@ -94,6 +95,7 @@ public final class Coordinator implements Managed {
     private TargetSet targetSet;
     private Set<String> filling = Set.of();
     private long handoffTimer = Long.MAX_VALUE;
+    private boolean outputComplete;
 
     private volatile RebalanceEvent lastRebalance;
     private volatile int unassigned;
@@ -106,6 +108,7 @@ public final class Coordinator implements Managed {
     private final AtomicLong rebalances = new AtomicLong();
     private final AtomicLong movedTotal = new AtomicLong();
     private final AtomicLong publishErrors = new AtomicLong();
+    private final AtomicLong bytesTotal = new AtomicLong();
     private final io.promshard.client.metrics.Histogram durations = new io.promshard.client.metrics.Histogram(
             0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10);
     private volatile ClusterView view;
@@ -205,6 +208,7 @@ public final class Coordinator implements Managed {
             SortedMap<String, ShardPayload> published = publisher.load();
             inForce = Shares.toAssignment(published, engine.settings().replication());
             handoffs.load(published, publisher.epoch(), now);
+            outputComplete = false;
             filling = Set.copyOf(publisher.readState().map(ClusterState::filling).orElse(List.of()));
             loaded = true;
         }
@@ -262,12 +266,20 @@ public final class Coordinator implements Managed {
         }
         java.util.Set<String> owners = new java.util.TreeSet<>(workers.keySet());
         owners.addAll(held.keySet());
+        long tEngine = System.nanoTime();
         SortedMap<String, ShardPayload> shares = Shares.build(inv, next, owners, handoffs.extras());
+        long tShares = System.nanoTime();
         String fence = leadership.latchPath().orElseThrow(() -> new IllegalStateException("no latch node yet"));
         PublishResult result = publisher.publish(shares, fence, inv.digest(), membershipDigest(workers),
                 List.copyOf(new java.util.TreeSet<>(filling)));
         unassigned = next.underReplicated().size();
-        output.writeShares(shares);
+        long tPublish = System.nanoTime();
+        // every file once per leadership (the directory may be stale or new), then only what changed
+        boolean all = !outputComplete;
+        outputComplete = false;
+        output.writeShares(all ? shares : Maps.filterKeys(shares, Set.copyOf(result.changedWorkers())::contains));
+        outputComplete = true;
+        long tOutput = System.nanoTime();
         Map<String, Long> shareEpochs = new java.util.HashMap<>();
         publisher.published().forEach((w, m) -> shareEpochs.put(w, m.epoch()));
         view = new ClusterView(result.epoch(), System.currentTimeMillis(), inv, next, members, shares, shareEpochs);
@@ -276,7 +288,7 @@ public final class Coordinator implements Managed {
             int moved = (int) next.movedFrom(inForce).count();
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
             lastRebalance = new RebalanceEvent(result.epoch(), System.currentTimeMillis(), causes,
-                    result.changedWorkers(), moved, inv.targetCount(), ms);
+                    result.changedWorkers(), moved, inv.targetCount(), ms, result.bytesWritten());
             synchronized (events) {
                 if (events.size() == MAX_EVENTS) {
                     events.removeFirst();
@@ -285,11 +297,15 @@ public final class Coordinator implements Managed {
             }
             rebalances.incrementAndGet();
             movedTotal.addAndGet(moved);
+            bytesTotal.addAndGet(result.bytesWritten());
             durations.observe(ms / 1000.0);
             LOG.info("epoch {} published for {}: {} workers, {} targets, {} moved, {} handed off, {} hand-offs ended, "
-                            + "{} assignments rewritten, {} removed, {} bytes, {} ms", result.epoch(), causes,
+                            + "{} assignments rewritten, {} removed, {} bytes, {} ms (engine {}, shares {}, publish {}, "
+                            + "files {})", result.epoch(), causes,
                     workers.size(), inv.targetCount(), moved, handoffs.size(), released.total(),
-                    result.changedWorkers().size(), result.removedWorkers().size(), result.bytesWritten(), ms);
+                    result.changedWorkers().size(), result.removedWorkers().size(), result.bytesWritten(), ms,
+                    TimeUnit.NANOSECONDS.toMillis(tEngine - started), TimeUnit.NANOSECONDS.toMillis(tShares - tEngine),
+                    TimeUnit.NANOSECONDS.toMillis(tPublish - tShares), TimeUnit.NANOSECONDS.toMillis(tOutput - tPublish));
         }
         if (unassigned > 0) {
             LOG.warn("{} targets have fewer than {} owners: no eligible worker with room (first: {})", unassigned,
@@ -411,6 +427,11 @@ public final class Coordinator implements Managed {
     /** Runs that failed (ZooKeeper error, write refused) and were retried. */
     public long publishErrors() {
         return publishErrors.get();
+    }
+
+    /** Bytes the published rebalances wrote to ZooKeeper since start. */
+    public long bytesWrittenTotal() {
+        return bytesTotal.get();
     }
 
     public long movedTotal() {

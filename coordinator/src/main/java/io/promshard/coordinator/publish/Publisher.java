@@ -43,6 +43,8 @@ public final class Publisher {
     private final AssignmentCodec codec;
     private final String coordinatorId;
     private final Map<String, AssignmentManifest> published = new TreeMap<>();
+    /** The payload behind each manifest in {@link #published}, to recognise an unchanged share without hashing it. */
+    private final Map<String, ShardPayload> payloads = new java.util.HashMap<>();
     private long epoch;
 
     public Publisher(CuratorFramework client, ZkLayout layout, AssignmentCodec codec, String coordinatorId) {
@@ -62,6 +64,7 @@ public final class Publisher {
     public SortedMap<String, ShardPayload> load() throws Exception {
         client.createContainers(layout.assignments());
         published.clear();
+        payloads.clear();
         epoch = readState().map(ClusterState::epoch).orElse(0L);
         AssignmentReader reader = new AssignmentReader(client, layout, codec);
         TreeMap<String, ShardPayload> shares = new TreeMap<>();
@@ -70,6 +73,7 @@ public final class Publisher {
                 Optional<AssignmentReader.Published> p = reader.read(worker);
                 p.ifPresent(pub -> {
                     published.put(worker, pub.manifest());
+                    payloads.put(worker, pub.payload());
                     shares.put(worker, pub.payload());
                 });
             } catch (KeeperException e) {
@@ -121,10 +125,15 @@ public final class Publisher {
         long next = epoch + 1;
         Map<String, AssignmentCodec.Encoded> changed = new TreeMap<>();
         for (Map.Entry<String, ShardPayload> e : shares.entrySet()) {
-            AssignmentCodec.Prepared prepared = AssignmentCodec.prepare(e.getValue());
             AssignmentManifest before = published.get(e.getKey());
+            if (before != null && e.getValue().equals(payloads.get(e.getKey()))) {
+                continue; // the very payload in force: no need to serialize and hash it again
+            }
+            AssignmentCodec.Prepared prepared = AssignmentCodec.prepare(e.getValue());
             if (before == null || !before.sha256().equals(prepared.sha256())) {
                 changed.put(e.getKey(), codec.encode(prepared, next));
+            } else {
+                payloads.put(e.getKey(), e.getValue());
             }
         }
         List<String> removed = new ArrayList<>();
@@ -182,6 +191,8 @@ public final class Publisher {
         epoch = next;
         published.putAll(manifests);
         removed.forEach(published::remove);
+        changed.keySet().forEach(w -> payloads.put(w, shares.get(w)));
+        removed.forEach(payloads::remove);
         for (Map.Entry<String, AssignmentManifest> e : manifests.entrySet()) {
             deleteUnreferencedChunks(e.getKey(), e.getValue());
         }

@@ -61,6 +61,9 @@ public class MetricsResource {
                 .sample("promshard_rebalances_total", coordinator.rebalances());
         m.family("promshard_targets_moved_total", "counter", "Target placements moved by published rebalances.")
                 .sample("promshard_targets_moved_total", coordinator.movedTotal());
+        m.family("promshard_zookeeper_written_bytes_total", "counter",
+                        "Bytes published rebalances wrote to ZooKeeper (chunks, manifests, state).")
+                .sample("promshard_zookeeper_written_bytes_total", coordinator.bytesWrittenTotal());
         m.family("promshard_publish_errors_total", "counter", "Leader runs that failed and were retried.")
                 .sample("promshard_publish_errors_total", coordinator.publishErrors());
         m.histogram("promshard_rebalance_duration_seconds", "Compute and publish time of published rebalances.",

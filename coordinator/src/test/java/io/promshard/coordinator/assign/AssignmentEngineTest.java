@@ -172,6 +172,20 @@ class AssignmentEngineTest {
     }
 
     @Test
+    void aDrainedWorkerThatThenLeavesMovesNothingMore() {
+        // a graceful leave: LEAVING (draining) until its share is empty, then the znode goes
+        List<String> keys = EngineFixtures.keys("node", 100_000);
+        TargetSet set = TargetSet.of(keys);
+        List<Member> members = EngineFixtures.members(100);
+        Assignment a = engine.assign(set, members, null);
+        List<Member> draining = new ArrayList<>(without(members, "w0042"));
+        draining.add(new Member("w0042", 1, "", true, 0, 0));
+        Assignment b = engine.assign(set, draining, a);
+        Assignment c = engine.assign(set, without(members, "w0042"), b);
+        assertEquals(0, c.movedFrom(b).count(), "the departure of an empty worker moved targets");
+    }
+
+    @Test
     void replicasGoToDistinctWorkersInDistinctZones() {
         AssignmentEngine r2 = new AssignmentEngine(new AssignmentSettings(2, 0.05));
         List<String> keys = EngineFixtures.keys("node", 20_000);

@@ -1,0 +1,143 @@
+package io.promshard.bench.scale;
+
+import io.promshard.client.Json;
+import io.promshard.client.api.WorkerAck;
+import io.promshard.client.api.WorkerInfo;
+import io.promshard.client.api.WorkerState;
+import io.promshard.client.zk.AssignmentCodec;
+import io.promshard.client.zk.AssignmentReader;
+import io.promshard.client.zk.ZkLayout;
+import io.promshard.sidecar.registration.WorkerRegistration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+import org.apache.curator.framework.recipes.nodes.PersistentNode;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.zookeeper.CreateMode;
+
+/**
+ * A worker sidecar without its Prometheus and, unless asked, without files: its own Curator session,
+ * the real {@link WorkerRegistration}, a single-node cache on its own assignment (as the sidecar's
+ * watcher has), the real {@link AssignmentReader} decoding the share, and an ephemeral ack of every
+ * applied epoch. Records when each epoch was applied and how often its watch fired.
+ */
+final class LightSidecar implements AutoCloseable {
+
+    final String id;
+    private final CuratorFramework client;
+    private final WorkerRegistration registration;
+    private final CuratorCache cache;
+    private final AssignmentReader reader;
+    private final ZkLayout layout;
+    private final ExecutorService pool;
+    private final AtomicBoolean queued = new AtomicBoolean();
+    private final AtomicReference<String> appliedSha = new AtomicReference<>("");
+    private volatile int appliedTargets;
+    private volatile long appliedEpoch;
+    private PersistentNode ack;
+    final Map<Long, Long> appliedAt = new ConcurrentHashMap<>();
+    final AtomicInteger wakeups = new AtomicInteger();
+    final AtomicInteger reads = new AtomicInteger();
+
+    LightSidecar(String connectString, ZkLayout layout, String id, ExecutorService pool) {
+        this.id = id;
+        this.layout = layout;
+        this.pool = pool;
+        this.client = CuratorFrameworkFactory.builder().connectString(connectString).sessionTimeoutMs(30_000)
+                .connectionTimeoutMs(30_000).retryPolicy(new ExponentialBackoffRetry(200, 10)).build();
+        this.reader = new AssignmentReader(client, layout, new AssignmentCodec());
+        this.cache = CuratorCache.build(client, layout.assignment(id), CuratorCache.Options.SINGLE_NODE_CACHE);
+        WorkerInfo info = new WorkerInfo(WorkerInfo.FORMAT, id, "", "", "", 1, WorkerState.ACTIVE, 0, 0);
+        this.registration = new WorkerRegistration(client, layout, info, true, () -> appliedTargets == 0);
+    }
+
+    void start() {
+        client.start();
+        cache.listenable().addListener(CuratorCacheListener.builder()
+                .forInitialized(this::schedule)
+                .forAll((type, before, after) -> {
+                    wakeups.incrementAndGet();
+                    schedule();
+                }).build());
+        cache.start();
+        registration.start();
+    }
+
+    private void schedule() {
+        if (queued.compareAndSet(false, true)) {
+            pool.execute(this::sync);
+        }
+    }
+
+    private void sync() {
+        queued.set(false);
+        try {
+            Optional<AssignmentReader.Published> p = reader.read(id);
+            reads.incrementAndGet();
+            if (p.isEmpty() || p.get().manifest().sha256().equals(appliedSha.get())) {
+                return;
+            }
+            AssignmentReader.Published published = p.get();
+            appliedSha.set(published.manifest().sha256());
+            appliedTargets = published.payload().scraped().values().stream()
+                    .mapToInt(groups -> groups.stream().mapToInt(g -> g.targets().size()).sum()).sum();
+            appliedEpoch = published.manifest().epoch();
+            appliedAt.put(appliedEpoch, System.currentTimeMillis());
+            byte[] data = Json.mapper().writeValueAsBytes(new WorkerAck(WorkerAck.FORMAT, id, appliedEpoch,
+                    published.manifest().sha256(), false, System.currentTimeMillis()));
+            synchronized (this) {
+                if (ack == null) {
+                    ack = new PersistentNode(client, CreateMode.EPHEMERAL, false, layout.ack(id), data);
+                    ack.start();
+                } else {
+                    ack.setData(data);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            schedule(); // a chunk replaced under the reader: read again
+        }
+    }
+
+    String appliedSha() {
+        return appliedSha.get();
+    }
+
+    long appliedEpoch() {
+        return appliedEpoch;
+    }
+
+    int appliedTargets() {
+        return appliedTargets;
+    }
+
+    /** Graceful leave: announces LEAVING and waits until its share is empty (bounded by the registration). */
+    void leave() throws Exception {
+        registration.stop();
+        close();
+    }
+
+    @Override
+    public void close() {
+        cache.close();
+        synchronized (this) {
+            if (ack != null) {
+                try {
+                    ack.close();
+                } catch (java.io.IOException e) {
+                    // the session closes next, which removes it anyway
+                }
+            }
+        }
+        client.close();
+    }
+}

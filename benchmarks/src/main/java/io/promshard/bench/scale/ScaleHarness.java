@@ -1,0 +1,445 @@
+package io.promshard.bench.scale;
+
+import io.promshard.client.Json;
+import io.promshard.client.api.AssignmentManifest;
+import io.promshard.client.api.RebalanceEvent;
+import io.promshard.client.rest.CoordinatorClient;
+import io.promshard.client.zk.AssignmentCodec;
+import io.promshard.client.zk.ZkLayout;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+
+/**
+ * {@code promshard-benchmarks scale}: a real ZooKeeper process, the packaged coordinator as its own
+ * process, many lightweight sidecars (each a real Curator session, see {@link LightSidecar}) and one
+ * real sidecar process; then repeated joins, graceful leaves and drains. Prints one JSON object:
+ * event-to-applied times, ZooKeeper bytes per rebalance against a full republish, znodes, watches
+ * and which sidecars woke, coordinator heap and CPU, the real sidecar's heap.
+ */
+public final class ScaleHarness {
+
+    private static final String TOKEN = "scale-token";
+    private static final String CLUSTER = "scale";
+    /** No epoch for this long: every run an event caused is over (a run takes well under it). */
+    private static final long QUIET_MS = 3_000;
+
+    private final Map<String, String> opts;
+    private final PrintStream err;
+    private final Map<String, LightSidecar> sidecars = new TreeMap<>();
+    private ExecutorService pool;
+    private Processes procs;
+    private CoordinatorClient api;
+    private CuratorFramework observer;
+    private ZkLayout layout;
+    private String connect;
+    private int zkPort;
+    private long coordinatorPid;
+    private long sidecarPid;
+
+    private ScaleHarness(Map<String, String> opts, PrintStream err) {
+        this.opts = opts;
+        this.err = err;
+    }
+
+    public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+        Map<String, String> opts = new HashMap<>(Map.of("workers", "100", "targets", "100000", "events", "5",
+                "settle-ms", "200", "root", ".", "pool", "8", "seed", "1", "coordinator-heap", "1g",
+                "sidecar-heap", "128m"));
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            if (!args[i].startsWith("--")) {
+                err.println("scale: expected --option value, found " + args[i]);
+                return 2;
+            }
+            opts.put(args[i].substring(2), args[i + 1]);
+        }
+        ScaleHarness h = new ScaleHarness(opts, err);
+        try {
+            out.println(Json.mapper().writeValueAsString(h.measure()));
+            return 0;
+        } finally {
+            h.close();
+        }
+    }
+
+    private int opt(String name) {
+        return Integer.parseInt(opts.get(name));
+    }
+
+    private Map<String, Object> measure() throws Exception {
+        int workers = opt("workers");
+        int targets = opt("targets");
+        int settleMs = opt("settle-ms");
+        Path root = Path.of(opts.get("root")).toAbsolutePath();
+        Path dir = Files.createTempDirectory("promshard-scale");
+        procs = new Processes(dir);
+        pool = Executors.newFixedThreadPool(opt("pool"));
+        layout = ZkLayout.forCluster(CLUSTER);
+        writeInventory(dir.resolve("inventory"), targets);
+
+        zkPort = Processes.freePort();
+        Path zk = Files.createDirectories(dir.resolve("zookeeper"));
+        Files.writeString(zk.resolve("zoo.cfg"), String.join("\n", "tickTime=2000", "dataDir=" + zk.resolve("data"),
+                "clientPort=" + zkPort, "clientPortAddress=127.0.0.1", "admin.enableServer=false", "maxClientCnxns=0",
+                "4lw.commands.whitelist=ruok,mntr,wchs,srvr", "snapCount=1000000", ""));
+        Path coordinatorJar = root.resolve("coordinator/target/promshard-coordinator.jar");
+        procs.java("zookeeper", List.of("-Xmx2g", "-cp", coordinatorJar.toString(),
+                "org.apache.zookeeper.server.quorum.QuorumPeerMain", zk.resolve("zoo.cfg").toString()));
+        await("ZooKeeper", 60_000, () -> "imok".equals(Processes.fourLetter(zkPort, "ruok")));
+        connect = "127.0.0.1:" + zkPort;
+        observer = CuratorFrameworkFactory.newClient(connect, new ExponentialBackoffRetry(200, 10));
+        observer.start();
+
+        int apiPort = Processes.freePort();
+        Files.writeString(dir.resolve("coordinator.yml"), """
+                coordinatorId: c1
+                zookeeper: {connectString: "%s", cluster: %s, sessionTimeout: 30s}
+                inventory:
+                  refreshInterval: 5s
+                  jobs: [{name: node, files: ["%s/*.json"]}]
+                assignment: {settleTime: %dms, reassignmentDelay: 10s, handoffTimeout: 60s}
+                api: {token: %s}
+                outputDirectory: %s
+                server:
+                  applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: %d}]
+                  adminConnectors: [{type: http, bindHost: 127.0.0.1, port: %d}]
+                logging:
+                  level: INFO
+                  loggers: {org.apache.zookeeper: WARN, org.apache.curator: WARN, org.eclipse.jetty: WARN}
+                """.formatted(connect, CLUSTER, dir.resolve("inventory"), settleMs, TOKEN, dir.resolve("out"), apiPort,
+                Processes.freePort()));
+        coordinatorPid = procs.java("coordinator", List.of("-Xmx" + opts.get("coordinator-heap"), "-XX:+UseG1GC",
+                "-jar", coordinatorJar.toString(), "server", dir.resolve("coordinator.yml").toString())).pid();
+        api = new CoordinatorClient(URI.create("http://127.0.0.1:" + apiPort), TOKEN);
+        await("the coordinator leading", 300_000, () -> {
+            try {
+                return api.status().isLeader();
+            } catch (Exception e) {
+                return false;
+            }
+        });
+
+        long t = System.currentTimeMillis();
+        List<String> ids = new ArrayList<>();
+        for (int i = 1; i < workers; i++) {
+            ids.add(String.format("w%04d", i));
+        }
+        ids.parallelStream().forEach(this::startLight);
+        int sidecarPort = Processes.freePort();
+        Files.writeString(dir.resolve("sidecar.yml"), """
+                zookeeper: {connectString: "%s", cluster: %s, sessionTimeout: 30s}
+                worker: {id: w-real}
+                prometheus: {enabled: false}
+                outputDirectory: %s
+                server:
+                  applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: %d}]
+                  adminConnectors: [{type: http, bindHost: 127.0.0.1, port: %d}]
+                logging: {level: WARN}
+                """.formatted(connect, CLUSTER, dir.resolve("real-sidecar"), sidecarPort, Processes.freePort()));
+        sidecarPid = procs.java("sidecar", List.of("-Xmx" + opts.get("sidecar-heap"), "-XX:+UseG1GC", "-jar",
+                root.resolve("worker-sidecar/target/promshard-worker-sidecar.jar").toString(), "server",
+                dir.resolve("sidecar.yml").toString())).pid();
+        await(workers + " workers holding every target", 600_000, () -> settled(workers));
+        long startupMs = System.currentTimeMillis() - t;
+        err.printf("scale: %d workers, %d targets settled in %d ms%n", workers, targets, startupMs);
+
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("workers", workers);
+        result.put("targets", targets);
+        result.put("settle_ms", settleMs);
+        result.put("startup_ms", startupMs);
+        long fullBytes = fullRepublishBytes();
+        result.put("full_republish_bytes", fullBytes);
+        result.put("zookeeper_after_startup", zkFigures());
+        double cpu0 = Processes.cpuSeconds(coordinatorPid);
+
+        Random random = new Random(Long.parseLong(opts.get("seed")));
+        Map<String, List<Map<String, Object>>> byKind = new LinkedHashMap<>();
+        int joined = 0;
+        for (int round = 0; round < opt("events"); round++) {
+            for (String kind : List.of("join", "leave", "drain")) {
+                byKind.computeIfAbsent(kind, k -> new ArrayList<>()).add(event(kind, random, ++joined, workers));
+            }
+        }
+        result.put("coordinator_cpu_seconds_during_events", round(Processes.cpuSeconds(coordinatorPid) - cpu0));
+        Map<String, Object> events = new LinkedHashMap<>();
+        byKind.forEach((kind, list) -> events.put(kind, summarize(list, fullBytes)));
+        result.put("events", events);
+        result.put("zookeeper_after_events", zkFigures());
+        result.put("coordinator_heap_mib_after_gc", heapMiB(coordinatorPid));
+        result.put("sidecar_heap_mib_after_gc", heapMiB(sidecarPid));
+        result.put("seed", opts.get("seed"));
+        return result;
+    }
+
+    private void startLight(String id) {
+        LightSidecar s = new LightSidecar(connect, layout, id, pool);
+        synchronized (sidecars) {
+            sidecars.put(id, s);
+        }
+        s.start();
+    }
+
+    /** Every live worker applied its published share, and no hand-off or deferred move is pending. */
+    private boolean settled(int expectedWorkers) {
+        try {
+            var status = api.status();
+            if (status.workers() != expectedWorkers || status.handoffs() != 0 || status.deferredMoves() != 0
+                    || status.unassigned() != 0 || status.lastRebalance() == null) {
+                return false;
+            }
+            AssignmentCodec codec = new AssignmentCodec();
+            synchronized (sidecars) {
+                for (LightSidecar s : sidecars.values()) {
+                    byte[] data = observer.getData().forPath(layout.assignment(s.id));
+                    if (!AssignmentCodec.decodeManifest(s.id, data).sha256().equals(s.appliedSha())) {
+                        return false;
+                    }
+                }
+            }
+            return codec != null;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    /** Waits until no epoch was published for {@code quietMs}: the previous event's last run is over. */
+    private void awaitQuiet(long quietMs) throws Exception {
+        long epoch = api.status().epoch();
+        long since = System.currentTimeMillis();
+        while (System.currentTimeMillis() - since < quietMs) {
+            Thread.sleep(50);
+            long now = api.status().epoch();
+            if (now != epoch) {
+                epoch = now;
+                since = System.currentTimeMillis();
+            }
+        }
+    }
+
+    private Map<String, Object> event(String kind, Random random, int n, int workers) throws Exception {
+        awaitQuiet(QUIET_MS);
+        long before = api.status().epoch();
+        List<String> live;
+        synchronized (sidecars) {
+            live = new ArrayList<>(sidecars.keySet());
+        }
+        Map<String, Integer> wakeups = new HashMap<>();
+        synchronized (sidecars) {
+            sidecars.forEach((id, s) -> wakeups.put(id, s.wakeups.get()));
+        }
+        String subject;
+        long t0 = System.currentTimeMillis();
+        Thread leaving = null;
+        switch (kind) {
+            case "join" -> {
+                subject = String.format("j%04d", n);
+                startLight(subject);
+            }
+            case "leave" -> {
+                subject = live.get(random.nextInt(live.size()));
+                LightSidecar s;
+                synchronized (sidecars) {
+                    s = sidecars.remove(subject);
+                }
+                leaving = new Thread(() -> {
+                    try {
+                        s.leave();
+                    } catch (Exception e) {
+                        err.println("scale: leave of " + subject + " failed: " + e);
+                    }
+                });
+                leaving.start();
+            }
+            case "drain" -> {
+                subject = live.get(random.nextInt(live.size()));
+                api.drain(subject, "scale benchmark");
+            }
+            default -> throw new IllegalArgumentException(kind);
+        }
+        int expected = sidecars.size() + 1; // the light ones now, and the real sidecar
+        LightSidecar joiner = kind.equals("join") ? sidecars.get(subject) : null;
+        LightSidecar drained = kind.equals("drain") ? sidecars.get(subject) : null;
+        await(kind + " of " + subject + " settled", 300_000, () -> {
+            try {
+                return api.status().epoch() > before && (joiner == null || joiner.appliedTargets() > 0)
+                        && (drained == null || drained.appliedTargets() == 0) && settled(expected);
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        if (leaving != null) {
+            leaving.join(60_000);
+        }
+        awaitQuiet(QUIET_MS); // the event's trailing runs (a departed worker's share removed) count too
+        List<RebalanceEvent> after = api.events().stream().filter(e -> e.epoch() > before).toList();
+        long firstEpoch = after.stream().mapToLong(RebalanceEvent::epoch).min().orElseThrow();
+        long bytes = after.stream().mapToLong(RebalanceEvent::bytesWritten).sum();
+        long moved = after.stream().mapToLong(RebalanceEvent::moved).sum();
+        Set<String> changed = new HashSet<>();
+        after.forEach(e -> changed.addAll(e.changedWorkers()));
+        Set<String> firstChanged = new HashSet<>(after.stream().filter(e -> e.epoch() == firstEpoch).findFirst()
+                .orElseThrow().changedWorkers());
+        long applied = 0;
+        long completed = 0;
+        Set<String> woken = new HashSet<>();
+        synchronized (sidecars) {
+            for (LightSidecar s : sidecars.values()) {
+                if (firstChanged.contains(s.id)) {
+                    applied = Math.max(applied, firstAppliedAtOrAfter(s, firstEpoch) - t0);
+                }
+                if (changed.contains(s.id)) {
+                    completed = Math.max(completed, firstAppliedAtOrAfter(s, s.appliedEpoch()) - t0);
+                }
+                if (s.wakeups.get() != wakeups.getOrDefault(s.id, 0)) {
+                    woken.add(s.id);
+                }
+            }
+        }
+        Set<String> unexpected = new HashSet<>(woken);
+        unexpected.removeAll(changed);
+        if (kind.equals("drain")) {
+            api.undrain(subject); // back to where it was; the undrain is not measured
+            await("undrain of " + subject + " settled", 300_000, () -> drained.appliedTargets() > 0 && settled(expected));
+        }
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("worker", subject);
+        e.put("epochs", after.size());
+        e.put("applied_ms", applied);
+        e.put("completed_ms", completed);
+        e.put("moved", moved);
+        e.put("changed_workers", changed.size());
+        e.put("bytes_written", bytes);
+        e.put("woken_sidecars", woken.size());
+        e.put("woken_not_changed", unexpected.size());
+        err.println("scale: " + kind + " " + Json.mapper().writeValueAsString(e));
+        return e;
+    }
+
+    private static long firstAppliedAtOrAfter(LightSidecar s, long epoch) {
+        return s.appliedAt.entrySet().stream().filter(x -> x.getKey() >= epoch).min(Map.Entry.comparingByKey())
+                .map(Map.Entry::getValue).orElse(Long.MAX_VALUE / 2);
+    }
+
+    private Map<String, Object> summarize(List<Map<String, Object>> list, long fullBytes) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("count", list.size());
+        for (String key : List.of("applied_ms", "completed_ms")) {
+            List<Long> v = list.stream().map(m -> (Long) m.get(key)).sorted().toList();
+            s.put(key + "_p50", v.get((v.size() - 1) / 2));
+            s.put(key + "_p99", v.get((int) Math.ceil(0.99 * v.size()) - 1));
+        }
+        double bytes = list.stream().mapToLong(m -> (Long) m.get("bytes_written")).average().orElse(0);
+        s.put("bytes_written_mean", Math.round(bytes));
+        s.put("bytes_over_full_republish", round(bytes / fullBytes));
+        s.put("moved_mean", Math.round(list.stream().mapToLong(m -> (Long) m.get("moved")).average().orElse(0)));
+        s.put("changed_workers_mean", Math.round(list.stream().mapToInt(m -> (Integer) m.get("changed_workers"))
+                .average().orElse(0)));
+        s.put("woken_not_changed_max", list.stream().mapToInt(m -> (Integer) m.get("woken_not_changed")).max()
+                .orElse(0));
+        s.put("runs", list);
+        return s;
+    }
+
+    /** What rewriting every worker's share writes: every manifest and every chunk, as they are now. */
+    private long fullRepublishBytes() throws Exception {
+        long bytes = 0;
+        for (String worker : observer.getChildren().forPath(layout.assignments())) {
+            byte[] manifest = observer.getData().forPath(layout.assignment(worker));
+            bytes += manifest.length;
+            AssignmentManifest m = AssignmentCodec.decodeManifest(worker, manifest);
+            for (int i = 0; i < m.chunkCount(); i++) {
+                bytes += observer.getData().forPath(layout.chunk(worker, m.chunkName(i))).length;
+            }
+        }
+        return bytes;
+    }
+
+    private Map<String, Object> zkFigures() {
+        Map<String, String> m = Processes.mntr(zkPort);
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (String k : List.of("zk_znode_count", "zk_watch_count", "zk_num_alive_connections",
+                "zk_approximate_data_size")) {
+            out.put(k.substring(3), m.containsKey(k) ? Long.parseLong(m.get(k)) : -1);
+        }
+        out.put("wchs", Processes.fourLetter(zkPort, "wchs").replace('\n', ' '));
+        return out;
+    }
+
+    /** Heap in use after a full collection, from jcmd. */
+    private static double heapMiB(long pid) {
+        try {
+            String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+            new ProcessBuilder(jcmd, Long.toString(pid), "GC.run").redirectErrorStream(true).start().waitFor(60,
+                    TimeUnit.SECONDS);
+            Process p = new ProcessBuilder(jcmd, Long.toString(pid), "GC.heap_info").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            p.waitFor(60, TimeUnit.SECONDS);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("used (\\d+)K").matcher(out);
+            return m.find() ? round(Long.parseLong(m.group(1)) / 1024.0) : -1;
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+
+    private void await(String what, long timeoutMs, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (!condition.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("timed out waiting for " + what + "; coordinator log:\n"
+                        + procs.tail("coordinator"));
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private static void writeInventory(Path dir, int targets) throws Exception {
+        Files.createDirectories(dir);
+        int perFile = 10_000;
+        for (int f = 0; f * perFile < targets; f++) {
+            StringBuilder sb = new StringBuilder("[{\"labels\": {\"rack\": \"r" + f + "\"}, \"targets\": [");
+            for (int i = f * perFile; i < Math.min(targets, (f + 1) * perFile); i++) {
+                sb.append(i == f * perFile ? "" : ",").append("\"10.").append((i >> 16) & 255).append('.')
+                        .append((i >> 8) & 255).append('.').append(i & 255).append(":9100\"");
+            }
+            Files.writeString(dir.resolve("targets-" + f + ".json"), sb.append("]}]\n"));
+        }
+    }
+
+    private void close() {
+        synchronized (sidecars) {
+            sidecars.values().parallelStream().forEach(LightSidecar::close);
+        }
+        if (observer != null) {
+            observer.close();
+        }
+        if (procs != null) {
+            procs.close();
+        }
+        if (pool != null) {
+            pool.shutdownNow();
+        }
+    }
+
+}
