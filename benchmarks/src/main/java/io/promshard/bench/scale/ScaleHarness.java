@@ -156,7 +156,8 @@ public final class ScaleHarness {
         sidecarPid = procs.java("sidecar", List.of("-Xmx" + opts.get("sidecar-heap"), "-XX:+UseG1GC", "-jar",
                 root.resolve("worker-sidecar/target/promshard-worker-sidecar.jar").toString(), "server",
                 dir.resolve("sidecar.yml").toString())).pid();
-        await(workers + " workers holding every target", 600_000, () -> settled(workers));
+        await(workers + " workers holding every target", 1_200_000, () -> settled(workers));
+        awaitQuiet(QUIET_MS);
         long startupMs = System.currentTimeMillis() - t;
         err.printf("scale: %d workers, %d targets settled in %d ms%n", workers, targets, startupMs);
 
@@ -220,11 +221,14 @@ public final class ScaleHarness {
         }
     }
 
-    /** Waits until no epoch was published for {@code quietMs}: the previous event's last run is over. */
+    /**
+     * Waits until no epoch was published for {@code quietMs} and for three times the last run's
+     * duration (a run that is computing publishes nothing until it ends): the previous event is over.
+     */
     private void awaitQuiet(long quietMs) throws Exception {
         long epoch = api.status().epoch();
         long since = System.currentTimeMillis();
-        while (System.currentTimeMillis() - since < quietMs) {
+        while (System.currentTimeMillis() - since < Math.max(quietMs, 3 * lastRunMillis())) {
             Thread.sleep(50);
             long now = api.status().epoch();
             if (now != epoch) {
@@ -232,6 +236,11 @@ public final class ScaleHarness {
                 since = System.currentTimeMillis();
             }
         }
+    }
+
+    private long lastRunMillis() throws Exception {
+        RebalanceEvent last = api.status().lastRebalance();
+        return last == null ? 0 : last.durationMillis();
     }
 
     private Map<String, Object> event(String kind, Random random, int n, int workers) throws Exception {
