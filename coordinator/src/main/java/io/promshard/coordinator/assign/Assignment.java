@@ -188,9 +188,10 @@ public final class Assignment {
      */
     public void forEachChange(Assignment previous, ChangeConsumer consumer) {
         int[] match = matchIn(previous);
+        int[] toPrev = workerMap(previous);
         for (int i = 0; i < targets.size(); i++) {
             int j = match[i];
-            if (j < 0) {
+            if (j < 0 || sameOwners(i, previous, j, toPrev)) {
                 continue;
             }
             List<String> before = previous.owners(j);
@@ -199,6 +200,50 @@ public final class Assignment {
                 consumer.accept(i, targets.keys[i], before, after);
             }
         }
+    }
+
+    /** For each worker index of this assignment, the index of the same id in {@code previous}, or -1. */
+    private int[] workerMap(Assignment previous) {
+        int[] toPrev = new int[workers.length];
+        if (Arrays.equals(workers, previous.workers)) {
+            for (int w = 0; w < workers.length; w++) {
+                toPrev[w] = w;
+            }
+            return toPrev;
+        }
+        Map<String, Integer> prevIds = new HashMap<>();
+        for (int w = 0; w < previous.workers.length; w++) {
+            prevIds.put(previous.workers[w], w);
+        }
+        for (int w = 0; w < workers.length; w++) {
+            toPrev[w] = prevIds.getOrDefault(workers[w], -1);
+        }
+        return toPrev;
+    }
+
+    /** Whether target i here and target j of {@code previous} have the same owner set (a cheap check, no allocation). */
+    private boolean sameOwners(int i, Assignment previous, int j, int[] toPrev) {
+        int mine = 0;
+        for (int r = 0; r < replication; r++) {
+            int w = owners[i * replication + r];
+            if (w < 0) {
+                continue;
+            }
+            mine++;
+            int pw = toPrev[w];
+            boolean found = false;
+            for (int pr = 0; pr < previous.replication && !found; pr++) {
+                found = pw >= 0 && previous.owners[j * previous.replication + pr] == pw;
+            }
+            if (!found) {
+                return false;
+            }
+        }
+        int theirs = 0;
+        for (int pr = 0; pr < previous.replication; pr++) {
+            theirs += previous.owners[j * previous.replication + pr] >= 0 ? 1 : 0;
+        }
+        return mine == theirs;
     }
 
     /**
@@ -255,6 +300,12 @@ public final class Assignment {
     /** For each target of this assignment, its index in {@code previous}, or -1: one merge walk over both sorted sets. */
     private int[] matchIn(Assignment previous) {
         int[] match = new int[targets.size()];
+        if (previous.targets == targets) { // the same target set: the common case while the inventory is unchanged
+            for (int i = 0; i < match.length; i++) {
+                match[i] = i;
+            }
+            return match;
+        }
         int j = 0;
         for (int i = 0; i < targets.size(); i++) {
             while (j < previous.targets.size() && TargetSet.compare(previous.targets.hashes[j],

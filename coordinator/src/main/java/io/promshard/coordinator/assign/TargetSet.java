@@ -104,6 +104,15 @@ public final class TargetSet {
         return -1;
     }
 
+    /** The index of each of {@code keys} in this set (-1 where absent), in the order given. */
+    public int[] indexesOf(java.util.List<String> keys) {
+        int[] out = new int[keys.size()];
+        for (int n = 0; n < out.length; n++) {
+            out[n] = indexOf(keys.get(n));
+        }
+        return out;
+    }
+
     static int slot(long hash) {
         return (int) (hash >>> (64 - SLOT_BITS));
     }

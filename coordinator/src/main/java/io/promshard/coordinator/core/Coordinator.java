@@ -93,6 +93,8 @@ public final class Coordinator implements Managed {
     private Inventory targetSetSource;
     private Map<String, Long> targetSetWeights;
     private TargetSet targetSet;
+    /** Position in {@link #targetSet} of each of the inventory's keys, in inventory order. */
+    private int[] inventoryIndex;
     private Set<String> filling = Set.of();
     private long handoffTimer = Long.MAX_VALUE;
     private boolean outputComplete;
@@ -217,6 +219,7 @@ public final class Coordinator implements Managed {
         boolean inputsChanged = inv != targetSetSource || learned != targetSetWeights;
         if (inputsChanged) {
             targetSet = targetSets.build(inv, learned);
+            inventoryIndex = targetSet.indexesOf(inv.keys());
             targetSetSource = inv;
             targetSetWeights = learned;
         }
@@ -267,7 +270,8 @@ public final class Coordinator implements Managed {
         java.util.Set<String> owners = new java.util.TreeSet<>(workers.keySet());
         owners.addAll(held.keySet());
         long tEngine = System.nanoTime();
-        SortedMap<String, ShardPayload> shares = Shares.build(inv, next, owners, handoffs.extras());
+        SortedMap<String, ShardPayload> shares = Shares.build(inv, next, owners, handoffs.extras(),
+                next.targets() == targetSet ? inventoryIndex : null);
         long tShares = System.nanoTime();
         String fence = leadership.latchPath().orElseThrow(() -> new IllegalStateException("no latch node yet"));
         PublishResult result = publisher.publish(shares, fence, inv.digest(), membershipDigest(workers),

@@ -35,6 +35,22 @@ public final class Shares {
     public static SortedMap<String, ShardPayload> build(Inventory inventory, Assignment assignment,
                                                         Collection<String> workers,
                                                         Map<String, List<String>> handoff) {
+        return build(inventory, assignment, workers, handoff, null);
+    }
+
+    /**
+     * As {@link #build(Inventory, Assignment, Collection, Map)}; {@code index}, when given, holds the
+     * position in {@code assignment.targets()} of each of {@code inventory.keys()}, in order, so that
+     * no key is hashed and searched again.
+     */
+    public static SortedMap<String, ShardPayload> build(Inventory inventory, Assignment assignment,
+                                                        Collection<String> workers,
+                                                        Map<String, List<String>> handoff, int[] index) {
+        if (index != null && index.length != inventory.targetCount()) {
+            throw new IllegalArgumentException("index of " + index.length + " keys for an inventory of "
+                    + inventory.targetCount());
+        }
+        int[] n = {0};
         Map<String, Map<String, List<TargetGroup>>> owned = new HashMap<>();
         Map<String, Map<String, List<TargetGroup>>> kept = new HashMap<>();
         for (String w : workers) {
@@ -47,8 +63,10 @@ public final class Shares {
                 Map<String, List<String>> split = new TreeMap<>();
                 Map<String, List<String>> splitKept = new TreeMap<>();
                 for (String address : group.targets()) {
-                    String key = Target.key(job, address, path);
-                    for (String owner : assignment.owners(key)) {
+                    String key = index != null && handoff.isEmpty() ? null : Target.key(job, address, path);
+                    int at = index == null ? -2 : index[n[0]++];
+                    for (String owner : at == -2 ? assignment.owners(key) : at < 0 ? List.<String>of()
+                            : assignment.owners(at)) {
                         if (owned.containsKey(owner)) {
                             split.computeIfAbsent(owner, o -> new ArrayList<>()).add(address);
                         }
