@@ -125,8 +125,14 @@ public final class ScaleHarness {
                   loggers: {org.apache.zookeeper: WARN, org.apache.curator: WARN, org.eclipse.jetty: WARN}
                 """.formatted(connect, CLUSTER, dir.resolve("inventory"), settleMs, TOKEN, dir.resolve("out"), apiPort,
                 Processes.freePort()));
-        coordinatorPid = procs.java("coordinator", List.of("-Xmx" + opts.get("coordinator-heap"), "-XX:+UseG1GC",
-                "-jar", coordinatorJar.toString(), "server", dir.resolve("coordinator.yml").toString())).pid();
+        List<String> coordinatorArgs = new ArrayList<>(List.of("-Xmx" + opts.get("coordinator-heap"), "-XX:+UseG1GC"));
+        // e.g. --coordinator-jvm "-XX:StartFlightRecording=filename=/tmp/c.jfr" to profile the leader
+        String extra = opts.getOrDefault("coordinator-jvm", "").trim();
+        if (!extra.isEmpty()) {
+            coordinatorArgs.addAll(List.of(extra.split("\\s+")));
+        }
+        coordinatorArgs.addAll(List.of("-jar", coordinatorJar.toString(), "server", dir.resolve("coordinator.yml").toString()));
+        coordinatorPid = procs.java("coordinator", coordinatorArgs).pid();
         api = new CoordinatorClient(URI.create("http://127.0.0.1:" + apiPort), TOKEN);
         await("the coordinator leading", 300_000, () -> {
             try {

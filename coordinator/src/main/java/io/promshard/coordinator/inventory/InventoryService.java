@@ -157,7 +157,12 @@ public final class InventoryService implements Managed {
         }
         files.keySet().retainAll(live);
         Inventory next = new Inventory(byJob);
-        Inventory before = current.getAndSet(next);
+        Inventory before = current.get();
+        if (!before.digest().equals(next.digest())) {
+            // an unchanged inventory keeps its instance: the leader recognises it by identity and reuses
+            // what it derived from it (the hashed target set, the key positions) instead of rebuilding them
+            current.set(next);
+        }
         boolean ready = isReady();
         if (ready && !wasReady) {
             wasReady = true;

@@ -46,6 +46,22 @@ class InventoryServiceTest {
     }
 
     @Test
+    void anUnchangedInventoryKeepsItsInstanceAndAChangedOneIsNew() throws Exception {
+        Path file = tmp.resolve("t.json");
+        write(file, "[{\"targets\": [\"h1:1\"]}]");
+        InventoryService s = service(new JobConfig("node", List.of(file.toString()), List.of()));
+        s.start();
+        Inventory first = s.current();
+        write(file, "[{\"targets\": [\"h1:1\"]}]"); // rewritten, same content
+        s.refresh();
+        assertTrue(first == s.current(), "the leader recognises an unchanged inventory by identity");
+        write(file, "[{\"targets\": [\"h1:1\", \"h2:1\"]}]");
+        s.refresh();
+        assertEquals(2, s.current().targetCount());
+        s.stop();
+    }
+
+    @Test
     void aRefusedFileKeepsItsLastGoodContentAndIsCounted() throws Exception {
         Path file = tmp.resolve("t.json");
         write(file, "[{\"targets\": [\"h1:1\", \"h2:1\"]}]");
