@@ -96,7 +96,9 @@ class DashboardBrowserTest {
                 assertEquals(Boolean.FALSE, ((JavascriptExecutor) browser).executeScript("return 'pwned' in window"));
                 assertTrue(browser.findElements(By.cssSelector("#workers img")).isEmpty());
                 assertEquals(2, browser.findElements(By.cssSelector("#chart rect")).size());
-                assertTrue(browser.findElements(By.cssSelector("#events tbody tr")).size() >= 2);
+                // the events table is fetched beside the workers, possibly before the join's epoch was published
+                Poll.until("the join's rebalance in the events table", WAIT,
+                        () -> browser.findElements(By.cssSelector("#events tbody tr")).size() >= 2);
 
                 // the lookup box
                 browser.findElement(By.id("lookup-job")).sendKeys("static");
