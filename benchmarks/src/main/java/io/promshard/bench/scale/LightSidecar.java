@@ -45,7 +45,6 @@ final class LightSidecar implements AutoCloseable {
     private PersistentNode ack;
     final Map<Long, Long> appliedAt = new ConcurrentHashMap<>();
     final AtomicInteger wakeups = new AtomicInteger();
-    final AtomicInteger reads = new AtomicInteger();
 
     LightSidecar(String connectString, ZkLayout layout, String id, ExecutorService pool) {
         this.id = id;
@@ -81,7 +80,6 @@ final class LightSidecar implements AutoCloseable {
         queued.set(false);
         try {
             Optional<AssignmentReader.Published> p = reader.read(id);
-            reads.incrementAndGet();
             if (p.isEmpty() || p.get().manifest().sha256().equals(appliedSha.get())) {
                 return;
             }

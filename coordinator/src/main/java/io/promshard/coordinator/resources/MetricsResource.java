@@ -38,7 +38,8 @@ public class MetricsResource {
                 .sample("promshard_coordinator_is_leader", leader ? 1 : 0);
         m.family("promshard_zookeeper_connected", "gauge", "1 if the ZooKeeper session is connected, else 0.")
                 .sample("promshard_zookeeper_connected", curator.getZookeeperClient().isConnected() ? 1 : 0);
-        long epoch = coordinator.status().epoch();
+        var status = coordinator.status(); // reads ZooKeeper: once per scrape
+        long epoch = status.epoch();
         m.family("promshard_epoch", "gauge", "Epoch of the assignment in force, from ZooKeeper.")
                 .sample("promshard_epoch", epoch);
         Map<WorkerState, Integer> byState = new EnumMap<>(WorkerState.class);
@@ -68,7 +69,6 @@ public class MetricsResource {
                 .sample("promshard_publish_errors_total", coordinator.publishErrors());
         m.histogram("promshard_rebalance_duration_seconds", "Compute and publish time of published rebalances.",
                 coordinator.durations().snapshot());
-        var status = coordinator.status();
         m.family("promshard_handoffs", "gauge", "Moved targets still scraped by their previous owner.")
                 .sample("promshard_handoffs", status.handoffs());
         m.family("promshard_deferred_moves", "gauge", "Planned placements waiting for the movement budget.")
