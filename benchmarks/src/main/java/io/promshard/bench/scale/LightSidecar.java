@@ -52,7 +52,7 @@ final class LightSidecar implements AutoCloseable {
         this.pool = pool;
         this.client = CuratorFrameworkFactory.builder().connectString(connectString).sessionTimeoutMs(30_000)
                 .connectionTimeoutMs(30_000).retryPolicy(new ExponentialBackoffRetry(200, 10)).build();
-        this.reader = new AssignmentReader(client, layout, new AssignmentCodec());
+        this.reader = new AssignmentReader(client, layout, new AssignmentCodec(), true);
         this.cache = CuratorCache.build(client, layout.assignment(id), CuratorCache.Options.SINGLE_NODE_CACHE);
         WorkerInfo info = new WorkerInfo(WorkerInfo.FORMAT, id, "", "", "", 1, WorkerState.ACTIVE, 0, 0);
         this.registration = new WorkerRegistration(client, layout, info, true, () -> appliedTargets == 0);

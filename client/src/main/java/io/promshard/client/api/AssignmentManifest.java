@@ -10,12 +10,46 @@ import java.util.List;
  * follows a manifest never sees a mix of versions; {@code sha256} (of the uncompressed payload JSON)
  * lets it prove that. {@code targetCount} counts owned targets, {@code handoffCount} the targets kept
  * only until their new owners confirm them.
+ *
+ * <p>Version 1 names the chunks of the whole payload. Version 2 carries a {@link Delta}: its chunks
+ * hold a {@link ShardDelta} against a base payload published earlier (whose chunks it names too),
+ * so that a rebalance writes what moved rather than whole shares; {@code sha256} is still that of
+ * the resulting payload's JSON.
  */
 public record AssignmentManifest(int version, String worker, long epoch, List<String> jobs, int targetCount,
                                  int chunkCount, String sha256,
-                                 @JsonInclude(JsonInclude.Include.NON_DEFAULT) int handoffCount) {
+                                 @JsonInclude(JsonInclude.Include.NON_DEFAULT) int handoffCount,
+                                 @JsonInclude(JsonInclude.Include.NON_NULL) Delta delta) {
 
+    /** The format of a manifest naming a whole payload. */
     public static final int FORMAT = 1;
+    /** The format of a manifest naming a base payload and a delta against it. */
+    public static final int DELTA_FORMAT = 2;
+
+    /** The base a delta manifest applies to: the sha256 of its payload JSON and its chunk count. */
+    public record Delta(String base, int baseChunks) {
+        public Delta {
+            if (base == null || !base.matches("[0-9a-f]{64}")) {
+                throw new IllegalArgumentException("bad base sha256 " + base);
+            }
+            if (baseChunks < 1) {
+                throw new IllegalArgumentException("baseChunks must be >= 1, was " + baseChunks);
+            }
+        }
+
+        /** Name of base chunk {@code i}: the name the base's own (version 1) manifest gave it. */
+        public String chunkName(int i) {
+            if (i < 0 || i >= baseChunks) {
+                throw new IndexOutOfBoundsException("base chunk " + i + " of " + baseChunks);
+            }
+            return base.substring(0, 16) + "-" + i;
+        }
+
+        /** The version 1 manifest of the base, to read and verify it. */
+        public AssignmentManifest manifest(String worker, long epoch) {
+            return new AssignmentManifest(FORMAT, worker, epoch, List.of(), 0, baseChunks, base, 0, null);
+        }
+    }
 
     public AssignmentManifest {
         Identifiers.checkWorkerId(worker);
@@ -27,6 +61,15 @@ public record AssignmentManifest(int version, String worker, long epoch, List<St
         if (sha256 == null || !sha256.matches("[0-9a-f]{64}")) {
             throw new IllegalArgumentException("worker=" + worker + " epoch=" + epoch + ": bad sha256 " + sha256);
         }
+        if ((version == DELTA_FORMAT) != (delta != null)) {
+            throw new IllegalArgumentException("worker=" + worker + " epoch=" + epoch + ": a version " + version
+                    + " manifest " + (delta == null ? "needs" : "has no") + " delta");
+        }
+    }
+
+    public AssignmentManifest(int version, String worker, long epoch, List<String> jobs, int targetCount,
+                              int chunkCount, String sha256, int handoffCount) {
+        this(version, worker, epoch, jobs, targetCount, chunkCount, sha256, handoffCount, null);
     }
 
     public AssignmentManifest(int version, String worker, long epoch, List<String> jobs, int targetCount,
@@ -39,11 +82,27 @@ public record AssignmentManifest(int version, String worker, long epoch, List<St
         return targetCount + handoffCount;
     }
 
-    /** Name of chunk {@code i} under {@code assignments/<worker>/}: content addressed, so a write is idempotent. */
+    /**
+     * Name of chunk {@code i} under {@code assignments/<worker>/}: content addressed, so a write is
+     * idempotent. A delta's chunks are named by the payload they produce and the base they apply to.
+     */
     public String chunkName(int i) {
         if (i < 0 || i >= chunkCount) {
             throw new IndexOutOfBoundsException("chunk " + i + " of " + chunkCount);
         }
-        return sha256.substring(0, 16) + "-" + i;
+        return delta == null ? sha256.substring(0, 16) + "-" + i
+                : sha256.substring(0, 16) + "-d" + delta.base().substring(0, 8) + "-" + i;
+    }
+
+    /** Every chunk this manifest needs: the base's, then its own. */
+    public List<String> chunkNames() {
+        List<String> names = new java.util.ArrayList<>();
+        for (int i = 0; delta != null && i < delta.baseChunks(); i++) {
+            names.add(delta.chunkName(i));
+        }
+        for (int i = 0; i < chunkCount; i++) {
+            names.add(chunkName(i));
+        }
+        return names;
     }
 }

@@ -39,6 +39,105 @@ public record ShardPayload(int version, String worker, SortedMap<String, List<Ta
         return Collections.unmodifiableSortedMap(copy);
     }
 
+    /**
+     * The same share in canonical form: per job, groups with equal labels merged, targets sorted and
+     * distinct within a group, groups ordered by their labels. Prometheus reads both alike (a target's
+     * labels are its group's); the canonical form is what the coordinator publishes, so that a share
+     * rebuilt from a base and a {@link ShardDelta} serializes, and hashes, exactly as a full one.
+     */
+    public ShardPayload canonical() {
+        return new ShardPayload(version, worker, canonical(jobs), canonical(handoff));
+    }
+
+    /** Whether this share is already in {@link #canonical()} form. */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public boolean isCanonical() {
+        return isCanonical(jobs) && isCanonical(handoff);
+    }
+
+    /** Orders label sets: entry by entry (name, then value), a prefix first. */
+    public static final java.util.Comparator<SortedMap<String, String>> LABELS_ORDER = (a, b) -> {
+        var x = a.entrySet().iterator();
+        var y = b.entrySet().iterator();
+        while (x.hasNext() && y.hasNext()) {
+            var ex = x.next();
+            var ey = y.next();
+            int c = ex.getKey().compareTo(ey.getKey());
+            if (c == 0) {
+                c = ex.getValue().compareTo(ey.getValue());
+            }
+            if (c != 0) {
+                return c;
+            }
+        }
+        return Boolean.compare(x.hasNext(), y.hasNext());
+    };
+
+    static SortedMap<String, List<TargetGroup>> canonical(SortedMap<String, List<TargetGroup>> jobs) {
+        TreeMap<String, List<TargetGroup>> out = new TreeMap<>();
+        jobs.forEach((job, groups) -> {
+            if (isCanonical(groups)) {
+                out.put(job, groups);
+                return;
+            }
+            TreeMap<SortedMap<String, String>, List<String>> merged = new TreeMap<>(LABELS_ORDER);
+            for (TargetGroup g : groups) {
+                merged.computeIfAbsent(g.labels(), l -> new ArrayList<>()).addAll(g.targets());
+            }
+            List<TargetGroup> list = new ArrayList<>(merged.size());
+            merged.forEach((labels, targets) -> {
+                List<String> sorted = sortedDistinct(targets);
+                if (!sorted.isEmpty()) {
+                    list.add(new TargetGroup(sorted, labels));
+                }
+            });
+            if (!list.isEmpty()) {
+                out.put(job, list);
+            }
+        });
+        return out;
+    }
+
+    /** The strings sorted, each once. */
+    public static List<String> sortedDistinct(java.util.Collection<String> in) {
+        String[] a = in.toArray(new String[0]);
+        java.util.Arrays.sort(a);
+        int n = 0;
+        for (int i = 0; i < a.length; i++) {
+            if (n == 0 || !a[n - 1].equals(a[i])) {
+                a[n++] = a[i];
+            }
+        }
+        return java.util.Arrays.asList(a).subList(0, n);
+    }
+
+    private static boolean isCanonical(SortedMap<String, List<TargetGroup>> jobs) {
+        for (List<TargetGroup> groups : jobs.values()) {
+            if (!isCanonical(groups)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isCanonical(List<TargetGroup> groups) {
+        if (groups.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < groups.size(); i++) {
+            List<String> t = groups.get(i).targets();
+            if (t.isEmpty() || i > 0 && LABELS_ORDER.compare(groups.get(i - 1).labels(), groups.get(i).labels()) >= 0) {
+                return false;
+            }
+            for (int k = 1; k < t.size(); k++) {
+                if (t.get(k - 1).compareTo(t.get(k)) >= 0) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     /** Number of owned targets over all jobs and groups (hand-off targets not counted). */
     public int targetCount() {
         return count(jobs);

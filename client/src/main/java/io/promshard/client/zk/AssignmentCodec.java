@@ -3,6 +3,7 @@ package io.promshard.client.zk;
 import com.google.common.hash.Hashing;
 import io.promshard.client.Json;
 import io.promshard.client.api.AssignmentManifest;
+import io.promshard.client.api.ShardDelta;
 import io.promshard.client.api.ShardPayload;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -74,6 +75,31 @@ public final class AssignmentCodec {
         return new Encoded(manifest, chunks);
     }
 
+    /**
+     * Encodes {@code next} as a delta against {@code base}, a payload already published whole (its
+     * chunks named by its own version 1 manifest, {@code baseManifest}).
+     */
+    public Encoded encodeDelta(Prepared next, AssignmentManifest baseManifest, ShardPayload base, long epoch) {
+        return encodeDelta(next, baseManifest, ShardDelta.between(base, next.payload()), epoch);
+    }
+
+    /** As {@link #encodeDelta(Prepared, AssignmentManifest, ShardPayload, long)}, the delta computed already. */
+    public Encoded encodeDelta(Prepared next, AssignmentManifest baseManifest, ShardDelta delta, long epoch) {
+        if (baseManifest.delta() != null) {
+            throw new IllegalArgumentException("worker=" + baseManifest.worker() + ": a base must be a whole payload");
+        }
+        byte[] gz = gzip(json(delta));
+        List<byte[]> chunks = new ArrayList<>();
+        for (int off = 0; off < gz.length; off += chunkBytes) {
+            chunks.add(Arrays.copyOfRange(gz, off, Math.min(gz.length, off + chunkBytes)));
+        }
+        ShardPayload payload = next.payload();
+        AssignmentManifest manifest = new AssignmentManifest(AssignmentManifest.DELTA_FORMAT, payload.worker(), epoch,
+                List.copyOf(payload.scraped().keySet()), payload.targetCount(), chunks.size(), next.sha256(),
+                payload.handoffCount(), new AssignmentManifest.Delta(baseManifest.sha256(), baseManifest.chunkCount()));
+        return new Encoded(manifest, chunks);
+    }
+
     public static byte[] encodeManifest(AssignmentManifest manifest) {
         try {
             return Json.mapper().writeValueAsBytes(manifest);
@@ -91,9 +117,10 @@ public final class AssignmentCodec {
         try {
             com.fasterxml.jackson.databind.JsonNode tree = Json.mapper().readTree(data);
             int version = tree == null ? -1 : tree.path("version").asInt(-1);
-            if (version != AssignmentManifest.FORMAT) {
+            if (version != AssignmentManifest.FORMAT && version != AssignmentManifest.DELTA_FORMAT) {
                 throw new CorruptAssignmentException(path + ": manifest version " + version
-                        + " is not supported (expected " + AssignmentManifest.FORMAT + ")");
+                        + " is not supported (expected " + AssignmentManifest.FORMAT + " or "
+                        + AssignmentManifest.DELTA_FORMAT + ")");
             }
             return Json.mapper().treeToValue(tree, AssignmentManifest.class);
         } catch (IOException | IllegalArgumentException e) {
@@ -107,6 +134,36 @@ public final class AssignmentCodec {
      * @throws CorruptAssignmentException when the chunks do not inflate to JSON with the manifest's digest
      */
     public ShardPayload decode(AssignmentManifest manifest, List<byte[]> chunks) throws CorruptAssignmentException {
+        if (manifest.delta() != null) {
+            throw new IllegalArgumentException("worker=" + manifest.worker() + " epoch=" + manifest.epoch()
+                    + ": a delta manifest is decoded against its base");
+        }
+        return verified(manifest, inflate(manifest, chunks));
+    }
+
+    /**
+     * Applies the delta in {@code chunks} to {@code base} (the payload whose sha256 the manifest's
+     * delta names) and verifies the result against the manifest.
+     *
+     * @throws CorruptAssignmentException when the chunks do not inflate to a delta that fits the base and
+     *                                    yields the manifest's digest
+     */
+    public ShardPayload decodeDelta(AssignmentManifest manifest, ShardPayload base, List<byte[]> chunks)
+            throws CorruptAssignmentException {
+        String where = "worker=" + manifest.worker() + " epoch=" + manifest.epoch();
+        ShardDelta delta;
+        try {
+            delta = Json.mapper().readValue(inflate(manifest, chunks), ShardDelta.class);
+            if (delta.version() != ShardDelta.FORMAT) {
+                throw new CorruptAssignmentException(where + ": delta version " + delta.version() + " is not supported");
+            }
+            return verified(manifest, json(delta.applyTo(base)));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new CorruptAssignmentException(where + ": delta does not apply: " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] inflate(AssignmentManifest manifest, List<byte[]> chunks) throws CorruptAssignmentException {
         String where = "worker=" + manifest.worker() + " epoch=" + manifest.epoch();
         if (chunks.size() != manifest.chunkCount()) {
             throw new CorruptAssignmentException(where + ": expected " + manifest.chunkCount() + " chunks, got "
@@ -114,12 +171,15 @@ public final class AssignmentCodec {
         }
         ByteArrayOutputStream gz = new ByteArrayOutputStream();
         chunks.forEach(gz::writeBytes);
-        byte[] json;
         try {
-            json = gunzip(gz.toByteArray());
+            return gunzip(gz.toByteArray());
         } catch (IOException e) {
             throw new CorruptAssignmentException(where + ": chunks do not inflate: " + e.getMessage(), e);
         }
+    }
+
+    private static ShardPayload verified(AssignmentManifest manifest, byte[] json) throws CorruptAssignmentException {
+        String where = "worker=" + manifest.worker() + " epoch=" + manifest.epoch();
         String sha = Hashing.sha256().hashBytes(json).toString();
         if (!sha.equals(manifest.sha256())) {
             throw new CorruptAssignmentException(where + ": sha256 " + sha + " does not match manifest "
@@ -137,7 +197,7 @@ public final class AssignmentCodec {
         }
     }
 
-    private static byte[] json(ShardPayload payload) {
+    private static byte[] json(Object payload) {
         try {
             return Json.mapper().writeValueAsBytes(payload);
         } catch (IOException e) {

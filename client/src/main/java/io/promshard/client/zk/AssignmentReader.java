@@ -13,6 +13,11 @@ import org.apache.zookeeper.KeeperException;
  * content-addressed and written before their manifest, and a publisher deletes old chunks only
  * after switching the manifest, so a missing chunk means a newer manifest exists: the read starts
  * over from the manifest, a bounded number of times.
+ *
+ * <p>A delta manifest (version 2) names a base payload and a delta against it. A reader that
+ * remembers bases (a sidecar's, reading its own worker) keeps the last whole payload it read and
+ * reads only the small delta chunks while the base is unchanged; the shared reader of a
+ * coordinator remembers nothing. Thread-safe.
  */
 public final class AssignmentReader {
 
@@ -22,14 +27,36 @@ public final class AssignmentReader {
     private final ZkLayout layout;
     private final AssignmentCodec codec;
 
+    private final boolean rememberBases;
+    /** The last base read, by worker; only when {@link #rememberBases}. */
+    private final java.util.concurrent.ConcurrentMap<String, Published> bases =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     public AssignmentReader(CuratorFramework client, ZkLayout layout, AssignmentCodec codec) {
+        this(client, layout, codec, false);
+    }
+
+    /**
+     * @param rememberBases keep each worker's last base payload (for a reader of one or a few workers), so
+     *                      that a delta against it reads only the delta
+     */
+    public AssignmentReader(CuratorFramework client, ZkLayout layout, AssignmentCodec codec, boolean rememberBases) {
         this.client = client;
         this.layout = layout;
         this.codec = codec;
+        this.rememberBases = rememberBases;
     }
 
-    /** A manifest with the payload it points to, verified. */
-    public record Published(AssignmentManifest manifest, ShardPayload payload) {
+    /**
+     * A manifest with the payload it points to, verified, and the base: the whole payload a later
+     * delta may be published against (the payload itself for a version 1 manifest, the base a delta
+     * applied to otherwise), with its own manifest.
+     */
+    public record Published(AssignmentManifest manifest, ShardPayload payload, AssignmentManifest baseManifest,
+                            ShardPayload base) {
+        public Published(AssignmentManifest manifest, ShardPayload payload) {
+            this(manifest, payload, manifest, payload);
+        }
     }
 
     /** The manifest alone, or empty when none is published (no node, or a node created but not yet written). */
@@ -59,11 +86,19 @@ public final class AssignmentReader {
                 return Optional.empty();
             }
             AssignmentManifest m = manifest.get();
-            List<byte[]> chunks = new ArrayList<>(m.chunkCount());
             try {
-                for (int i = 0; i < m.chunkCount(); i++) {
-                    chunks.add(client.getData().forPath(layout.chunk(worker, m.chunkName(i))));
+                Published p;
+                if (m.delta() == null) {
+                    p = new Published(m, codec.decode(m, chunks(worker, m)));
+                } else {
+                    Published base = base(worker, m);
+                    p = new Published(m, codec.decodeDelta(m, base.payload(), chunks(worker, m)), base.manifest(),
+                            base.payload());
                 }
+                if (rememberBases) {
+                    bases.put(worker, new Published(p.baseManifest(), p.base()));
+                }
+                return Optional.of(p);
             } catch (KeeperException.NoNodeException e) {
                 if (attempt < ATTEMPTS) {
                     continue;
@@ -71,7 +106,28 @@ public final class AssignmentReader {
                 throw new CorruptAssignmentException("worker=" + worker + " epoch=" + m.epoch()
                         + ": chunk missing after " + ATTEMPTS + " attempts: " + e.getPath(), e);
             }
-            return Optional.of(new Published(m, codec.decode(m, chunks)));
         }
+    }
+
+    /** The base a delta manifest names: remembered, or read and verified. */
+    private Published base(String worker, AssignmentManifest m) throws Exception {
+        Published known = bases.get(worker);
+        if (known != null && known.manifest().sha256().equals(m.delta().base())) {
+            return known;
+        }
+        AssignmentManifest baseManifest = m.delta().manifest(worker, m.epoch());
+        List<byte[]> chunks = new ArrayList<>(baseManifest.chunkCount());
+        for (int i = 0; i < baseManifest.chunkCount(); i++) {
+            chunks.add(client.getData().forPath(layout.chunk(worker, m.delta().chunkName(i))));
+        }
+        return new Published(baseManifest, codec.decode(baseManifest, chunks));
+    }
+
+    private List<byte[]> chunks(String worker, AssignmentManifest m) throws Exception {
+        List<byte[]> chunks = new ArrayList<>(m.chunkCount());
+        for (int i = 0; i < m.chunkCount(); i++) {
+            chunks.add(client.getData().forPath(layout.chunk(worker, m.chunkName(i))));
+        }
+        return chunks;
     }
 }

@@ -11,7 +11,7 @@ import io.promshard.client.Identifiers;
  * leader/                LeaderLatch coordinator election
  * state                  persistent  ClusterState JSON (epoch, leader, digests)
  * assignments/&lt;id&gt;      persistent  AssignmentManifest JSON
- * assignments/&lt;id&gt;/&lt;c&gt;  persistent  gzip chunk of the ShardPayload
+ * assignments/&lt;id&gt;/&lt;c&gt;  persistent  gzip chunk of a ShardPayload (a base) or of a ShardDelta
  * drains/&lt;id&gt;           persistent  present while an operator drains the worker
  * acks/&lt;id&gt;             ephemeral   WorkerAck JSON: epoch the worker has applied and confirmed
  * weights/&lt;id&gt;          persistent  gzip SeriesReport JSON: series per target its Prometheus observed
@@ -56,7 +56,7 @@ public record ZkLayout(String root) {
     }
 
     public String chunk(String worker, String chunkName) {
-        if (!chunkName.matches("[0-9a-f]{16}-[0-9]{1,6}")) {
+        if (!chunkName.matches("[0-9a-f]{16}-(d[0-9a-f]{8}-)?[0-9]{1,6}")) {
             throw new IllegalArgumentException("invalid chunk name \"" + chunkName + "\" for worker=" + worker);
         }
         return assignment(worker) + "/" + chunkName;

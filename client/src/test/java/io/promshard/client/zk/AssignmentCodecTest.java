@@ -65,11 +65,16 @@ class AssignmentCodecTest {
 
     @Test
     void manifestsOfUnknownVersionsAreRefused() {
-        byte[] v2 = "{\"version\":2,\"worker\":\"w1\",\"epoch\":1,\"chunkCount\":1,\"sha256\":\"%s\"}"
+        byte[] v2 = "{\"version\":3,\"worker\":\"w1\",\"epoch\":1,\"chunkCount\":1,\"sha256\":\"%s\"}"
                 .formatted("a".repeat(64)).getBytes();
         CorruptAssignmentException e = assertThrows(CorruptAssignmentException.class,
                 () -> AssignmentCodec.decodeManifest("/p", v2));
-        assertTrue(e.getMessage().contains("version 2"), e.getMessage());
+        assertTrue(e.getMessage().contains("version 3"), e.getMessage());
+        byte[] deltaWithoutBase = "{\"version\":2,\"worker\":\"w1\",\"epoch\":1,\"chunkCount\":1,\"sha256\":\"%s\"}"
+                .formatted("a".repeat(64)).getBytes();
+        CorruptAssignmentException noBase = assertThrows(CorruptAssignmentException.class,
+                () -> AssignmentCodec.decodeManifest("/p", deltaWithoutBase));
+        assertTrue(noBase.getMessage().contains("needs delta"), noBase.getMessage());
         assertThrows(CorruptAssignmentException.class, () -> AssignmentCodec.decodeManifest("/p", "{".getBytes()));
     }
 
@@ -79,5 +84,86 @@ class AssignmentCodecTest {
         ShardPayload b = payload(new Random(3), 100);
         assertEquals(AssignmentCodec.prepare(a).sha256(), AssignmentCodec.prepare(b).sha256());
         assertTrue(!AssignmentCodec.prepare(a).sha256().equals(AssignmentCodec.prepare(payload(new Random(4), 100)).sha256()));
+    }
+
+    /** A share with a few targets moved out, a few in, and some kept as hand-off targets. */
+    private static ShardPayload moved(ShardPayload base, Random random, int out, int in) {
+        List<String> targets = new ArrayList<>(base.jobs().get("node").get(0).targets());
+        List<String> handoff = new ArrayList<>();
+        for (int i = 0; i < out; i++) {
+            handoff.add(targets.remove(random.nextInt(targets.size())));
+        }
+        for (int i = 0; i < in; i++) {
+            targets.add("192.168." + i + ".1:9100");
+        }
+        return new ShardPayload(1, base.worker(), new TreeMap<>(Map.of("node", List.of(TargetGroup.of(targets,
+                Map.of("env", "prod"))), "blackbox", List.of(TargetGroup.of(List.of("x:1"), Map.of())))),
+                new TreeMap<>(Map.of("node", List.of(TargetGroup.of(handoff, Map.of("env", "prod"))))));
+    }
+
+    @Test
+    void aDeltaAgainstItsBaseRebuildsTheShareExactlyInAFractionOfTheBytes() throws Exception {
+        long seed = Seeds.seed("aDeltaAgainstItsBase");
+        Random random = new Random(seed);
+        AssignmentCodec codec = new AssignmentCodec();
+        ShardPayload base = payload(random, 20_000).canonical();
+        AssignmentCodec.Encoded whole = codec.encode(base, 1);
+        ShardPayload next = moved(base, random, 15, 10);
+        AssignmentCodec.Prepared prepared = AssignmentCodec.prepare(next.canonical());
+        AssignmentCodec.Encoded delta = codec.encodeDelta(prepared, whole.manifest(), base, 2);
+
+        assertEquals(AssignmentManifest.DELTA_FORMAT, delta.manifest().version());
+        assertEquals(whole.manifest().sha256(), delta.manifest().delta().base());
+        assertEquals(prepared.sha256(), delta.manifest().sha256());
+        assertEquals(next.targetCount(), delta.manifest().targetCount());
+        assertEquals(15, delta.manifest().handoffCount());
+        assertEquals(next.canonical(), codec.decodeDelta(delta.manifest(), base, delta.chunks()));
+        long deltaBytes = delta.chunks().stream().mapToLong(c -> c.length).sum();
+        long wholeBytes = whole.chunks().stream().mapToLong(c -> c.length).sum();
+        assertTrue(deltaBytes * 100 < wholeBytes, "delta " + deltaBytes + " bytes, whole " + wholeBytes + " (seed " + seed + ")");
+        List<String> names = delta.manifest().chunkNames();
+        assertEquals(whole.manifest().chunkName(0), names.get(0));
+        assertTrue(names.get(names.size() - 1).contains("-d"), names.toString());
+
+        ShardPayload otherBase = payload(random, 20_000).canonical();
+        CorruptAssignmentException wrongBase = assertThrows(CorruptAssignmentException.class,
+                () -> codec.decodeDelta(delta.manifest(), otherBase, delta.chunks()));
+        assertTrue(wrongBase.getMessage().startsWith("worker=w1 epoch=2: delta does not apply"), wrongBase.getMessage());
+    }
+
+    @Test
+    void deltasBetweenRandomSharesApplyToExactlyTheNextShare() {
+        long seed = Seeds.seed("deltasBetweenRandomShares");
+        Random random = new Random(seed);
+        for (int round = 0; round < 200; round++) {
+            ShardPayload a = randomShare(random);
+            ShardPayload b = randomShare(random);
+            io.promshard.client.api.ShardDelta d = io.promshard.client.api.ShardDelta.between(a, b);
+            assertEquals(b.canonical(), d.applyTo(a), "round " + round + ", seed " + seed);
+            assertEquals(AssignmentCodec.prepare(b.canonical()).sha256(), AssignmentCodec.prepare(d.applyTo(a)).sha256());
+            assertTrue(io.promshard.client.api.ShardDelta.between(b, b).isEmpty());
+        }
+    }
+
+    private static ShardPayload randomShare(Random random) {
+        TreeMap<String, List<TargetGroup>> jobs = new TreeMap<>();
+        TreeMap<String, List<TargetGroup>> handoff = new TreeMap<>();
+        for (String job : List.of("a", "b", "c")) {
+            for (TreeMap<String, List<TargetGroup>> section : List.of(jobs, handoff)) {
+                int groups = random.nextInt(4);
+                List<TargetGroup> list = new ArrayList<>();
+                for (int g = 0; g < groups; g++) {
+                    List<String> targets = new ArrayList<>();
+                    for (int t = random.nextInt(6); t > 0; t--) {
+                        targets.add("h" + random.nextInt(10) + ":1");
+                    }
+                    list.add(TargetGroup.of(targets, random.nextBoolean() ? Map.of() : Map.of("l", "" + random.nextInt(3))));
+                }
+                if (!list.isEmpty()) {
+                    section.put(job, list);
+                }
+            }
+        }
+        return new ShardPayload(1, "w1", jobs, handoff);
     }
 }

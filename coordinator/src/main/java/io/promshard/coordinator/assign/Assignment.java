@@ -97,6 +97,47 @@ public final class Assignment {
         return out;
     }
 
+    /**
+     * The targets (indexes into {@link #targets()}, ascending) each of {@code ids} owns; an id that
+     * owns nothing or is unknown maps to an empty array. One pass over the owners.
+     */
+    public Map<String, int[]> targetsOf(Collection<String> ids) {
+        Map<String, Integer> index = new HashMap<>();
+        for (int w = 0; w < workers.length; w++) {
+            index.put(workers[w], w);
+        }
+        int[] count = new int[workers.length];
+        boolean[] wanted = new boolean[workers.length];
+        for (String id : ids) {
+            Integer w = index.get(id);
+            if (w != null) {
+                wanted[w] = true;
+            }
+        }
+        for (int w : owners) {
+            if (w >= 0 && wanted[w]) {
+                count[w]++;
+            }
+        }
+        int[][] lists = new int[workers.length][];
+        for (int w = 0; w < workers.length; w++) {
+            lists[w] = wanted[w] ? new int[count[w]] : null;
+            count[w] = 0;
+        }
+        for (int x = 0; x < owners.length; x++) {
+            int w = owners[x];
+            if (w >= 0 && wanted[w]) {
+                lists[w][count[w]++] = x / replication;
+            }
+        }
+        Map<String, int[]> out = new HashMap<>();
+        for (String id : ids) {
+            Integer w = index.get(id);
+            out.put(id, w == null ? new int[0] : lists[w]);
+        }
+        return out;
+    }
+
     /** The first owner of {@code key}, or null. */
     public String owner(String key) {
         List<String> o = owners(key);

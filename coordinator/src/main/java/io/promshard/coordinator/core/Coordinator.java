@@ -96,6 +96,9 @@ public final class Coordinator implements Managed {
     /** Position in {@link #targetSet} of each of the inventory's keys, in inventory order. */
     private int[] inventoryIndex;
     private Set<String> filling = Set.of();
+    private Shares.Index shareIndex;
+    /** The shares of {@link #inForce}, as published; rebuilt only for the workers a run changes. */
+    private SortedMap<String, ShardPayload> sharesInForce = new java.util.TreeMap<>();
     private long handoffTimer = Long.MAX_VALUE;
     private boolean outputComplete;
 
@@ -211,6 +214,7 @@ public final class Coordinator implements Managed {
             inForce = Shares.toAssignment(published, engine.settings().replication());
             handoffs.load(published, publisher.epoch(), now);
             outputComplete = false;
+            sharesInForce = new java.util.TreeMap<>();
             filling = Set.copyOf(publisher.readState().map(ClusterState::filling).orElse(List.of()));
             loaded = true;
         }
@@ -257,7 +261,8 @@ public final class Coordinator implements Managed {
             }
         }
         long epoch = publisher.epoch();
-        handoffs.record(inForce, next, mayScrape, epoch + 1, now);
+        Map<String, List<String>> handoffsBefore = handoffs.extras();
+        Set<String> touched = handoffs.record(inForce, next, mayScrape, epoch + 1, now);
         Map<String, AssignmentManifest> manifests = publisher.published();
         Map<String, WorkerAck> acked = acks.current();
         Handoffs.Released released = handoffs.release(next, epoch,
@@ -270,8 +275,17 @@ public final class Coordinator implements Managed {
         java.util.Set<String> owners = new java.util.TreeSet<>(workers.keySet());
         owners.addAll(held.keySet());
         long tEngine = System.nanoTime();
-        SortedMap<String, ShardPayload> shares = Shares.build(inv, next, owners, handoffs.extras(),
-                next.targets() == targetSet ? inventoryIndex : null);
+        Map<String, List<String>> extras = handoffs.extras();
+        boolean incremental = shareIndex != null && shareIndex.fits(inv, next.targets())
+                && inForce.targets() == next.targets() && !sharesInForce.isEmpty();
+        if (shareIndex == null || !shareIndex.fits(inv, next.targets())) {
+            shareIndex = Shares.Index.of(inv, next.targets(), next.targets() == targetSet ? inventoryIndex : null);
+        }
+        if (incremental) {
+            touched.addAll(Handoffs.workersChanged(handoffsBefore, extras));
+        }
+        SortedMap<String, ShardPayload> shares = Shares.update(shareIndex, next, owners, extras,
+                incremental ? sharesInForce : Map.of(), touched);
         long tShares = System.nanoTime();
         String fence = leadership.latchPath().orElseThrow(() -> new IllegalStateException("no latch node yet"));
         PublishResult result = publisher.publish(shares, fence, inv.digest(), membershipDigest(workers),
@@ -316,6 +330,7 @@ public final class Coordinator implements Managed {
                     engine.settings().replication(), Target.display(next.underReplicated().get(0)));
         }
         inForce = next;
+        sharesInForce = shares;
         deferredMoves = deferred;
         handingOff = handoffs.size();
         long deadline = handoffs.nextDeadline();

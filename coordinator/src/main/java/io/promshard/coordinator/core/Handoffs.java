@@ -67,9 +67,15 @@ final class Handoffs {
     /**
      * Records the moves from {@code before} to {@code after} (to be published as {@code epoch}):
      * every previous owner that lost a target and {@code mayScrape} keeps it for now.
+     *
+     * @return the workers whose owned targets changed (previous and new owners of every changed target)
      */
-    void record(Assignment before, Assignment after, Predicate<String> mayScrape, long epoch, long now) {
+    java.util.Set<String> record(Assignment before, Assignment after, Predicate<String> mayScrape, long epoch,
+                                 long now) {
+        java.util.Set<String> touched = new java.util.HashSet<>();
         after.forEachChange(before, (i, key, was, is) -> {
+            touched.addAll(was);
+            touched.addAll(is);
             Retained r = byKey.get(key);
             TreeSet<String> from = new TreeSet<>(r == null ? List.of() : r.from());
             for (String w : was) {
@@ -84,6 +90,25 @@ final class Handoffs {
                 byKey.put(key, new Retained(List.copyOf(from), epoch, now + timeoutMillis));
             }
         });
+        return touched;
+    }
+
+    /** The workers whose hand-off targets differ between two {@link #extras()} maps. */
+    static java.util.Set<String> workersChanged(Map<String, List<String>> before, Map<String, List<String>> after) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        before.forEach((key, from) -> {
+            List<String> now = after.getOrDefault(key, List.of());
+            if (!now.equals(from)) {
+                out.addAll(from);
+                out.addAll(now);
+            }
+        });
+        after.forEach((key, from) -> {
+            if (!before.containsKey(key)) {
+                out.addAll(from);
+            }
+        });
+        return out;
     }
 
     /**

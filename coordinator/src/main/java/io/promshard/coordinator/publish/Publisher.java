@@ -8,6 +8,7 @@ import io.promshard.client.zk.AssignmentCodec;
 import io.promshard.client.zk.AssignmentReader;
 import io.promshard.client.zk.ZkLayout;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -31,12 +32,23 @@ import org.slf4j.LoggerFactory;
  * znode to the next epoch. A leader whose session is gone therefore commits nothing. Old chunks and
  * departed workers' assignments are removed afterwards.
  *
+ * <p>Writes follow what moved: a changed share is published as a {@link io.promshard.client.api.ShardDelta}
+ * against the worker's base (the last share written whole) while the delta stays under
+ * {@value #DELTA_FRACTION_PERCENT}% of the base's targets, and whole (becoming the new base)
+ * otherwise. Chunk creations and deletions go in batched multi-operation requests, not one round
+ * trip each.
+ *
  * <p>Not thread-safe: the coordinator calls it from its single publishing thread. Call
  * {@link #load()} after gaining leadership, before the first {@link #publish}.
  */
 public final class Publisher {
 
     private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
+    /** A delta larger than this share of its base's targets is not worth it: the share is written whole. */
+    static final int DELTA_FRACTION_PERCENT = 25;
+    /** Bytes per batched request: under ZooKeeper's default 1 MiB {@code jute.maxbuffer} with room to spare. */
+    private static final int BATCH_BYTES = 700 * 1024;
+    private static final int BATCH_OPS = 1000;
 
     private final CuratorFramework client;
     private final ZkLayout layout;
@@ -45,6 +57,9 @@ public final class Publisher {
     private final Map<String, AssignmentManifest> published = new TreeMap<>();
     /** The payload behind each manifest in {@link #published}, to recognise an unchanged share without hashing it. */
     private final Map<String, ShardPayload> payloads = new java.util.HashMap<>();
+    /** Each worker's base: the last share published whole, which deltas apply to. */
+    private final Map<String, AssignmentReader.Published> bases = new java.util.HashMap<>();
+    private boolean stateExists;
     private long epoch;
 
     public Publisher(CuratorFramework client, ZkLayout layout, AssignmentCodec codec, String coordinatorId) {
@@ -56,7 +71,8 @@ public final class Publisher {
 
     /**
      * Reads the epoch and every worker's published payload, so that a new leader continues from
-     * what is in force and rewrites nothing that is unchanged.
+     * what is in force and rewrites nothing that is unchanged, and removes chunks no manifest needs
+     * (left by a leader that stopped between writing chunks and committing).
      *
      * @return the published shares by worker; a worker whose assignment cannot be read is left out
      *         (and will be rewritten)
@@ -65,17 +81,28 @@ public final class Publisher {
         client.createContainers(layout.assignments());
         published.clear();
         payloads.clear();
+        bases.clear();
+        stateExists = false;
         epoch = readState().map(ClusterState::epoch).orElse(0L);
         AssignmentReader reader = new AssignmentReader(client, layout, codec);
         TreeMap<String, ShardPayload> shares = new TreeMap<>();
+        List<String> stale = new ArrayList<>();
         for (String worker : client.getChildren().forPath(layout.assignments())) {
             try {
                 Optional<AssignmentReader.Published> p = reader.read(worker);
-                p.ifPresent(pub -> {
+                if (p.isPresent()) {
+                    AssignmentReader.Published pub = p.get();
                     published.put(worker, pub.manifest());
                     payloads.put(worker, pub.payload());
+                    bases.put(worker, new AssignmentReader.Published(pub.baseManifest(), pub.base()));
                     shares.put(worker, pub.payload());
-                });
+                    Set<String> keep = new HashSet<>(pub.manifest().chunkNames());
+                    for (String chunk : children(layout.assignment(worker))) {
+                        if (!keep.contains(chunk)) {
+                            stale.add(layout.assignment(worker) + "/" + chunk);
+                        }
+                    }
+                }
             } catch (KeeperException e) {
                 throw e;
             } catch (Exception e) {
@@ -83,7 +110,9 @@ public final class Publisher {
                         e.getMessage());
             }
         }
-        LOG.info("loaded published state: epoch {}, {} worker assignments", epoch, published.size());
+        delete(stale);
+        LOG.info("loaded published state: epoch {}, {} worker assignments, {} stale chunks removed", epoch,
+                published.size(), stale.size());
         return shares;
     }
 
@@ -124,17 +153,38 @@ public final class Publisher {
                                  String membershipDigest, List<String> filling) throws Exception {
         long next = epoch + 1;
         Map<String, AssignmentCodec.Encoded> changed = new TreeMap<>();
+        Map<String, AssignmentReader.Published> newBases = new HashMap<>();
         for (Map.Entry<String, ShardPayload> e : shares.entrySet()) {
-            AssignmentManifest before = published.get(e.getKey());
-            if (before != null && e.getValue().equals(payloads.get(e.getKey()))) {
+            String worker = e.getKey();
+            AssignmentManifest before = published.get(worker);
+            ShardPayload in = payloads.get(worker);
+            if (before != null && (e.getValue() == in || e.getValue().equals(in))) {
                 continue; // the very payload in force: no need to serialize and hash it again
             }
-            AssignmentCodec.Prepared prepared = AssignmentCodec.prepare(e.getValue());
-            if (before == null || !before.sha256().equals(prepared.sha256())) {
-                changed.put(e.getKey(), codec.encode(prepared, next));
-            } else {
-                payloads.put(e.getKey(), e.getValue());
+            ShardPayload payload = e.getValue().isCanonical() ? e.getValue() : e.getValue().canonical();
+            AssignmentCodec.Prepared prepared = AssignmentCodec.prepare(payload);
+            if (before != null && before.sha256().equals(prepared.sha256())) {
+                payloads.put(worker, e.getValue());
+                continue;
             }
+            AssignmentReader.Published base = bases.get(worker);
+            if (base != null && base.manifest().sha256().equals(prepared.sha256())) {
+                // back to the base: its chunks are there, only the manifest switches
+                AssignmentManifest m = base.manifest();
+                changed.put(worker, new AssignmentCodec.Encoded(new AssignmentManifest(m.version(), worker, next,
+                        m.jobs(), m.targetCount(), m.chunkCount(), m.sha256(), m.handoffCount()), List.of()));
+                continue;
+            }
+            if (base != null) {
+                io.promshard.client.api.ShardDelta delta = io.promshard.client.api.ShardDelta.between(base.payload(), payload);
+                if ((long) delta.size() * 100 <= (long) DELTA_FRACTION_PERCENT * (base.payload().targetCount() + base.payload().handoffCount())) {
+                    changed.put(worker, codec.encodeDelta(prepared, base.manifest(), delta, next));
+                    continue;
+                }
+            }
+            AssignmentCodec.Encoded whole = codec.encode(prepared, next);
+            changed.put(worker, whole);
+            newBases.put(worker, new AssignmentReader.Published(whole.manifest(), payload));
         }
         List<String> removed = new ArrayList<>();
         for (String worker : published.keySet()) {
@@ -147,35 +197,35 @@ public final class Publisher {
         }
         verifyFence(fence);
         long bytes = 0;
+        List<Write> creates = new ArrayList<>();
         Map<String, AssignmentManifest> manifests = new TreeMap<>();
         List<CuratorOp> ops = new ArrayList<>();
         ops.add(client.transactionOp().check().forPath(fence));
         for (Map.Entry<String, AssignmentCodec.Encoded> c : changed.entrySet()) {
             String worker = c.getKey();
             AssignmentCodec.Encoded encoded = c.getValue();
-            ensureExists(layout.assignment(worker));
+            if (!published.containsKey(worker)) {
+                creates.add(new Write(layout.assignment(worker), new byte[0]));
+            }
             for (int i = 0; i < encoded.chunks().size(); i++) {
-                byte[] chunk = encoded.chunks().get(i);
-                try {
-                    client.create().withMode(CreateMode.PERSISTENT)
-                            .forPath(layout.chunk(worker, encoded.manifest().chunkName(i)), chunk);
-                    bytes += chunk.length;
-                } catch (KeeperException.NodeExistsException e) {
-                    // content-addressed: an existing chunk of this name holds these bytes already
-                }
+                creates.add(new Write(layout.chunk(worker, encoded.manifest().chunkName(i)), encoded.chunks().get(i)));
             }
             byte[] manifest = AssignmentCodec.encodeManifest(encoded.manifest());
             bytes += manifest.length;
             manifests.put(worker, encoded.manifest());
             ops.add(client.transactionOp().setData().forPath(layout.assignment(worker), manifest));
         }
+        bytes += create(creates);
         for (String worker : removed) {
             for (String chunk : children(layout.assignment(worker))) {
                 ops.add(client.transactionOp().delete().forPath(layout.assignment(worker) + "/" + chunk));
             }
             ops.add(client.transactionOp().delete().forPath(layout.assignment(worker)));
         }
-        ensureExists(layout.state());
+        if (!stateExists) {
+            ensureExists(layout.state());
+            stateExists = true;
+        }
         byte[] state = Json.mapper().writeValueAsBytes(new ClusterState(ClusterState.FORMAT, next, coordinatorId,
                 inventoryDigest, membershipDigest, System.currentTimeMillis(), filling));
         ops.add(client.transactionOp().setData().forPath(layout.state(), state));
@@ -189,14 +239,101 @@ public final class Publisher {
         }
         LOG.debug("epoch {} committed in {} operations", next, results.size());
         epoch = next;
+        List<String> unreferenced = new ArrayList<>();
+        for (Map.Entry<String, AssignmentManifest> e : manifests.entrySet()) {
+            AssignmentManifest old = published.get(e.getKey());
+            if (old != null) {
+                Set<String> keep = new HashSet<>(e.getValue().chunkNames());
+                for (String chunk : old.chunkNames()) {
+                    if (!keep.contains(chunk)) {
+                        unreferenced.add(layout.chunk(e.getKey(), chunk));
+                    }
+                }
+            }
+        }
         published.putAll(manifests);
         removed.forEach(published::remove);
         changed.keySet().forEach(w -> payloads.put(w, shares.get(w)));
         removed.forEach(payloads::remove);
-        for (Map.Entry<String, AssignmentManifest> e : manifests.entrySet()) {
-            deleteUnreferencedChunks(e.getKey(), e.getValue());
-        }
+        bases.putAll(newBases);
+        removed.forEach(bases::remove);
+        delete(unreferenced);
         return new PublishResult(next, List.copyOf(changed.keySet()), removed, bytes);
+    }
+
+    /** A znode to create. */
+    private record Write(String path, byte[] data) {
+    }
+
+    /**
+     * Creates the nodes in batched requests, in order; a batch that meets a node already there (a
+     * content-addressed chunk written before, or a worker's node left empty) is retried node by node.
+     *
+     * @return the bytes of data written
+     */
+    private long create(List<Write> writes) throws Exception {
+        long bytes = 0;
+        int from = 0;
+        while (from < writes.size()) {
+            int to = from;
+            long size = 0;
+            while (to < writes.size() && to - from < BATCH_OPS
+                    && (to == from || size + writes.get(to).data().length <= BATCH_BYTES)) {
+                size += writes.get(to).data().length;
+                to++;
+            }
+            List<Write> batch = writes.subList(from, to);
+            try {
+                List<CuratorOp> ops = new ArrayList<>(batch.size());
+                for (Write w : batch) {
+                    ops.add(client.transactionOp().create().withMode(CreateMode.PERSISTENT).forPath(w.path(), w.data()));
+                }
+                client.transaction().forOperations(ops);
+                bytes += size;
+            } catch (KeeperException.NodeExistsException e) {
+                for (Write w : batch) {
+                    try {
+                        client.create().creatingParentContainersIfNeeded().withMode(CreateMode.PERSISTENT)
+                                .forPath(w.path(), w.data());
+                        bytes += w.data().length;
+                    } catch (KeeperException.NodeExistsException exists) {
+                        // content-addressed: an existing chunk of this name holds these bytes already
+                    }
+                }
+            }
+            from = to;
+        }
+        return bytes;
+    }
+
+    /** Deletes the nodes in batched requests, best effort: what cannot be deleted now is logged and left. */
+    private void delete(List<String> paths) {
+        for (int from = 0; from < paths.size(); from += BATCH_OPS) {
+            List<String> batch = paths.subList(from, Math.min(paths.size(), from + BATCH_OPS));
+            try {
+                List<CuratorOp> ops = new ArrayList<>(batch.size());
+                for (String path : batch) {
+                    ops.add(client.transactionOp().delete().forPath(path));
+                }
+                client.transaction().forOperations(ops);
+            } catch (Exception batchFailed) {
+                if (batchFailed instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                for (String path : batch) {
+                    try {
+                        client.delete().quietly().forPath(path);
+                    } catch (Exception e) {
+                        if (e instanceof InterruptedException) {
+                            Thread.currentThread().interrupt();
+                            return;
+                        }
+                        LOG.warn("{}: old chunk not removed yet: {}", path, e.getMessage());
+                    }
+                }
+            }
+        }
     }
 
     /**
@@ -223,25 +360,6 @@ public final class Publisher {
     /** The sequence suffix Curator's recipes append to election nodes. */
     private static String sequence(String node) {
         return node.length() >= 10 ? node.substring(node.length() - 10) : node;
-    }
-
-    private void deleteUnreferencedChunks(String worker, AssignmentManifest manifest) {
-        Set<String> keep = new HashSet<>();
-        for (int i = 0; i < manifest.chunkCount(); i++) {
-            keep.add(manifest.chunkName(i));
-        }
-        try {
-            for (String chunk : children(layout.assignment(worker))) {
-                if (!keep.contains(chunk)) {
-                    client.delete().quietly().forPath(layout.assignment(worker) + "/" + chunk);
-                }
-            }
-        } catch (Exception e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            LOG.warn("worker={} epoch={}: old chunks not removed yet: {}", worker, manifest.epoch(), e.getMessage());
-        }
     }
 
     private List<String> children(String path) throws Exception {

@@ -1,10 +1,11 @@
 package io.promshard.coordinator.publish;
 
 import io.promshard.client.api.ShardPayload;
+import io.promshard.client.api.Target;
 import io.promshard.client.api.TargetGroup;
 import io.promshard.coordinator.assign.Assignment;
+import io.promshard.coordinator.assign.TargetSet;
 import io.promshard.coordinator.inventory.Inventory;
-import io.promshard.client.api.Target;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -13,10 +14,87 @@ import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
-/** Turns an engine {@link Assignment} into per-worker file_sd shares and back. */
+/**
+ * Turns an engine {@link Assignment} into per-worker file_sd shares and back. Shares are built
+ * worker by worker from an {@link Index} of where each target sits in the inventory, so that a
+ * rebalance rebuilds only the shares of the workers it changed, in time proportional to their
+ * targets. Every share is in canonical form ({@link ShardPayload#canonical()}).
+ */
 public final class Shares {
 
     private Shares() {
+    }
+
+    /**
+     * Where each target of a target set sits in an inventory: its job, group and address. Built once
+     * per inventory (one pass over it); immutable.
+     */
+    public static final class Index {
+        private final Inventory inventory;
+        private final TargetSet set;
+        private final String[] groupJob;
+        private final TargetGroup[] groups;
+        /** Per target of {@link #set}: its group in {@link #groups}, or -1 when the inventory lacks it. */
+        private final int[] groupOf;
+        private final String[] addressOf;
+
+        private Index(Inventory inventory, TargetSet set, int[] inventoryIndex) {
+            if (inventoryIndex != null && inventoryIndex.length != inventory.targetCount()) {
+                throw new IllegalArgumentException("index of " + inventoryIndex.length + " keys for an inventory of "
+                        + inventory.targetCount());
+            }
+            this.inventory = inventory;
+            this.set = set;
+            List<String> jobOfGroup = new ArrayList<>();
+            List<TargetGroup> all = new ArrayList<>();
+            groupOf = new int[set.size()];
+            java.util.Arrays.fill(groupOf, -1);
+            addressOf = new String[set.size()];
+            int p = 0;
+            for (Map.Entry<String, List<TargetGroup>> job : inventory.jobs().entrySet()) {
+                for (TargetGroup group : job.getValue()) {
+                    int g = all.size();
+                    all.add(group);
+                    jobOfGroup.add(job.getKey());
+                    String path = group.labels().get("__metrics_path__");
+                    for (String address : group.targets()) {
+                        int i = inventoryIndex != null ? inventoryIndex[p] : set.indexOf(Target.key(job.getKey(), address, path));
+                        p++;
+                        if (i >= 0 && groupOf[i] < 0) {
+                            groupOf[i] = g;
+                            addressOf[i] = address;
+                        }
+                    }
+                }
+            }
+            groupJob = jobOfGroup.toArray(new String[0]);
+            groups = all.toArray(new TargetGroup[0]);
+        }
+
+        /**
+         * @param inventoryIndex when given, the position in {@code set} of each of {@code inventory.keys()}, in
+         *                       order (so that no key is hashed and searched again)
+         */
+        public static Index of(Inventory inventory, TargetSet set, int[] inventoryIndex) {
+            return new Index(inventory, set, inventoryIndex);
+        }
+
+        public boolean fits(Inventory inv, TargetSet targets) {
+            return inv == inventory && targets == set;
+        }
+
+        public TargetSet targets() {
+            return set;
+        }
+
+        /** Adds target {@code i} of the set, if the inventory has it, to {@code out} (job -> labels -> addresses). */
+        private void add(int i, Map<String, TreeMap<SortedMap<String, String>, List<String>>> out) {
+            int g = groupOf[i];
+            if (g >= 0) {
+                out.computeIfAbsent(groupJob[g], j -> new TreeMap<>(ShardPayload.LABELS_ORDER))
+                        .computeIfAbsent(groups[g].labels(), l -> new ArrayList<>()).add(addressOf[i]);
+            }
+        }
     }
 
     /**
@@ -35,57 +113,88 @@ public final class Shares {
     public static SortedMap<String, ShardPayload> build(Inventory inventory, Assignment assignment,
                                                         Collection<String> workers,
                                                         Map<String, List<String>> handoff) {
-        return build(inventory, assignment, workers, handoff, null);
+        return build(Index.of(inventory, assignment.targets(), null), assignment, workers, handoff);
     }
 
     /**
-     * As {@link #build(Inventory, Assignment, Collection, Map)}; {@code index}, when given, holds the
-     * position in {@code assignment.targets()} of each of {@code inventory.keys()}, in order, so that
-     * no key is hashed and searched again.
+     * The shares of {@code workers} only (each gets a payload, possibly with no jobs), in time
+     * proportional to the assignment's size plus their targets.
+     *
+     * @param index an index of the assignment's own target set
      */
-    public static SortedMap<String, ShardPayload> build(Inventory inventory, Assignment assignment,
-                                                        Collection<String> workers,
-                                                        Map<String, List<String>> handoff, int[] index) {
-        if (index != null && index.length != inventory.targetCount()) {
-            throw new IllegalArgumentException("index of " + index.length + " keys for an inventory of "
-                    + inventory.targetCount());
+    public static SortedMap<String, ShardPayload> build(Index index, Assignment assignment, Collection<String> workers,
+                                                        Map<String, List<String>> handoff) {
+        if (index.set != assignment.targets()) {
+            throw new IllegalArgumentException("the index is of another target set");
         }
-        int[] n = {0};
-        Map<String, Map<String, List<TargetGroup>>> owned = new HashMap<>();
-        Map<String, Map<String, List<TargetGroup>>> kept = new HashMap<>();
-        for (String w : workers) {
-            owned.put(w, new TreeMap<>());
-            kept.put(w, new TreeMap<>());
-        }
-        inventory.jobs().forEach((job, groups) -> {
-            for (TargetGroup group : groups) {
-                String path = group.labels().get("__metrics_path__");
-                Map<String, List<String>> split = new TreeMap<>();
-                Map<String, List<String>> splitKept = new TreeMap<>();
-                for (String address : group.targets()) {
-                    String key = index != null && handoff.isEmpty() ? null : Target.key(job, address, path);
-                    int at = index == null ? -2 : index[n[0]++];
-                    for (String owner : at == -2 ? assignment.owners(key) : at < 0 ? List.<String>of()
-                            : assignment.owners(at)) {
-                        if (owned.containsKey(owner)) {
-                            split.computeIfAbsent(owner, o -> new ArrayList<>()).add(address);
-                        }
-                    }
-                    for (String keeper : handoff.isEmpty() ? List.<String>of() : handoff.getOrDefault(key, List.of())) {
-                        if (kept.containsKey(keeper)) {
-                            splitKept.computeIfAbsent(keeper, o -> new ArrayList<>()).add(address);
+        Map<String, int[]> owned = assignment.targetsOf(workers);
+        Map<String, List<Integer>> kept = new HashMap<>();
+        if (!handoff.isEmpty()) {
+            java.util.Set<String> wanted = new java.util.HashSet<>(workers);
+            handoff.forEach((key, keepers) -> {
+                int i = -2;
+                for (String keeper : keepers) {
+                    if (wanted.contains(keeper)) {
+                        i = i == -2 ? index.set.indexOf(key) : i;
+                        if (i >= 0) {
+                            kept.computeIfAbsent(keeper, k -> new ArrayList<>()).add(i);
                         }
                     }
                 }
-                split.forEach((owner, addresses) -> owned.get(owner)
-                        .computeIfAbsent(job, j -> new ArrayList<>()).add(group.withTargets(addresses)));
-                splitKept.forEach((keeper, addresses) -> kept.get(keeper)
-                        .computeIfAbsent(job, j -> new ArrayList<>()).add(group.withTargets(addresses)));
-            }
-        });
+            });
+        }
         TreeMap<String, ShardPayload> out = new TreeMap<>();
-        owned.forEach((w, jobs) -> out.put(w, new ShardPayload(ShardPayload.FORMAT, w, new TreeMap<>(jobs),
-                new TreeMap<>(kept.get(w)))));
+        for (String w : workers) {
+            Map<String, TreeMap<SortedMap<String, String>, List<String>>> jobs = new TreeMap<>();
+            for (int i : owned.getOrDefault(w, new int[0])) {
+                index.add(i, jobs);
+            }
+            Map<String, TreeMap<SortedMap<String, String>, List<String>>> handed = new TreeMap<>();
+            for (int i : kept.getOrDefault(w, List.of())) {
+                index.add(i, handed);
+            }
+            out.put(w, new ShardPayload(ShardPayload.FORMAT, w, groups(jobs), groups(handed)));
+        }
+        return out;
+    }
+
+    /**
+     * The shares of {@code owners}: those of {@code previous} kept as they are (the same instances) for
+     * workers outside {@code changed}, the others built. A rebalance that moves a few targets thus costs
+     * one pass over the assignment plus the changed workers' targets.
+     *
+     * @param previous the shares in force, built from the same index
+     * @param changed  every worker whose owned or hand-off targets may differ from {@code previous}
+     */
+    public static SortedMap<String, ShardPayload> update(Index index, Assignment assignment, Collection<String> owners,
+                                                         Map<String, List<String>> handoff,
+                                                         Map<String, ShardPayload> previous,
+                                                         java.util.Set<String> changed) {
+        List<String> rebuild = new ArrayList<>();
+        for (String w : owners) {
+            if (changed.contains(w) || !previous.containsKey(w)) {
+                rebuild.add(w);
+            }
+        }
+        TreeMap<String, ShardPayload> out = new TreeMap<>(build(index, assignment, rebuild, handoff));
+        for (String w : owners) {
+            out.putIfAbsent(w, previous.get(w));
+        }
+        return out;
+    }
+
+    /** Canonical groups: per job, by labels, targets sorted and distinct. */
+    private static SortedMap<String, List<TargetGroup>> groups(Map<String, TreeMap<SortedMap<String, String>,
+            List<String>>> jobs) {
+        TreeMap<String, List<TargetGroup>> out = new TreeMap<>();
+        jobs.forEach((job, byLabels) -> {
+            List<TargetGroup> list = new ArrayList<>(byLabels.size());
+            byLabels.forEach((labels, addresses) -> {
+                List<String> sorted = addresses.stream().sorted().distinct().toList();
+                list.add(new TargetGroup(sorted, labels));
+            });
+            out.put(job, list);
+        });
         return out;
     }
 

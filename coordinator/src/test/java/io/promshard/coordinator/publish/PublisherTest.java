@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.promshard.client.api.AssignmentManifest;
 import io.promshard.client.api.ShardPayload;
 import io.promshard.client.api.TargetGroup;
 import io.promshard.client.filesd.FileSdDirectory;
@@ -12,6 +13,7 @@ import io.promshard.client.testing.LoopbackZooKeeper;
 import io.promshard.client.testing.Poll;
 import io.promshard.client.testing.Seeds;
 import io.promshard.client.zk.AssignmentCodec;
+import io.promshard.client.zk.AssignmentReader;
 import io.promshard.client.zk.ZkLayout;
 import io.promshard.client.zk.ZooKeeperSettings;
 import io.promshard.sidecar.assignment.AssignmentWatcher;
@@ -114,6 +116,64 @@ class PublisherTest {
         assertNull(leader.checkExists().forPath(layout.assignment("w1")));
     }
 
+    @Test
+    void aSmallChangeIsWrittenAsADeltaThatReadersResolveAndANewLeaderContinues() throws Exception {
+        Publisher publisher = new Publisher(leader, layout, new AssignmentCodec(), "c1");
+        publisher.load();
+        String fence = latch(leader);
+        List<String> targets = new ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+            targets.add("10.1." + (i / 250) + "." + (i % 250) + ":9100");
+        }
+        PublishResult whole = publisher.publish(Map.of("w1", share("w1", targets)), fence, "", "");
+        AssignmentManifest base = publisher.published().get("w1");
+        assertEquals(AssignmentManifest.FORMAT, base.version());
+
+        List<String> fewer = new ArrayList<>(targets.subList(10, targets.size()));
+        fewer.add("10.9.9.9:9100");
+        PublishResult small = publisher.publish(Map.of("w1", share("w1", fewer)), fence, "", "");
+        AssignmentManifest delta = publisher.published().get("w1");
+        assertEquals(AssignmentManifest.DELTA_FORMAT, delta.version());
+        assertEquals(base.sha256(), delta.delta().base());
+        assertTrue(small.bytesWritten() * 20 < whole.bytesWritten(),
+                "a delta of 11 targets wrote " + small.bytesWritten() + " bytes, the whole share " + whole.bytesWritten());
+        assertEquals(Set.copyOf(delta.chunkNames()), Set.copyOf(leader.getChildren().forPath(layout.assignment("w1"))));
+        ShardPayload expected = share("w1", fewer).canonical();
+        assertEquals(expected, new AssignmentReader(other, layout, new AssignmentCodec()).read("w1").orElseThrow().payload());
+        AssignmentReader remembering = new AssignmentReader(other, layout, new AssignmentCodec(), true);
+        assertEquals(expected, remembering.read("w1").orElseThrow().payload());
+
+        // another small change: a new delta against the same base; the previous delta's chunk goes
+        fewer.remove(0);
+        publisher.publish(Map.of("w1", share("w1", fewer)), fence, "", "");
+        AssignmentManifest second = publisher.published().get("w1");
+        assertEquals(base.sha256(), second.delta().base());
+        assertEquals(Set.copyOf(second.chunkNames()), Set.copyOf(leader.getChildren().forPath(layout.assignment("w1"))));
+        assertEquals(share("w1", fewer).canonical(), remembering.read("w1").orElseThrow().payload());
+
+        // back to the base: no chunk written, the base's own manifest again
+        PublishResult back = publisher.publish(Map.of("w1", share("w1", targets)), fence, "", "");
+        assertEquals(base.sha256(), publisher.published().get("w1").sha256());
+        assertEquals(AssignmentManifest.FORMAT, publisher.published().get("w1").version());
+        assertTrue(back.bytesWritten() < 1024, back.bytesWritten() + " bytes");
+
+        // a new leader loads the base and keeps writing deltas against it
+        Publisher next = new Publisher(other, layout, new AssignmentCodec(), "c2");
+        next.load();
+        leader.delete().forPath(fence);
+        String otherFence = latch(other);
+        next.publish(Map.of("w1", share("w1", fewer)), otherFence, "", "");
+        assertEquals(base.sha256(), next.published().get("w1").delta().base());
+
+        // a large change is written whole and becomes the base; the old base's chunks go
+        PublishResult large = next.publish(Map.of("w1", share("w1", targets.subList(0, 5_000))), otherFence, "", "");
+        AssignmentManifest rebased = next.published().get("w1");
+        assertEquals(AssignmentManifest.FORMAT, rebased.version());
+        assertTrue(large.bytesWritten() > small.bytesWritten() * 10);
+        assertEquals(Set.copyOf(rebased.chunkNames()), Set.copyOf(other.getChildren().forPath(layout.assignment("w1"))));
+        assertEquals(share("w1", targets.subList(0, 5_000)).canonical(), remembering.read("w1").orElseThrow().payload());
+    }
+
     /**
      * 200,000 targets on two workers, 1,000 random updates published while a real sidecar watcher
      * applies them: every file it writes is exactly one published version, never a mix.
@@ -129,6 +189,8 @@ class PublisherTest {
         for (int i = 0; i < 200_000; i++) {
             (i % 2 == 0 ? w1 : w2).add("10." + (i >> 16) + "." + ((i >> 8) & 255) + "." + (i & 255) + ":9100");
         }
+        java.util.TreeSet<String> sorted1 = new java.util.TreeSet<>(w1);
+        java.util.TreeSet<String> sorted2 = new java.util.TreeSet<>(w2);
         FileSdDirectory files = new FileSdDirectory(tmp.resolve("sd-w1"));
         AssignmentWatcher watcher = new AssignmentWatcher(other, layout, "w1", new AssignmentCodec(), files);
         watcher.start();
@@ -160,13 +222,19 @@ class PublisherTest {
                     int i = random.nextInt(w1.size());
                     int j = random.nextInt(w2.size());
                     String a = w1.get(i);
-                    w1.set(i, w2.get(j));
+                    String b = w2.get(j);
+                    w1.set(i, b);
                     w2.set(j, a);
+                    sorted1.remove(a);
+                    sorted1.add(b);
+                    sorted2.remove(b);
+                    sorted2.add(a);
                 }
                 synchronized (versions) {
                     versions.add(new HashSet<>(w1));
                 }
-                publisher.publish(Map.of("w1", share("w1", List.copyOf(w1)), "w2", share("w2", List.copyOf(w2))),
+                // sorted, as the coordinator's shares are (canonical form)
+                publisher.publish(Map.of("w1", share("w1", List.copyOf(sorted1)), "w2", share("w2", List.copyOf(sorted2))),
                         fence, "", "");
                 if (update == 0) {
                     Poll.until("the first version applied", Duration.ofSeconds(30), () -> watcher.applied().epoch() >= 1);

@@ -2,6 +2,7 @@ package io.promshard.coordinator.publish;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.promshard.client.api.ShardPayload;
 import io.promshard.client.api.TargetGroup;
@@ -16,16 +17,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.SortedMap;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
-/** Shares built through the inventory index equal shares built by looking every key up. */
+/** Shares: built through the inventory index, worker by worker, and updated incrementally, they equal the reference. */
 class SharesTest {
 
-    @Test
-    void theIndexedBuildEqualsTheLookupBuild() {
-        long seed = 42;
-        System.out.println("SharesTest seed " + seed);
-        Random random = new Random(seed);
+    private static Inventory inventory(Random random) {
         Map<String, List<TargetGroup>> jobs = new HashMap<>();
         for (String job : List.of("node", "blackbox", "api")) {
             List<TargetGroup> groups = new ArrayList<>();
@@ -34,13 +32,50 @@ class SharesTest {
                 for (int t = 0; t < 50; t++) {
                     addresses.add("10." + g + "." + random.nextInt(4) + "." + t + ":" + (9100 + random.nextInt(3)));
                 }
-                Map<String, String> labels = g % 3 == 0 ? Map.of("__metrics_path__", "/probe", "g", "" + g)
+                // groups 0 and 10 share a label set: a share merges them
+                Map<String, String> labels = g % 3 == 0 ? Map.of("__metrics_path__", "/probe", "g", "" + g % 10)
                         : Map.of("g", "" + g);
                 groups.add(TargetGroup.of(addresses.stream().distinct().toList(), labels));
             }
             jobs.put(job, groups);
         }
-        Inventory inventory = new Inventory(jobs);
+        return new Inventory(jobs);
+    }
+
+    /** The plain definition: walk the inventory, give each target to its owners and keepers, then canonical form. */
+    private static SortedMap<String, ShardPayload> reference(Inventory inventory, Assignment a, List<String> workers,
+                                                             Map<String, List<String>> handoff) {
+        Map<String, Map<String, List<TargetGroup>>> owned = new HashMap<>();
+        Map<String, Map<String, List<TargetGroup>>> kept = new HashMap<>();
+        inventory.jobs().forEach((job, groups) -> {
+            for (TargetGroup g : groups) {
+                for (String address : g.targets()) {
+                    String key = io.promshard.client.api.Target.key(job, address, g.labels().get("__metrics_path__"));
+                    for (String o : a.owners(key)) {
+                        owned.computeIfAbsent(o, x -> new TreeMap<>()).computeIfAbsent(job, x -> new ArrayList<>())
+                                .add(g.withTargets(List.of(address)));
+                    }
+                    for (String k : handoff.getOrDefault(key, List.of())) {
+                        kept.computeIfAbsent(k, x -> new TreeMap<>()).computeIfAbsent(job, x -> new ArrayList<>())
+                                .add(g.withTargets(List.of(address)));
+                    }
+                }
+            }
+        });
+        SortedMap<String, ShardPayload> out = new TreeMap<>();
+        for (String w : workers) {
+            out.put(w, new ShardPayload(ShardPayload.FORMAT, w, new TreeMap<>(owned.getOrDefault(w, Map.of())),
+                    new TreeMap<>(kept.getOrDefault(w, Map.of()))).canonical());
+        }
+        return out;
+    }
+
+    @Test
+    void theIndexedBuildEqualsTheReferenceAndIsCanonical() {
+        long seed = 42;
+        System.out.println("SharesTest seed " + seed);
+        Random random = new Random(seed);
+        Inventory inventory = inventory(random);
         TargetSet set = TargetSet.of(inventory.keys());
         List<Member> members = new ArrayList<>();
         for (int w = 0; w < 7; w++) {
@@ -48,16 +83,83 @@ class SharesTest {
         }
         Assignment a = new AssignmentEngine().assign(set, members, null);
         List<String> workers = members.stream().map(Member::id).toList();
-        int[] index = set.indexesOf(inventory.keys());
-        assertEquals(Shares.build(inventory, a, workers), Shares.build(inventory, a, workers, Map.of(), index));
+        Shares.Index indexed = Shares.Index.of(inventory, set, set.indexesOf(inventory.keys()));
+        SortedMap<String, ShardPayload> built = Shares.build(indexed, a, workers, Map.of());
+        assertEquals(reference(inventory, a, workers, Map.of()), built);
+        assertEquals(built, Shares.build(inventory, a, workers));
+        assertTrue(built.values().stream().allMatch(ShardPayload::isCanonical));
 
         Map<String, List<String>> handoff = new HashMap<>();
         for (int i = 0; i < inventory.keys().size(); i += 17) {
             handoff.put(inventory.keys().get(i), List.of("w" + (i % 7)));
         }
-        SortedMap<String, ShardPayload> withHandoff = Shares.build(inventory, a, workers, handoff, index);
-        assertEquals(Shares.build(inventory, a, workers, handoff), withHandoff);
+        SortedMap<String, ShardPayload> withHandoff = Shares.build(indexed, a, workers, handoff);
+        assertEquals(reference(inventory, a, workers, handoff), withHandoff);
         assertFalse(withHandoff.values().stream().allMatch(p -> p.handoff().isEmpty()));
+        assertEquals(withHandoff.get("w3"), Shares.build(indexed, a, List.of("w3"), handoff).get("w3"));
+    }
+
+    @Test
+    void anIncrementalUpdateEqualsAFullBuildThroughJoinsLeavesAndHandOffs() {
+        long seed = Long.getLong("promshard.seed", System.nanoTime());
+        System.out.println("SharesTest incremental seed " + seed);
+        Random random = new Random(seed);
+        Inventory inventory = inventory(random);
+        TargetSet set = TargetSet.of(inventory.keys());
+        Shares.Index index = Shares.Index.of(inventory, set, null);
+        AssignmentEngine engine = new AssignmentEngine();
+        List<Member> members = new ArrayList<>();
+        for (int w = 0; w < 6; w++) {
+            members.add(new Member("w" + w, 1));
+        }
+        Assignment before = engine.assign(set, members, null);
+        List<String> ids = members.stream().map(Member::id).toList();
+        Map<String, List<String>> handoff = Map.of();
+        SortedMap<String, ShardPayload> shares = Shares.build(index, before, ids, handoff);
+        for (int step = 0; step < 12; step++) {
+            if (random.nextBoolean() || members.size() < 3) {
+                members.add(new Member("j" + step, 1 + random.nextInt(2)));
+            } else {
+                members.remove(random.nextInt(members.size()));
+            }
+            Assignment after = engine.assign(set, members, before);
+            Map<String, List<String>> nextHandoff = new HashMap<>();
+            java.util.Set<String> changed = new java.util.HashSet<>();
+            after.forEachChange(before, (i, key, was, is) -> {
+                changed.addAll(was);
+                changed.addAll(is);
+                List<String> keepers = was.stream().filter(w -> !is.contains(w)).toList();
+                if (random.nextInt(3) > 0 && !keepers.isEmpty()) {
+                    nextHandoff.put(key, keepers);
+                }
+            });
+            for (String key : union(handoff.keySet(), nextHandoff.keySet())) {
+                if (!handoff.getOrDefault(key, List.of()).equals(nextHandoff.getOrDefault(key, List.of()))) {
+                    changed.addAll(handoff.getOrDefault(key, List.of()));
+                    changed.addAll(nextHandoff.getOrDefault(key, List.of()));
+                }
+            }
+            List<String> owners = members.stream().map(Member::id).sorted().toList();
+            SortedMap<String, ShardPayload> updated = Shares.update(index, after, owners, nextHandoff, shares, changed);
+            assertEquals(Shares.build(index, after, owners, nextHandoff), updated, "step " + step + ", seed " + seed);
+            assertEquals(reference(inventory, after, owners, nextHandoff), updated, "step " + step + ", seed " + seed);
+            int kept = 0;
+            for (String w : owners) {
+                kept += updated.get(w) == shares.get(w) ? 1 : 0;
+            }
+            SortedMap<String, ShardPayload> previous = shares;
+            assertEquals(owners.stream().filter(w -> !changed.contains(w) && previous.containsKey(w)).count(), kept,
+                    "workers outside the change keep their share instances");
+            shares = updated;
+            handoff = nextHandoff;
+            before = after;
+        }
+    }
+
+    private static java.util.Set<String> union(java.util.Set<String> a, java.util.Set<String> b) {
+        java.util.Set<String> out = new java.util.HashSet<>(a);
+        out.addAll(b);
+        return out;
     }
 
     @Test

@@ -57,7 +57,7 @@ public final class AssignmentWatcher implements Managed {
     public AssignmentWatcher(CuratorFramework client, ZkLayout layout, String worker, AssignmentCodec codec,
                              FileSdDirectory directory) {
         this.worker = worker;
-        this.reader = new AssignmentReader(client, layout, codec);
+        this.reader = new AssignmentReader(client, layout, codec, true);
         this.directory = directory;
         this.cache = CuratorCache.build(client, layout.assignment(worker), CuratorCache.Options.SINGLE_NODE_CACHE);
         this.applied = new AtomicReference<>(AppliedState.initial(worker));

@@ -1,0 +1,213 @@
+package io.promshard.client.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.promshard.client.Identifiers;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The difference between two canonical {@link ShardPayload}s of one worker: per section (owned
+ * {@code jobs}, {@code handoff}), per job, per label set, the targets added and removed. A
+ * rebalance that moves a few targets changes a worker's share by a few entries; publishing this
+ * against a base the worker already holds costs bytes in proportion to what moved, not to the
+ * share. Applying it to the base gives the canonical next share exactly (same JSON, same digest).
+ */
+public record ShardDelta(int version, String worker,
+                         @JsonInclude(JsonInclude.Include.NON_EMPTY) SortedMap<String, List<Change>> jobs,
+                         @JsonInclude(JsonInclude.Include.NON_EMPTY) SortedMap<String, List<Change>> handoff) {
+
+    public static final int FORMAT = 1;
+
+    /** Targets added to and removed from the group with these labels (created or dropped as needed). */
+    public record Change(SortedMap<String, String> labels,
+                         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> add,
+                         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> remove) {
+        public Change {
+            labels = Collections.unmodifiableSortedMap(labels == null ? new TreeMap<>() : new TreeMap<>(labels));
+            add = add == null ? List.of() : List.copyOf(add);
+            remove = remove == null ? List.of() : List.copyOf(remove);
+        }
+    }
+
+    public ShardDelta {
+        Identifiers.checkWorkerId(worker);
+        jobs = copy(jobs);
+        handoff = copy(handoff);
+    }
+
+    private static SortedMap<String, List<Change>> copy(SortedMap<String, List<Change>> in) {
+        TreeMap<String, List<Change>> out = new TreeMap<>();
+        if (in != null) {
+            in.forEach((job, changes) -> out.put(Identifiers.checkJobName(job), List.copyOf(changes)));
+        }
+        return Collections.unmodifiableSortedMap(out);
+    }
+
+    /** What turns {@code base} into {@code next}; both must be shares of the same worker. */
+    public static ShardDelta between(ShardPayload base, ShardPayload next) {
+        if (!base.worker().equals(next.worker())) {
+            throw new IllegalArgumentException("delta between shares of " + base.worker() + " and " + next.worker());
+        }
+        ShardPayload b = base.canonical();
+        ShardPayload n = next.canonical();
+        return new ShardDelta(FORMAT, next.worker(), diff(b.jobs(), n.jobs()), diff(b.handoff(), n.handoff()));
+    }
+
+    /**
+     * {@code base} with this delta applied, in canonical form.
+     *
+     * @throws IllegalArgumentException when the delta does not fit the base (a removed target it lacks, an added
+     *                                  one it has, or another worker's base)
+     */
+    public ShardPayload applyTo(ShardPayload base) {
+        if (!base.worker().equals(worker)) {
+            throw new IllegalArgumentException("delta for " + worker + " applied to the share of " + base.worker());
+        }
+        ShardPayload b = base.canonical();
+        return new ShardPayload(ShardPayload.FORMAT, worker, apply(b.jobs(), jobs, "jobs"),
+                apply(b.handoff(), handoff, "handoff"));
+    }
+
+    /** Targets added plus targets removed, over both sections. */
+    public int size() {
+        return size(jobs) + size(handoff);
+    }
+
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public boolean isEmpty() {
+        return size() == 0;
+    }
+
+    private static int size(SortedMap<String, List<Change>> section) {
+        int n = 0;
+        for (List<Change> changes : section.values()) {
+            for (Change c : changes) {
+                n += c.add().size() + c.remove().size();
+            }
+        }
+        return n;
+    }
+
+    private static SortedMap<String, List<Change>> diff(SortedMap<String, List<TargetGroup>> base,
+                                                        SortedMap<String, List<TargetGroup>> next) {
+        TreeSet<String> jobNames = new TreeSet<>(base.keySet());
+        jobNames.addAll(next.keySet());
+        TreeMap<String, List<Change>> out = new TreeMap<>();
+        for (String job : jobNames) {
+            Map<SortedMap<String, String>, List<String>> was = byLabels(base.getOrDefault(job, List.of()));
+            Map<SortedMap<String, String>, List<String>> is = byLabels(next.getOrDefault(job, List.of()));
+            TreeSet<SortedMap<String, String>> labelSets = new TreeSet<>(ShardPayload.LABELS_ORDER);
+            labelSets.addAll(was.keySet());
+            labelSets.addAll(is.keySet());
+            List<Change> changes = new ArrayList<>();
+            for (SortedMap<String, String> labels : labelSets) {
+                List<String> before = was.getOrDefault(labels, List.of());
+                List<String> after = is.getOrDefault(labels, List.of());
+                if (before == after || before.equals(after)) {
+                    continue;
+                }
+                List<String> add = new ArrayList<>();
+                List<String> remove = new ArrayList<>();
+                // both sorted and distinct (canonical): one merge walk
+                int i = 0;
+                int k = 0;
+                while (i < before.size() || k < after.size()) {
+                    int c = i == before.size() ? 1 : k == after.size() ? -1 : before.get(i).compareTo(after.get(k));
+                    if (c < 0) {
+                        remove.add(before.get(i++));
+                    } else if (c > 0) {
+                        add.add(after.get(k++));
+                    } else {
+                        i++;
+                        k++;
+                    }
+                }
+                changes.add(new Change(labels, add, remove));
+            }
+            if (!changes.isEmpty()) {
+                out.put(job, changes);
+            }
+        }
+        return out;
+    }
+
+    private static Map<SortedMap<String, String>, List<String>> byLabels(List<TargetGroup> groups) {
+        Map<SortedMap<String, String>, List<String>> out = new TreeMap<>(ShardPayload.LABELS_ORDER);
+        for (TargetGroup g : groups) {
+            out.put(g.labels(), g.targets());
+        }
+        return out;
+    }
+
+    private SortedMap<String, List<TargetGroup>> apply(SortedMap<String, List<TargetGroup>> base,
+                                                      SortedMap<String, List<Change>> section, String name) {
+        if (section.isEmpty()) {
+            return base;
+        }
+        TreeMap<String, List<TargetGroup>> out = new TreeMap<>(base);
+        section.forEach((job, changes) -> {
+            TreeMap<SortedMap<String, String>, TargetGroup> groups = new TreeMap<>(ShardPayload.LABELS_ORDER);
+            for (TargetGroup g : base.getOrDefault(job, List.of())) {
+                groups.put(g.labels(), g);
+            }
+            for (Change c : changes) {
+                TargetGroup g = groups.get(c.labels());
+                List<String> targets = merge(g == null ? List.of() : g.targets(), c, name, job);
+                if (targets.isEmpty()) {
+                    groups.remove(c.labels());
+                } else {
+                    groups.put(c.labels(), new TargetGroup(targets, c.labels()));
+                }
+            }
+            if (groups.isEmpty()) {
+                out.remove(job);
+            } else {
+                out.put(job, List.copyOf(groups.values()));
+            }
+        });
+        return out;
+    }
+
+    /** {@code base} (sorted, distinct) without the change's removals and with its additions: one merge walk. */
+    private List<String> merge(List<String> base, Change c, String section, String job) {
+        List<String> remove = ShardPayload.sortedDistinct(c.remove());
+        List<String> add = ShardPayload.sortedDistinct(c.add());
+        List<String> out = new ArrayList<>(base.size() + add.size());
+        int r = 0;
+        int a = 0;
+        for (String t : base) {
+            while (a < add.size() && add.get(a).compareTo(t) < 0) {
+                out.add(add.get(a++));
+            }
+            if (a < add.size() && add.get(a).equals(t)) {
+                throw new IllegalArgumentException(where(section, job) + ": adds " + t + ", which the base has already");
+            }
+            if (r < remove.size() && remove.get(r).compareTo(t) < 0) {
+                throw new IllegalArgumentException(where(section, job) + ": removes " + remove.get(r)
+                        + ", which the base does not have");
+            }
+            if (r < remove.size() && remove.get(r).equals(t)) {
+                r++;
+            } else {
+                out.add(t);
+            }
+        }
+        if (r < remove.size()) {
+            throw new IllegalArgumentException(where(section, job) + ": removes " + remove.get(r)
+                    + ", which the base does not have");
+        }
+        while (a < add.size()) {
+            out.add(add.get(a++));
+        }
+        return out;
+    }
+
+    private String where(String section, String job) {
+        return "delta for worker=" + worker + " " + section + "/" + job;
+    }
+}
