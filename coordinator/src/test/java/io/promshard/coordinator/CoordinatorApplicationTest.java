@@ -85,7 +85,10 @@ class CoordinatorApplicationTest {
         assertEquals(10, workers.get(0).get("targets").asInt());
         JsonNode assignment = json("/api/v1/assignments/w1");
         assertEquals(10, assignment.get("targetCount").asInt());
-        assertEquals("test", assignment.at("/jobs/static/0/labels/env").asText());
+        // canonical order: groups by their labels, the unlabelled group first
+        assertEquals("", assignment.at("/jobs/static/0/labels/env").asText());
+        assertEquals("test", assignment.at("/jobs/static/1/labels/env").asText());
+        assertEquals(5, assignment.at("/jobs/static/1/targets").size());
     }
 
     @Test

@@ -96,7 +96,7 @@ final class Processes implements AutoCloseable {
         }
         for (Process p : reversed) {
             try {
-                if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) { // time for a flight recording to be written
                     p.destroyForcibly();
                 }
             } catch (InterruptedException e) {

@@ -88,6 +88,9 @@ public final class Coordinator implements Managed {
     // owned by the executor thread
     private final Set<String> pendingCauses = new LinkedHashSet<>();
     private ScheduledFuture<?> pending;
+    private long nextFirstCause;
+    /** When the first cause of the current run arrived (System.nanoTime). */
+    private long firstCause;
     private boolean loaded;
     private Assignment inForce = Assignment.empty();
     private Inventory targetSetSource;
@@ -100,7 +103,10 @@ public final class Coordinator implements Managed {
     /** The shares of {@link #inForce}, as published; rebuilt only for the workers a run changes. */
     private SortedMap<String, ShardPayload> sharesInForce = new java.util.TreeMap<>();
     private long handoffTimer = Long.MAX_VALUE;
-    private boolean outputComplete;
+    /** False until every worker's files are written once in this leadership (and after a failed write). */
+    private final java.util.concurrent.atomic.AtomicBoolean outputComplete = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Writes the workers' files off the control loop, in publishing order: a slow disk does not delay an epoch. */
+    private final ScheduledExecutorService outputExecutor;
 
     private volatile RebalanceEvent lastRebalance;
     private volatile int unassigned;
@@ -137,6 +143,7 @@ public final class Coordinator implements Managed {
         this.engine = new AssignmentEngine(settings.engine());
         this.targetSets = new TargetSets(settings.pins());
         this.executor = Daemons.singleThread("promshard-coordinator");
+        this.outputExecutor = Daemons.singleThread("promshard-coordinator-files");
     }
 
     @Override
@@ -168,7 +175,11 @@ public final class Coordinator implements Managed {
         if (state.get() != State.STARTED) {
             return;
         }
+        long at = System.nanoTime();
         executor.execute(() -> {
+            if (pendingCauses.isEmpty()) {
+                nextFirstCause = at;
+            }
             pendingCauses.add(cause);
             if (pending == null) {
                 pending = executor.schedule(this::run, settleTime.toMillis(), TimeUnit.MILLISECONDS);
@@ -178,6 +189,7 @@ public final class Coordinator implements Managed {
 
     private void run() {
         pending = null;
+        firstCause = nextFirstCause;
         List<String> causes = new ArrayList<>(pendingCauses);
         pendingCauses.clear();
         try {
@@ -213,7 +225,7 @@ public final class Coordinator implements Managed {
             SortedMap<String, ShardPayload> published = publisher.load();
             inForce = Shares.toAssignment(published, engine.settings().replication());
             handoffs.load(published, publisher.epoch(), now);
-            outputComplete = false;
+            outputComplete.set(false);
             sharesInForce = new java.util.TreeMap<>();
             filling = Set.copyOf(publisher.readState().map(ClusterState::filling).orElse(List.of()));
             loaded = true;
@@ -293,11 +305,17 @@ public final class Coordinator implements Managed {
         unassigned = next.underReplicated().size();
         long tPublish = System.nanoTime();
         // every file once per leadership (the directory may be stale or new), then only what changed
-        boolean all = !outputComplete;
-        outputComplete = false;
-        output.writeShares(all ? shares : Maps.filterKeys(shares, Set.copyOf(result.changedWorkers())::contains));
-        outputComplete = true;
-        long tOutput = System.nanoTime();
+        boolean all = !outputComplete.getAndSet(true);
+        Map<String, ShardPayload> files = all ? shares : Map.copyOf(Maps.filterKeys(shares,
+                Set.copyOf(result.changedWorkers())::contains));
+        outputExecutor.execute(() -> {
+            try {
+                output.writeShares(files);
+            } catch (Exception e) {
+                outputComplete.set(false); // the next run writes every file again
+                LOG.error("workers' files not written ({} workers); rewriting all at the next run", files.size(), e);
+            }
+        });
         Map<String, Long> shareEpochs = new java.util.HashMap<>();
         publisher.published().forEach((w, m) -> shareEpochs.put(w, m.epoch()));
         view = new ClusterView(result.epoch(), System.currentTimeMillis(), inv, next, members, shares, shareEpochs);
@@ -319,11 +337,11 @@ public final class Coordinator implements Managed {
             durations.observe(ms / 1000.0);
             LOG.info("epoch {} published for {}: {} workers, {} targets, {} moved, {} handed off, {} hand-offs ended, "
                             + "{} assignments rewritten, {} removed, {} bytes, {} ms (engine {}, shares {}, publish {}, "
-                            + "files {})", result.epoch(), causes,
+                            + "waited {} since the first cause, settle time included)", result.epoch(), causes,
                     workers.size(), inv.targetCount(), moved, handoffs.size(), released.total(),
                     result.changedWorkers().size(), result.removedWorkers().size(), result.bytesWritten(), ms,
                     TimeUnit.NANOSECONDS.toMillis(tEngine - started), TimeUnit.NANOSECONDS.toMillis(tShares - tEngine),
-                    TimeUnit.NANOSECONDS.toMillis(tPublish - tShares), TimeUnit.NANOSECONDS.toMillis(tOutput - tPublish));
+                    TimeUnit.NANOSECONDS.toMillis(tPublish - tShares), TimeUnit.NANOSECONDS.toMillis(started - firstCause));
         }
         if (unassigned > 0) {
             LOG.warn("{} targets have fewer than {} owners: no eligible worker with room (first: {})", unassigned,
@@ -509,6 +527,8 @@ public final class Coordinator implements Managed {
         }
         executor.shutdownNow();
         executor.awaitTermination(10, TimeUnit.SECONDS);
+        outputExecutor.shutdown();
+        outputExecutor.awaitTermination(10, TimeUnit.SECONDS);
         leadership.close();
         weights.close();
         acks.close();
