@@ -24,6 +24,57 @@ public final class Promtool {
         }
     }
 
+    /** {@code promtool check rules FILE}: fails with promtool's output unless the rules are valid. */
+    public static void checkRules(Path rules) throws Exception {
+        run(rules.getParent(), "check", "rules", rules.getFileName().toString());
+    }
+
+    /** {@code promtool check config FILE} (its rule files included): fails with promtool's output unless valid. */
+    public static void checkConfig(Path config) throws Exception {
+        run(config.getParent(), "check", "config", config.getFileName().toString());
+    }
+
+    /** {@code promtool test rules FILE} (run in the file's directory): fails with the failed cases. */
+    public static void testRules(Path tests) throws Exception {
+        run(tests.getParent(), "test", "rules", tests.getFileName().toString());
+    }
+
+    /** The project's alerting rules for promshard itself, found from a module's directory or the root. */
+    public static Path alertRules() {
+        for (String p : new String[] {"../ops/prometheus/promshard-alerts.yml", "ops/prometheus/promshard-alerts.yml"}) {
+            if (Files.isRegularFile(Path.of(p))) {
+                return Path.of(p).toAbsolutePath().normalize();
+            }
+        }
+        throw new AssertionError("ops/prometheus/promshard-alerts.yml not found from " + Path.of("").toAbsolutePath());
+    }
+
+    /** The promshard metric names the alerting rules use. */
+    public static java.util.Set<String> metricsInAlertRules() throws java.io.IOException {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("promshard_[a-z_]+[a-z]")
+                .matcher(Files.readString(alertRules()));
+        while (m.find()) {
+            names.add(m.group());
+        }
+        return names;
+    }
+
+    private static void run(Path dir, String... args) throws Exception {
+        String[] command = new String[args.length + 1];
+        command[0] = binary();
+        System.arraycopy(args, 0, command, 1, args.length);
+        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (!p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("promtool " + String.join(" ", args) + " did not finish");
+        }
+        if (p.exitValue() != 0) {
+            throw new AssertionError("promtool " + String.join(" ", args) + " failed (" + p.exitValue() + "):\n" + out);
+        }
+    }
+
     public static String binary() {
         for (String p : new String[] {"/usr/bin/promtool", "/usr/local/bin/promtool"}) {
             if (Files.isExecutable(Path.of(p))) {
