@@ -16,6 +16,8 @@ command -v prometheus >/dev/null 2>&1 || need_apt+=(prometheus)
 # the dashboard is tested in a real headless browser
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 [ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
+# the systemd units in ops/systemd are checked with systemd-analyze verify
+[ -x /usr/bin/systemd-analyze ] || need_apt+=(systemd)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     echo "test: missing ${need_apt[*]} and cannot install them here (needs root and apt-get); install them and re-run" >&2

@@ -102,6 +102,8 @@ public final class Coordinator implements Managed {
     private Shares.Index shareIndex;
     /** The shares of {@link #inForce}, as published; rebuilt only for the workers a run changes. */
     private SortedMap<String, ShardPayload> sharesInForce = new java.util.TreeMap<>();
+    /** Workers whose hand-off targets changed since the shares in force were published. */
+    private final Set<String> handoffChanged = new java.util.HashSet<>();
     private long handoffTimer = Long.MAX_VALUE;
     /** False until every worker's files are written once in this leadership (and after a failed write). */
     private final java.util.concurrent.atomic.AtomicBoolean outputComplete = new java.util.concurrent.atomic.AtomicBoolean();
@@ -273,7 +275,6 @@ public final class Coordinator implements Managed {
             }
         }
         long epoch = publisher.epoch();
-        Map<String, List<String>> handoffsBefore = handoffs.extras();
         Set<String> touched = handoffs.record(inForce, next, mayScrape, epoch + 1, now);
         Map<String, AssignmentManifest> manifests = publisher.published();
         Map<String, WorkerAck> acked = acks.current();
@@ -293,9 +294,8 @@ public final class Coordinator implements Managed {
         if (shareIndex == null || !shareIndex.fits(inv, next.targets())) {
             shareIndex = Shares.Index.of(inv, next.targets(), next.targets() == targetSet ? inventoryIndex : null);
         }
-        if (incremental) {
-            touched.addAll(Handoffs.workersChanged(handoffsBefore, extras));
-        }
+        handoffChanged.addAll(handoffs.takeChanged()); // kept until a publish succeeds
+        touched.addAll(handoffChanged);
         SortedMap<String, ShardPayload> shares = Shares.update(shareIndex, next, owners, extras,
                 incremental ? sharesInForce : Map.of(), touched);
         long tShares = System.nanoTime();
@@ -349,6 +349,7 @@ public final class Coordinator implements Managed {
         }
         inForce = next;
         sharesInForce = shares;
+        handoffChanged.clear();
         deferredMoves = deferred;
         handingOff = handoffs.size();
         long deadline = handoffs.nextDeadline();

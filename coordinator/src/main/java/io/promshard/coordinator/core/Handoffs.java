@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.function.Predicate;
 import java.util.function.ToLongFunction;
 
@@ -42,6 +41,8 @@ final class Handoffs {
 
     private final long timeoutMillis;
     private final Map<String, Retained> byKey = new HashMap<>();
+    /** Workers whose hand-off targets changed since {@link #takeChanged()} was last called. */
+    private final java.util.Set<String> changed = new java.util.HashSet<>();
 
     Handoffs(long timeoutMillis) {
         this.timeoutMillis = timeoutMillis;
@@ -50,6 +51,7 @@ final class Handoffs {
     /** Forgets everything, then takes the hand-offs a previous leader published, all waiting for {@code epoch}. */
     void load(Map<String, ShardPayload> published, long epoch, long now) {
         byKey.clear();
+        changed.clear();
         published.forEach((worker, payload) -> payload.handoff().forEach((job, groups) -> {
             for (TargetGroup g : groups) {
                 String path = g.labels().get("__metrics_path__");
@@ -77,13 +79,18 @@ final class Handoffs {
             touched.addAll(was);
             touched.addAll(is);
             Retained r = byKey.get(key);
-            TreeSet<String> from = new TreeSet<>(r == null ? List.of() : r.from());
+            List<String> from = new ArrayList<>(r == null ? List.of() : r.from());
             for (String w : was) {
-                if (!is.contains(w) && mayScrape.test(w)) {
+                if (!is.contains(w) && mayScrape.test(w) && !from.contains(w)) {
                     from.add(w);
                 }
             }
             from.removeAll(is);
+            from.sort(null);
+            if (r != null) {
+                changed.addAll(r.from());
+            }
+            changed.addAll(from);
             if (from.isEmpty()) {
                 byKey.remove(key);
             } else {
@@ -91,24 +98,6 @@ final class Handoffs {
             }
         });
         return touched;
-    }
-
-    /** The workers whose hand-off targets differ between two {@link #extras()} maps. */
-    static java.util.Set<String> workersChanged(Map<String, List<String>> before, Map<String, List<String>> after) {
-        java.util.Set<String> out = new java.util.HashSet<>();
-        before.forEach((key, from) -> {
-            List<String> now = after.getOrDefault(key, List.of());
-            if (!now.equals(from)) {
-                out.addAll(from);
-                out.addAll(now);
-            }
-        });
-        after.forEach((key, from) -> {
-            if (!before.containsKey(key)) {
-                out.addAll(from);
-            }
-        });
-        return out;
     }
 
     /**
@@ -132,6 +121,7 @@ final class Handoffs {
             List<String> owners = desired.owners(e.getKey());
             List<String> from = r.from().stream().filter(w -> mayScrape.test(w) && !owners.contains(w)).toList();
             if (from.isEmpty() || desired.targets().indexOf(e.getKey()) < 0) {
+                changed.addAll(r.from());
                 it.remove();
                 dropped++;
                 continue;
@@ -145,22 +135,31 @@ final class Handoffs {
                 done &= ack.applyAsLong(n) >= need;
             }
             if (done) {
+                changed.addAll(r.from());
                 it.remove();
                 confirmed++;
             } else if (now >= r.deadline()) {
+                changed.addAll(r.from());
                 it.remove();
                 timedOut++;
             } else if (from.size() != r.from().size()) {
+                changed.addAll(r.from());
                 e.setValue(new Retained(from, r.waitEpoch(), r.deadline()));
             }
         }
         return new Released(confirmed, timedOut, dropped);
     }
 
-    /** Targets (by key) that previous owners keep scraping, and those owners. */
+    /** Targets (by key) that previous owners keep scraping, and those owners: a view, valid until the next change. */
     Map<String, List<String>> extras() {
-        Map<String, List<String>> out = new HashMap<>(byKey.size() * 2);
-        byKey.forEach((k, r) -> out.put(k, r.from()));
+        return java.util.Collections.unmodifiableMap(com.google.common.collect.Maps.transformValues(byKey,
+                Retained::from));
+    }
+
+    /** The workers whose hand-off targets changed since the last call (by record, release), and forgets them. */
+    java.util.Set<String> takeChanged() {
+        java.util.Set<String> out = java.util.Set.copyOf(changed);
+        changed.clear();
         return out;
     }
 

@@ -22,6 +22,21 @@ class OpsKitTest {
         assertTrue(Promtool.metricsInAlertRules().size() >= 10, Promtool.metricsInAlertRules().toString());
     }
 
+    /** {@code systemd-analyze verify} on the units: silent when they are valid (it warns, exit 0, on bad lines). */
+    @Test
+    void theSystemdUnitsVerifyCleanly() throws Exception {
+        Path units = Promtool.alertRules().getParent().resolveSibling("systemd");
+        String analyze = "/usr/bin/systemd-analyze";
+        assertTrue(java.nio.file.Files.isExecutable(Path.of(analyze)),
+                analyze + " is missing: install Debian's systemd package (ops/test.sh does)");
+        Process p = new ProcessBuilder(analyze, "verify", units.resolve("promshard-coordinator.service").toString(),
+                units.resolve("promshard-sidecar.service").toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "systemd-analyze did not finish");
+        String problems = out.lines().filter(l -> l.contains("promshard-")).reduce("", (a, b) -> a + b + "\n");
+        assertTrue(p.exitValue() == 0 && problems.isEmpty(), "systemd-analyze verify:\n" + out);
+    }
+
     @Test
     void theExamplePrometheusConfigurationsAreValid() throws Exception {
         Path dir = Promtool.alertRules().getParent();
