@@ -48,6 +48,9 @@ demo_dir=$(mktemp -d)
 trap 'rm -rf "$demo_dir"' EXIT
 PROMSHARD_HTTP_PORT=18080 PROMSHARD_ADMIN_PORT=18081 PROMSHARD_ZK_PORT=12181 PROMSHARD_SIDECAR_PORT_BASE=18100 \
   ops/demo.sh --once "$demo_dir/promshard-demo"
+# the local cluster from docs/operations.md: a three-server ZooKeeper ensemble (ops/zk-ensemble.sh),
+# two coordinators, three sidecars with their Prometheus servers and a master; then a leader failover
+PROMSHARD_PORT_OFFSET=30000 ops/local-cluster.sh --once --workers 3 "$demo_dir/promshard-cluster"
 
 # every unit, integration and application test; Surefire's summary closes the output
 mvn -B -ntp verify

@@ -22,4 +22,44 @@ class ExampleConfigurationTest {
         assertEquals(1, config.getAssignment().engineSettings().replication());
         assertEquals("blackbox", config.getAssignment().getPins().get(0).getJob());
     }
+
+    /**
+     * ops/coordinator.yml is the configuration reference (docs/configuration.md): every option of the
+     * configuration classes, as Jackson sees them, must be explained there (Dropwizard's own server and
+     * logging sections excepted).
+     */
+    @Test
+    void opsCoordinatorYmlNamesEveryOption() throws Exception {
+        String yml = java.nio.file.Files.readString(java.nio.file.Path.of("../ops/coordinator.yml"));
+        com.fasterxml.jackson.databind.ObjectMapper mapper = Jackson.newObjectMapper();
+        java.util.List<String> missing = new java.util.ArrayList<>();
+        for (Object defaults : new Object[] {new CoordinatorConfiguration(),
+                new io.promshard.coordinator.inventory.JobConfig(), new io.promshard.coordinator.inventory.JobConfig.HttpSd(),
+                new io.promshard.coordinator.core.PinRule()}) {
+            for (String key : keys(mapper.valueToTree(defaults), "")) {
+                String leaf = key.substring(key.lastIndexOf('.') + 1);
+                if (!java.util.regex.Pattern.compile("(?m)^[\\s#-]*" + leaf + ":").matcher(yml).find()) {
+                    missing.add(defaults.getClass().getSimpleName() + " " + key);
+                }
+            }
+        }
+        assertEquals(java.util.List.of(), missing, "options not explained in ops/coordinator.yml");
+    }
+
+    /** Leaf option paths of a configuration tree, Dropwizard's own sections left out. */
+    static java.util.List<String> keys(com.fasterxml.jackson.databind.JsonNode node, String prefix) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        node.fields().forEachRemaining(e -> {
+            String key = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
+            if (java.util.Set.of("server", "logging", "metrics", "admin", "health").contains(key)) {
+                return;
+            }
+            if (e.getValue().isObject() && e.getValue().size() > 0) {
+                out.addAll(keys(e.getValue(), key));
+            } else {
+                out.add(key);
+            }
+        });
+        return out;
+    }
 }

@@ -49,13 +49,20 @@ public final class Promtool {
         throw new AssertionError("ops/prometheus/promshard-alerts.yml not found from " + Path.of("").toAbsolutePath());
     }
 
-    /** The promshard metric names the alerting rules use. */
+    /**
+     * The promshard metric families the alerting rules and the Grafana dashboard
+     * (ops/grafana/promshard-dashboard.json) use; a histogram's {@code _bucket} series counted as its family.
+     */
     public static java.util.Set<String> metricsInAlertRules() throws java.io.IOException {
         java.util.Set<String> names = new java.util.TreeSet<>();
+        Path dashboard = alertRules().getParent().resolveSibling("grafana").resolve("promshard-dashboard.json");
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("promshard_[a-z_]+[a-z]")
-                .matcher(Files.readString(alertRules()));
+                .matcher(Files.readString(alertRules()) + "\n" + Files.readString(dashboard));
         while (m.find()) {
-            names.add(m.group());
+            String name = m.group();
+            if (!name.equals("promshard_worker") && !name.equals("promshard_zone")) { // labels, not metrics
+                names.add(name.endsWith("_bucket") ? name.substring(0, name.length() - "_bucket".length()) : name);
+            }
         }
         return names;
     }

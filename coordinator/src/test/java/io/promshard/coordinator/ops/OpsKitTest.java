@@ -37,6 +37,27 @@ class OpsKitTest {
         assertTrue(p.exitValue() == 0 && problems.isEmpty(), "systemd-analyze verify:\n" + out);
     }
 
+    /** Every query of the Grafana dashboard parses: promtool checks them as recording rules. */
+    @Test
+    void theGrafanaDashboardsQueriesParse(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path dashboard = Promtool.alertRules().getParent().resolveSibling("grafana").resolve("promshard-dashboard.json");
+        com.fasterxml.jackson.databind.JsonNode d = io.promshard.client.Json.mapper().readTree(dashboard.toFile());
+        StringBuilder rules = new StringBuilder("groups:\n  - name: dashboard\n    rules:\n");
+        int n = 0;
+        for (com.fasterxml.jackson.databind.JsonNode panel : d.get("panels")) {
+            for (com.fasterxml.jackson.databind.JsonNode target : panel.get("targets")) {
+                String expr = target.get("expr").asText();
+                assertTrue(!expr.isBlank() && expr.contains("promshard_"), panel.get("title") + ": " + expr);
+                rules.append("      - record: dashboard:panel").append(++n).append("\n        expr: ")
+                        .append(io.promshard.client.Json.mapper().writeValueAsString(expr)).append('\n');
+            }
+        }
+        assertTrue(n >= 15, n + " queries");
+        Path file = tmp.resolve("dashboard-rules.yml");
+        java.nio.file.Files.writeString(file, rules);
+        Promtool.checkRules(file);
+    }
+
     @Test
     void theExamplePrometheusConfigurationsAreValid() throws Exception {
         Path dir = Promtool.alertRules().getParent();
