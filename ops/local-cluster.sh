@@ -49,6 +49,7 @@ mkdir -p "$dir/logs" "$dir/inventory/node"
 
 export PROMSHARD_ZK_BASE_PORT=$((2181 + off)) PROMSHARD_ZK_QUORUM_BASE=$((2888 + off))
 connect="127.0.0.1:$((2181 + off)),127.0.0.1:$((2182 + off)),127.0.0.1:$((2183 + off))"
+token=${PROMSHARD_TOKEN:-local-cluster-token}
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -96,6 +97,8 @@ inventory:
 assignment:
   settleTime: 1s
   reassignmentDelay: 10s
+api:
+  token: $token                # for drain/undrain and managed targets (promshardctl --token)
 outputDirectory: $dir/coordinator-$c/output
 server:
   applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: $(coordinator_port $c)}]
@@ -204,9 +207,27 @@ fi
 echo "cluster: dashboard http://127.0.0.1:$(coordinator_port 1)/ (standby: http://127.0.0.1:$(coordinator_port 2)/)"
 echo "cluster: REST API $(api 1)/status; promshardctl: java -jar $ctl_jar --coordinator http://127.0.0.1:$(coordinator_port 1) status"
 $with_prometheus && echo "cluster: master Prometheus http://127.0.0.1:$master/"
-echo "cluster: ZooKeeper $connect; everything under $dir"
+echo "cluster: ZooKeeper $connect; everything under $dir; API token (drain, undrain): $token"
 
 if $once; then
+  # the runbook's commands (docs/operations.md), against this cluster
+  ctl() { java -jar "$ctl_jar" --coordinator "http://127.0.0.1:$(coordinator_port "$1")" --token "$token" "${@:2}"; }
+  run() { echo "cluster: \$ $*"; "$@" || { echo "cluster: CHECK FAILED: $*" >&2; status=1; }; }
+  run "$root/ops/zk-ensemble.sh" status "$dir/zookeeper"
+  run ctl 1 workers
+  run ctl 1 dryrun drain "w$workers"
+  run ctl 1 drain "w$workers" --reason "runbook check"
+  drained_empty() { curl -fsS "$(api 1)/workers/w$workers/drain" | grep -q '"empty":true'; }
+  wait_for "w$workers to be drained empty" drained_empty
+  echo "cluster: \$ curl -s $(api 1)/workers/w$workers/drain"; curl -fsS "$(api 1)/workers/w$workers/drain"; echo
+  run ctl 1 undrain "w$workers"
+  refilled() { [ "$(grep -o '"127.0.0.1:[0-9]*"' "$dir/w$workers/sd/node.json" 2>/dev/null | wc -l)" -gt 0 ] && all_owned; }
+  wait_for "w$workers to take targets again" refilled
+  run ctl 1 events
+  run ctl 1 coverage
+
+  hand_offs_done() { curl -fsS "$(api 1)/status" | grep -q '"handoffs":0'; }
+  wait_for "the hand-offs to end" hand_offs_done
   before=$(cat "$dir"/w*/sd/node.json | md5sum)
   first=$(leader 1)
   n=${first#coordinator-}
@@ -222,7 +243,7 @@ if $once; then
   else
     echo "cluster: coordinator-$other leads; no worker's files changed"
   fi
-  java -jar "$ctl_jar" --coordinator "http://127.0.0.1:$(coordinator_port "$other")" status || status=1
+  run ctl "$other" status
   exit $status
 fi
 echo "cluster: running; Ctrl-C stops everything (the ZooKeeper data stays in $dir/zookeeper)"
