@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.dropwizard.configuration.YamlConfigurationFactory;
 import io.dropwizard.jackson.Jackson;
 import io.dropwizard.jersey.validation.Validators;
+import io.promshard.client.testing.ConfigReference;
 import java.io.File;
 import org.junit.jupiter.api.Test;
 
@@ -31,35 +32,14 @@ class ExampleConfigurationTest {
     @Test
     void opsCoordinatorYmlNamesEveryOption() throws Exception {
         String yml = java.nio.file.Files.readString(java.nio.file.Path.of("../ops/coordinator.yml"));
-        com.fasterxml.jackson.databind.ObjectMapper mapper = Jackson.newObjectMapper();
         java.util.List<String> missing = new java.util.ArrayList<>();
         for (Object defaults : new Object[] {new CoordinatorConfiguration(),
                 new io.promshard.coordinator.inventory.JobConfig(), new io.promshard.coordinator.inventory.JobConfig.HttpSd(),
                 new io.promshard.coordinator.core.PinRule()}) {
-            for (String key : keys(mapper.valueToTree(defaults), "")) {
-                String leaf = key.substring(key.lastIndexOf('.') + 1);
-                if (!java.util.regex.Pattern.compile("(?m)^[\\s#-]*" + leaf + ":").matcher(yml).find()) {
-                    missing.add(defaults.getClass().getSimpleName() + " " + key);
-                }
+            for (String key : ConfigReference.unexplained(Jackson.newObjectMapper(), defaults, yml)) {
+                missing.add(defaults.getClass().getSimpleName() + " " + key);
             }
         }
         assertEquals(java.util.List.of(), missing, "options not explained in ops/coordinator.yml");
-    }
-
-    /** Leaf option paths of a configuration tree, Dropwizard's own sections left out. */
-    static java.util.List<String> keys(com.fasterxml.jackson.databind.JsonNode node, String prefix) {
-        java.util.List<String> out = new java.util.ArrayList<>();
-        node.fields().forEachRemaining(e -> {
-            String key = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
-            if (java.util.Set.of("server", "logging", "metrics", "admin", "health").contains(key)) {
-                return;
-            }
-            if (e.getValue().isObject() && e.getValue().size() > 0) {
-                out.addAll(keys(e.getValue(), key));
-            } else {
-                out.add(key);
-            }
-        });
-        return out;
     }
 }

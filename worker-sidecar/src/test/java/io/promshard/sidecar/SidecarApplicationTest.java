@@ -88,10 +88,10 @@ class SidecarApplicationTest {
                         "promshard_sidecar_prometheus_up 1", "promshard_sidecar_targets{kind=\"owned\"} 0")) {
                     assertTrue(metrics.body().contains(sample), sample + " in\n" + metrics.body());
                 }
-                for (String name : io.promshard.client.testing.Promtool.metricsInAlertRules()) {
+                for (String name : io.promshard.client.testing.Promtool.metricsInOpsKit()) {
                     if (name.startsWith("promshard_sidecar_")) { // the coordinator's: OperatorApiTest
                         assertTrue(metrics.body().contains("\n# TYPE " + name + " "),
-                                "the alerting rules use " + name + ", not in\n" + metrics.body());
+                                "the alerting rules or the Grafana dashboard use " + name + ", not in\n" + metrics.body());
                     }
                 }
                 io.promshard.client.testing.Promtool.checkMetrics(metrics.body());

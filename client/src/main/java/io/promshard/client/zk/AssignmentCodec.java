@@ -65,11 +65,7 @@ public final class AssignmentCodec {
     public Encoded encode(Prepared prepared, long epoch) {
         ShardPayload payload = prepared.payload();
         String sha = prepared.sha256();
-        byte[] gz = gzip(prepared.json());
-        List<byte[]> chunks = new ArrayList<>();
-        for (int off = 0; off < gz.length; off += chunkBytes) {
-            chunks.add(Arrays.copyOfRange(gz, off, Math.min(gz.length, off + chunkBytes)));
-        }
+        List<byte[]> chunks = split(gzip(prepared.json()));
         AssignmentManifest manifest = new AssignmentManifest(AssignmentManifest.FORMAT, payload.worker(), epoch,
                 List.copyOf(payload.scraped().keySet()), payload.targetCount(), chunks.size(), sha, payload.handoffCount());
         return new Encoded(manifest, chunks);
@@ -88,16 +84,21 @@ public final class AssignmentCodec {
         if (baseManifest.delta() != null) {
             throw new IllegalArgumentException("worker=" + baseManifest.worker() + ": a base must be a whole payload");
         }
-        byte[] gz = gzip(json(delta));
-        List<byte[]> chunks = new ArrayList<>();
-        for (int off = 0; off < gz.length; off += chunkBytes) {
-            chunks.add(Arrays.copyOfRange(gz, off, Math.min(gz.length, off + chunkBytes)));
-        }
+        List<byte[]> chunks = split(gzip(json(delta)));
         ShardPayload payload = next.payload();
         AssignmentManifest manifest = new AssignmentManifest(AssignmentManifest.DELTA_FORMAT, payload.worker(), epoch,
                 List.copyOf(payload.scraped().keySet()), payload.targetCount(), chunks.size(), next.sha256(),
                 payload.handoffCount(), new AssignmentManifest.Delta(baseManifest.sha256(), baseManifest.chunkCount()));
         return new Encoded(manifest, chunks);
+    }
+
+    /** Cuts compressed bytes into chunks of at most {@link #chunkBytes}. */
+    private List<byte[]> split(byte[] gz) {
+        List<byte[]> chunks = new ArrayList<>();
+        for (int off = 0; off < gz.length; off += chunkBytes) {
+            chunks.add(Arrays.copyOfRange(gz, off, Math.min(gz.length, off + chunkBytes)));
+        }
+        return chunks;
     }
 
     public static byte[] encodeManifest(AssignmentManifest manifest) {

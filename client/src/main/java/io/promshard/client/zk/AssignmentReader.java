@@ -115,12 +115,8 @@ public final class AssignmentReader {
         if (known != null && known.manifest().sha256().equals(m.delta().base())) {
             return known;
         }
-        AssignmentManifest baseManifest = m.delta().manifest(worker, m.epoch());
-        List<byte[]> chunks = new ArrayList<>(baseManifest.chunkCount());
-        for (int i = 0; i < baseManifest.chunkCount(); i++) {
-            chunks.add(client.getData().forPath(layout.chunk(worker, m.delta().chunkName(i))));
-        }
-        return new Published(baseManifest, codec.decode(baseManifest, chunks));
+        AssignmentManifest baseManifest = m.delta().manifest(worker, m.epoch()); // names the base's chunks
+        return new Published(baseManifest, codec.decode(baseManifest, chunks(worker, baseManifest)));
     }
 
     private List<byte[]> chunks(String worker, AssignmentManifest m) throws Exception {

@@ -53,7 +53,7 @@ public final class Promtool {
      * The promshard metric families the alerting rules and the Grafana dashboard
      * (ops/grafana/promshard-dashboard.json) use; a histogram's {@code _bucket} series counted as its family.
      */
-    public static java.util.Set<String> metricsInAlertRules() throws java.io.IOException {
+    public static java.util.Set<String> metricsInOpsKit() throws java.io.IOException {
         java.util.Set<String> names = new java.util.TreeSet<>();
         Path dashboard = alertRules().getParent().resolveSibling("grafana").resolve("promshard-dashboard.json");
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("promshard_[a-z_]+[a-z]")

@@ -19,7 +19,7 @@ class OpsKitTest {
         Path rules = Promtool.alertRules();
         Promtool.checkRules(rules);
         Promtool.testRules(rules.resolveSibling("promshard-alerts.test.yml"));
-        assertTrue(Promtool.metricsInAlertRules().size() >= 10, Promtool.metricsInAlertRules().toString());
+        assertTrue(Promtool.metricsInOpsKit().size() >= 10, Promtool.metricsInOpsKit().toString());
     }
 
     /** {@code systemd-analyze verify} on the units: silent when they are valid (it warns, exit 0, on bad lines). */
