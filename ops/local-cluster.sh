@@ -204,27 +204,29 @@ else
   echo "cluster: prometheus is not installed: the sidecars run without it (apt-get install prometheus)"
 fi
 
-echo "cluster: dashboard http://127.0.0.1:$(coordinator_port 1)/ (standby: http://127.0.0.1:$(coordinator_port 2)/)"
-echo "cluster: REST API $(api 1)/status; promshardctl: java -jar $ctl_jar --coordinator http://127.0.0.1:$(coordinator_port 1) status"
+echo "cluster: dashboards http://127.0.0.1:$(coordinator_port 1)/ and http://127.0.0.1:$(coordinator_port 2)/ (leader: $(leader 1))"
+coordinators="http://127.0.0.1:$(coordinator_port 1),http://127.0.0.1:$(coordinator_port 2)"
+echo "cluster: REST API $(api 1)/status; promshardctl: java -jar $ctl_jar --coordinator $coordinators status"
 $with_prometheus && echo "cluster: master Prometheus http://127.0.0.1:$master/"
 echo "cluster: ZooKeeper $connect; everything under $dir; API token (drain, undrain): $token"
 
 if $once; then
   # the runbook's commands (docs/operations.md), against this cluster
-  ctl() { java -jar "$ctl_jar" --coordinator "http://127.0.0.1:$(coordinator_port "$1")" --token "$token" "${@:2}"; }
+  # both coordinators: what a standby cannot answer goes to the leader, whichever it is
+  ctl() { java -jar "$ctl_jar" --coordinator "$coordinators" --token "$token" "$@"; }
   run() { echo "cluster: \$ $*"; "$@" || { echo "cluster: CHECK FAILED: $*" >&2; status=1; }; }
   run "$root/ops/zk-ensemble.sh" status "$dir/zookeeper"
-  run ctl 1 workers
-  run ctl 1 dryrun drain "w$workers"
-  run ctl 1 drain "w$workers" --reason "runbook check"
+  run ctl workers
+  run ctl dryrun drain "w$workers"
+  run ctl drain "w$workers" --reason "runbook check"
   drained_empty() { curl -fsS "$(api 1)/workers/w$workers/drain" | grep -q '"empty":true'; }
   wait_for "w$workers to be drained empty" drained_empty
   echo "cluster: \$ curl -s $(api 1)/workers/w$workers/drain"; curl -fsS "$(api 1)/workers/w$workers/drain"; echo
-  run ctl 1 undrain "w$workers"
+  run ctl undrain "w$workers"
   refilled() { [ "$(grep -o '"127.0.0.1:[0-9]*"' "$dir/w$workers/sd/node.json" 2>/dev/null | wc -l)" -gt 0 ] && all_owned; }
   wait_for "w$workers to take targets again" refilled
-  run ctl 1 events
-  run ctl 1 coverage
+  run ctl events
+  run ctl coverage
 
   hand_offs_done() { curl -fsS "$(api 1)/status" | grep -q '"handoffs":0'; }
   wait_for "the hand-offs to end" hand_offs_done
@@ -243,7 +245,7 @@ if $once; then
   else
     echo "cluster: coordinator-$other leads; no worker's files changed"
   fi
-  run ctl "$other" status
+  run ctl status
   exit $status
 fi
 echo "cluster: running; Ctrl-C stops everything (the ZooKeeper data stays in $dir/zookeeper)"

@@ -154,11 +154,17 @@
 
   async function refresh() {
     try {
+      // a standby answers 503 for the events (the leader keeps them): show the leader's name instead
       const [status, workers, events] = await Promise.all([get("/api/v1/status"), get("/api/v1/workers"),
-        get("/api/v1/events")]);
+        get("/api/v1/events").catch(e => e)]);
       renderStatus(status);
       renderWorkers(workers);
-      renderEvents(events);
+      if (events instanceof Error) {
+        document.querySelector("#events tbody").replaceChildren(el("tr", {},
+          el("td", { colspan: "6", class: "muted" }, events.message)));
+      } else {
+        renderEvents(events);
+      }
       document.getElementById("updated").textContent = "updated " + new Date().toLocaleTimeString();
     } catch (e) {
       const health = document.getElementById("health");

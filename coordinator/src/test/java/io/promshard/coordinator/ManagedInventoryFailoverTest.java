@@ -5,12 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dropwizard.testing.DropwizardTestSupport;
 import io.promshard.client.api.TargetGroup;
+import io.promshard.client.cli.PromshardCtl;
 import io.promshard.client.rest.CoordinatorClient;
 import io.promshard.client.rest.CoordinatorException;
 import io.promshard.client.testing.LoopbackZooKeeper;
 import io.promshard.client.testing.Poll;
 import io.promshard.client.zk.ZkLayout;
 import io.promshard.coordinator.cluster.TestSidecar;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -55,8 +58,31 @@ class ManagedInventoryFailoverTest {
                         second::coverage);
                 assertEquals(503, standby.status());
                 assertTrue(standby.getMessage().contains("c1"), standby.getMessage());
+                assertEquals(503, org.junit.jupiter.api.Assertions.assertThrows(CoordinatorException.class,
+                        second::events).status(), "a standby's events would be a former leadership's");
+                // given both coordinators, the client takes what only the leader knows from the leader
+                URI url1 = URI.create("http://127.0.0.1:" + c1.getLocalPort());
+                URI url2 = URI.create("http://127.0.0.1:" + c2.getLocalPort());
+                CoordinatorClient both = new CoordinatorClient(List.of(url2, url1), ApiCluster.TOKEN);
+                assertEquals(12, both.coverage().targets());
+                assertEquals(url1, both.base(), "the leader is asked first from now on");
+                assertTrue(both.dryRun("leave", "w1", 1, "").unplaced() > 0);
+                StringWriter ctlOut = new StringWriter();
+                StringWriter ctlErr = new StringWriter();
+                assertEquals(PromshardCtl.OK, PromshardCtl.run(new PrintWriter(ctlOut), new PrintWriter(ctlErr),
+                        "--coordinator", url2 + "," + url1, "coverage"), ctlErr.toString());
+                assertTrue(ctlOut.toString().contains("12"), ctlOut.toString());
                 c1.after();
                 c1 = null;
+                // the stopped leader is unreachable: the same client moves on to the new one
+                Poll.until("c2 answering the coverage through the two-coordinator client", WAIT, () -> {
+                    try {
+                        return both.coverage().targets() == 12;
+                    } catch (CoordinatorException e) {
+                        return false;
+                    }
+                });
+                assertEquals(url2, both.base());
                 Poll.until("c2 leading with the managed targets in its inventory", WAIT, () -> {
                     try {
                         return second.status().isLeader() && second.inventory().jobs().getOrDefault("managed", 0) == 2;

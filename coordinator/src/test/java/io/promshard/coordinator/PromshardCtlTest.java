@@ -169,6 +169,10 @@ class PromshardCtlTest {
                 "--coordinator", "http://127.0.0.1:1", "status");
         assertEquals(PromshardCtl.UNREACHABLE, code);
         assertTrue(err.toString().contains("cannot reach the coordinator"), err.toString());
+        StringWriter badUrl = new StringWriter();
+        assertEquals(PromshardCtl.USAGE, PromshardCtl.run(new PrintWriter(new StringWriter()), new PrintWriter(badUrl),
+                "--coordinator", "http://127.0.0.1:1,127.0.0.1:8080", "status"));
+        assertTrue(badUrl.toString().contains("coordinator URL 2 \"127.0.0.1:8080\""), badUrl.toString());
         assertEquals(PromshardCtl.OK, ctl("--help").code());
     }
 

@@ -45,10 +45,11 @@ public final class PromshardCtl {
     public static final int UNREACHABLE = 3;
     public static final int UNHEALTHY = 4;
 
-    @Option(names = "--coordinator", paramLabel = "URL", scope = CommandLine.ScopeType.INHERIT,
+    @Option(names = "--coordinator", paramLabel = "URL[,URL...]", scope = CommandLine.ScopeType.INHERIT,
             defaultValue = "${env:PROMSHARD_COORDINATOR:-http://127.0.0.1:8080}",
-            description = "Coordinator base URL (env PROMSHARD_COORDINATOR; default ${DEFAULT-VALUE}).")
-    URI coordinator;
+            description = "Coordinator base URL, or the URLs of every coordinator separated by commas: a call a "
+                    + "standby cannot answer goes to the next (env PROMSHARD_COORDINATOR; default ${DEFAULT-VALUE}).")
+    String coordinator;
 
     @Option(names = "--token", paramLabel = "TOKEN", scope = CommandLine.ScopeType.INHERIT,
             defaultValue = "${env:PROMSHARD_TOKEN:-}",
@@ -77,6 +78,11 @@ public final class PromshardCtl {
                 err.flush();
                 return ce.unreachable() ? UNREACHABLE : REFUSED;
             }
+            if (e instanceof CommandLine.ParameterException pe) {
+                err.println("promshardctl: " + pe.getMessage());
+                err.flush();
+                return USAGE;
+            }
             throw e;
         });
         return cli.execute(args);
@@ -99,7 +105,13 @@ public final class PromshardCtl {
         }
 
         CoordinatorClient client() {
-            return new CoordinatorClient(root().coordinator, root().token);
+            List<URI> bases;
+            try {
+                bases = CoordinatorClient.parseBases(root().coordinator);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--coordinator: " + e.getMessage());
+            }
+            return new CoordinatorClient(bases, root().token);
         }
 
         PrintWriter out() {

@@ -17,50 +17,104 @@ import io.promshard.client.api.TargetLookup;
 import io.promshard.client.api.WorkerView;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A small Java API over the coordinator's REST API v1. Every call is one HTTP request; a refused
  * request throws {@link CoordinatorException} carrying the status and the coordinator's message, an
  * unreachable coordinator throws one with status 0. Thread-safe and cheap to keep.
  *
+ * <p>Given several coordinators of one cluster, a call that finds a coordinator unreachable or
+ * answering 503 (a standby asked what only the leader knows, a leader that has not published yet)
+ * is tried on the next; the coordinator that answered is asked first next time. When none answers,
+ * the error of the first that answered at all is thrown (a coordinator's own message beats
+ * "unreachable").
+ *
  * <pre>
- * CoordinatorClient c = new CoordinatorClient(URI.create("http://127.0.0.1:8080"), token);
+ * CoordinatorClient c = new CoordinatorClient(List.of(URI.create("http://10.0.0.1:8080"),
+ *         URI.create("http://10.0.0.2:8080")), token);
  * for (WorkerView w : c.workers()) { ... }
  * c.drain("w-3", "kernel upgrade");
  * </pre>
  */
 public final class CoordinatorClient {
 
-    private final URI base;
+    private final List<URI> bases;
+    private final AtomicInteger preferred = new AtomicInteger();
     private final String token;
     private final Duration timeout;
     private final HttpClient http;
 
     /** @param token bearer token for mutating calls, null or empty for read-only use */
     public CoordinatorClient(URI base, String token) {
-        this(base, token, Duration.ofSeconds(30));
+        this(List.of(base), token);
     }
 
-    public CoordinatorClient(URI base, String token, Duration timeout) {
-        String b = Objects.requireNonNull(base, "base").toString();
-        this.base = URI.create(b.endsWith("/") ? b.substring(0, b.length() - 1) : b);
+    /** @param bases the coordinators of one cluster, in the order to try them first */
+    public CoordinatorClient(List<URI> bases, String token) {
+        this(bases, token, Duration.ofSeconds(30));
+    }
+
+    public CoordinatorClient(List<URI> bases, String token, Duration timeout) {
+        if (Objects.requireNonNull(bases, "bases").isEmpty()) {
+            throw new IllegalArgumentException("no coordinator URL given");
+        }
+        this.bases = bases.stream().map(CoordinatorClient::trimmed).toList();
         this.token = token == null ? "" : token;
         this.timeout = timeout;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     }
 
+    /**
+     * Coordinator URLs separated by commas ({@code http://a:8080,http://b:8080}), as the CLI and
+     * {@code PROMSHARD_COORDINATOR} take them.
+     *
+     * @throws IllegalArgumentException naming the entry that is not an http(s) URL
+     */
+    public static List<URI> parseBases(String urls) {
+        List<URI> out = new ArrayList<>();
+        String[] parts = urls.split(",", -1);
+        for (int i = 0; i < parts.length; i++) {
+            String u = parts[i].trim();
+            URI uri;
+            try {
+                uri = new URI(u);
+            } catch (URISyntaxException e) {
+                throw new IllegalArgumentException("coordinator URL " + (i + 1) + " \"" + u + "\": " + e.getReason());
+            }
+            if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+                throw new IllegalArgumentException("coordinator URL " + (i + 1) + " \"" + u
+                        + "\": not an http:// or https:// URL with a host");
+            }
+            out.add(uri);
+        }
+        return out;
+    }
+
+    /** The coordinator asked first: the one that answered last. */
     public URI base() {
-        return base;
+        return bases.get(preferred.get());
+    }
+
+    public List<URI> bases() {
+        return bases;
+    }
+
+    private static URI trimmed(URI base) {
+        String b = Objects.requireNonNull(base, "base").toString();
+        return URI.create(b.endsWith("/") ? b.substring(0, b.length() - 1) : b);
     }
 
     public CoordinatorStatus status() throws CoordinatorException {
@@ -148,6 +202,31 @@ public final class CoordinatorClient {
     }
 
     private <T> T call(String method, String path, Object body, JavaType type) throws CoordinatorException {
+        int first = preferred.get();
+        CoordinatorException answered = null;
+        CoordinatorException unreachable = null;
+        for (int i = 0; i < bases.size(); i++) {
+            int at = (first + i) % bases.size();
+            try {
+                T value = call(bases.get(at), method, path, body, type);
+                preferred.set(at);
+                return value;
+            } catch (CoordinatorException e) {
+                boolean next = e.unreachable() || e.status() == 503;
+                if (!next || bases.size() == 1) {
+                    throw e;
+                }
+                if (e.unreachable()) {
+                    unreachable = unreachable == null ? e : unreachable;
+                } else {
+                    answered = answered == null ? e : answered;
+                }
+            }
+        }
+        throw answered != null ? answered : unreachable;
+    }
+
+    private <T> T call(URI base, String method, String path, Object body, JavaType type) throws CoordinatorException {
         URI uri = URI.create(base + path);
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json");
         try {

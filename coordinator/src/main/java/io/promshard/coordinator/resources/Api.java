@@ -26,14 +26,20 @@ final class Api {
 
     /** The leader's view; 503 naming the leader on a standby, or before the leader's first run. */
     static ClusterView view(Coordinator coordinator) {
+        leader(coordinator);
         ClusterView view = coordinator.view();
         if (view == null) {
-            String leader = coordinator.status().leader();
-            throw error(Response.Status.SERVICE_UNAVAILABLE, coordinator.isLeader()
-                    ? "the leader has not published yet; try again shortly"
-                    : "only the leader answers this; this coordinator is a standby (leader: "
-                    + (leader.isEmpty() ? "none" : leader) + ")");
+            throw error(Response.Status.SERVICE_UNAVAILABLE, "the leader has not published yet; try again shortly");
         }
         return view;
+    }
+
+    /** Nothing on the leader; 503 naming the leader on a standby. */
+    static void leader(Coordinator coordinator) {
+        if (!coordinator.isLeader()) {
+            String leader = coordinator.status().leader();
+            throw error(Response.Status.SERVICE_UNAVAILABLE, "only the leader answers this; this coordinator is a "
+                    + "standby (leader: " + (leader.isEmpty() ? "none" : leader) + ")");
+        }
     }
 }

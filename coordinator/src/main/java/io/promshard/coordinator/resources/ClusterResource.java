@@ -28,7 +28,8 @@ import java.util.Locale;
 /**
  * The leader's read-only questions: {@code GET /api/v1/targets/{job}/{address}} (who owns a target
  * and why), {@code GET /api/v1/events}, {@code GET /api/v1/dryrun/{leave|drain|join}/{worker}} and
- * {@code GET /api/v1/coverage}. A standby answers 503 naming the leader.
+ * {@code GET /api/v1/coverage}. A standby answers 503 naming the leader: these come from the
+ * leader's memory (the events of a former leadership would be stale).
  */
 @Path("/api/v1")
 @Produces(MediaType.APPLICATION_JSON)
@@ -107,6 +108,7 @@ public class ClusterResource {
     @GET
     @Path("events")
     public List<RebalanceEvent> events() {
+        Api.leader(coordinator);
         List<RebalanceEvent> events = new ArrayList<>(coordinator.events());
         java.util.Collections.reverse(events);
         return events;
