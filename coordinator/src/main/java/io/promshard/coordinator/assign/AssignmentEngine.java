@@ -17,9 +17,11 @@ import java.util.Map;
  *   rendezvous score ({@link PreferenceTable}).</li>
  *   <li><b>Cap, with hysteresis.</b> A worker's fair share is
  *   {@code R * totalWeight * capacity / totalCapacity}. Placement fills workers only up to
- *   {@code (1 + epsilon / 2)} times it; a worker sheds only above {@code (1 + epsilon)} times it. The
- *   band keeps a join from pushing the many workers near the cap over it (which would move targets
- *   between old workers), yet no worker ends above {@code (1 + epsilon)} while another has room. Hard
+ *   {@code (1 + epsilon / 2)} times it; a worker sheds only above {@code (1 + epsilon)} times it, and
+ *   then down to {@code (1 + epsilon / 2)}, the middle of the band, as does a joiner take shed targets
+ *   only up to there. The band keeps a join from pushing the many workers near the cap over it (which
+ *   would move targets between old workers and rewrite their shares), also after a mass start whose
+ *   many joins made workers shed, yet no worker ends above {@code (1 + epsilon)} while another has room. Hard
  *   caps ({@link Member#maxTargets()}, {@link Member#maxWeight()}) are never exceeded.</li>
  *   <li><b>Sticky.</b> Every target keeps its previous owners while they are eligible, allowed by
  *   its pin and within their hard caps. A worker that joins pulls, in this order, what workers above
@@ -263,11 +265,11 @@ public final class AssignmentEngine {
                     Arrays.sort(order, (a, b) -> score[a] != score[b] ? Double.compare(score[b], score[a])
                             : Integer.compare(mine[a], mine[b]));
                     for (int x : order) {
-                        if (load[w] <= soft[w] + 1e-9) {
+                        if (load[w] <= fill[w] + 1e-9) {
                             break;
                         }
                         int i = mine[x];
-                        if (moved[i] || !isOwner(i, w) || !canTake(j, i, w, soft[j])) {
+                        if (moved[i] || !isOwner(i, w) || !canTake(j, i, w, fill[j])) {
                             continue;
                         }
                         replace(i, w, j);
@@ -373,7 +375,7 @@ public final class AssignmentEngine {
                 }
                 for (int pass = 0; pass < 2; pass++) {
                     for (int i : byWorker[w]) {
-                        if (load[w] <= soft[w] + 1e-9) {
+                        if (load[w] <= fill[w] + 1e-9) {
                             break;
                         }
                         int x = replicaOf(i, w);

@@ -70,6 +70,50 @@ class AssignmentEngineTest {
         assertTrue(b.countByWorker().get("joiner") >= 0.9 * minimum, "joiner got " + b.countByWorker().get("joiner"));
     }
 
+    /**
+     * A fleet started at once joins in many batches; each batch lowers everyone's fair share, and
+     * workers above the cap shed. Shedding only down to the cap would leave hundreds of workers at
+     * it, and the next single join would push all of them over (a target from each: hundreds of
+     * shares rewritten for one join). Shedding to the middle of the band keeps the next join local.
+     */
+    @Test
+    void aJoinAfterAMassStartChangesFewWorkers() {
+        int n = 1000;
+        List<String> keys = EngineFixtures.keys("node", 100_000);
+        TargetSet set = TargetSet.of(keys);
+        // a join into a fleet assigned at once: the joiner wins ~1/1001 of the 65,536 slots, each mostly one donor's
+        List<Member> fleet = EngineFixtures.members(n);
+        Assignment fresh = engine.assign(set, fleet, null);
+        int steady = donors(fresh, engine.assign(set, with(fleet, new Member("joiner", 1)), fresh));
+        // the same fleet started in batches of registrations, as 1,000 sidecars started at once reach a leader
+        List<Member> members = new ArrayList<>(fleet.subList(0, 5));
+        Assignment a = engine.assign(set, members, null);
+        while (members.size() < n) {
+            members.addAll(fleet.subList(members.size(), Math.min(n, members.size() + Math.max(1, members.size() / 4))));
+            a = engine.assign(set, members, a);
+            AssignmentInvariants.checkBalance(a, members, false, 1.05);
+        }
+        for (int join = 0; join < 3; join++) {
+            List<Member> after = with(members, new Member("joiner" + join, 1));
+            Assignment b = engine.assign(set, after, a);
+            AssignmentInvariants.check(b, keys, after);
+            AssignmentInvariants.checkBalance(b, after, false, 1.05);
+            AssignmentInvariants.checkMovement(a, b, keys.size() / (double) after.size(), 1.10);
+            int donors = donors(a, b);
+            assertTrue(donors <= 2 * steady, "join " + join + " after the mass start: " + donors + " of " + members.size()
+                    + " workers gave targets away; a join into a fleet assigned at once: " + steady);
+            members = new ArrayList<>(after);
+            a = b;
+        }
+    }
+
+    /** The workers that lost a target from {@code before} to {@code after}. */
+    private static int donors(Assignment before, Assignment after) {
+        Set<String> losing = new java.util.HashSet<>();
+        after.forEachChange(before, (i, key, was, is) -> was.stream().filter(w -> !is.contains(w)).forEach(losing::add));
+        return losing.size();
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {3, 100})
     void aBudgetedJoinSpreadsOverEpochsAndEndsWhereAnUnbudgetedOneDoes(int n) {
