@@ -41,6 +41,8 @@ public final class ScaleHarness {
     private static final String CLUSTER = "scale";
     /** No epoch for this long: every run an event caused is over (a run takes well under it). */
     private static final long QUIET_MS = 3_000;
+    private static final long SWEEP_MS = 250;
+    private long lastSweep;
 
     private final Map<String, String> opts;
     private final PrintStream err;
@@ -205,7 +207,11 @@ public final class ScaleHarness {
         s.start();
     }
 
-    /** Every live worker applied its published share, and no hand-off or deferred move is pending. */
+    /**
+     * Every live worker applied its published share, and no hand-off or deferred move is pending. The
+     * sweep over every worker's manifest runs at most every {@value #SWEEP_MS} ms: it is the harness's
+     * own load on ZooKeeper, and the applied times it would perturb are measured by the sidecars.
+     */
     private boolean settled(int expectedWorkers) {
         try {
             var status = api.status();
@@ -213,6 +219,10 @@ public final class ScaleHarness {
                     || status.unassigned() != 0 || status.lastRebalance() == null) {
                 return false;
             }
+            if (System.currentTimeMillis() - lastSweep < SWEEP_MS) {
+                return false;
+            }
+            lastSweep = System.currentTimeMillis();
             synchronized (sidecars) {
                 for (LightSidecar s : sidecars.values()) {
                     byte[] data = observer.getData().forPath(layout.assignment(s.id));

@@ -191,9 +191,12 @@ public final class Assignment {
         }
         long count = 0;
         double weight = 0;
+        if (previous == this) {
+            return new Movement(0, 0);
+        }
         int[] match = matchIn(previous);
         for (int i = 0; i < targets.size(); i++) {
-            int j = match[i];
+            int j = match == null ? i : match[i];
             if (j < 0) {
                 continue;
             }
@@ -228,10 +231,13 @@ public final class Assignment {
      * and whose owner set differs (order ignored), in this assignment's target order.
      */
     public void forEachChange(Assignment previous, ChangeConsumer consumer) {
+        if (previous == this) {
+            return;
+        }
         int[] match = matchIn(previous);
         int[] toPrev = workerMap(previous);
         for (int i = 0; i < targets.size(); i++) {
-            int j = match[i];
+            int j = match == null ? i : match[i];
             if (j < 0 || sameOwners(i, previous, j, toPrev)) {
                 continue;
             }
@@ -301,7 +307,7 @@ public final class Assignment {
         for (int w = 0; w < workers.length; w++) {
             ids.put(workers[w], w);
         }
-        int[] out = owners.clone();
+        int[][] out = {null}; // a copy of the owners, made at the first deferral
         long[] left = {budget};
         long[] deferred = {0};
         java.util.Set<String> filling = new java.util.TreeSet<>();
@@ -323,12 +329,15 @@ public final class Assignment {
             }
             deferred[0] += added;
             after.stream().filter(w -> !before.contains(w)).forEach(filling::add);
+            if (out[0] == null) {
+                out[0] = owners.clone();
+            }
             for (int r = 0; r < replication; r++) {
-                out[i * replication + r] = r < before.size() ? ids.get(before.get(r)) : -1;
+                out[0][i * replication + r] = r < before.size() ? ids.get(before.get(r)) : -1;
             }
         });
-        return new Limited(deferred[0] == 0 ? this
-                : new Assignment(targets, replication, workers, out, table, underReplicated), deferred[0], filling);
+        return new Limited(out[0] == null ? this
+                : new Assignment(targets, replication, workers, out[0], table, underReplicated), deferred[0], filling);
     }
 
     /**
@@ -338,15 +347,16 @@ public final class Assignment {
     public record Limited(Assignment assignment, long deferred, java.util.Set<String> filling) {
     }
 
-    /** For each target of this assignment, its index in {@code previous}, or -1: one merge walk over both sorted sets. */
+    /**
+     * For each target of this assignment, its index in {@code previous}, or -1: one merge walk over
+     * both sorted sets. Null when both have the same target set (the common case while the inventory
+     * is unchanged): every target is at its own index, and no array of a million entries is made.
+     */
     private int[] matchIn(Assignment previous) {
-        int[] match = new int[targets.size()];
-        if (previous.targets == targets) { // the same target set: the common case while the inventory is unchanged
-            for (int i = 0; i < match.length; i++) {
-                match[i] = i;
-            }
-            return match;
+        if (previous.targets == targets) {
+            return null;
         }
+        int[] match = new int[targets.size()];
         int j = 0;
         for (int i = 0; i < targets.size(); i++) {
             while (j < previous.targets.size() && TargetSet.compare(previous.targets.hashes[j],

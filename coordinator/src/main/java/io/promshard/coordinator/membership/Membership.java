@@ -44,6 +44,12 @@ public final class Membership implements Closeable {
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     private final Map<String, Integer> refusedVersions = new ConcurrentHashMap<>();
     private final Map<String, Departure> departures = new ConcurrentHashMap<>();
+    /** Cache events seen; a snapshot built at an older count is stale. */
+    private final java.util.concurrent.atomic.AtomicLong changes = new java.util.concurrent.atomic.AtomicLong();
+    private volatile Snapshot last;
+
+    private record Snapshot(long changes, SortedMap<String, WorkerInfo> workers) {
+    }
 
     /** A worker whose znode vanished without announcing LEAVING: its session was lost, or it crashed. */
     public record Departure(WorkerInfo last, long atMillis) {
@@ -71,6 +77,7 @@ public final class Membership implements Closeable {
                     fire();
                 })
                 .forAll((type, oldData, data) -> {
+                    changes.incrementAndGet();
                     track(type, oldData, data);
                     if (initialized.get()) {
                         fire();
@@ -84,14 +91,24 @@ public final class Membership implements Closeable {
         return initialized.get();
     }
 
-    /** The live workers by id, sorted. */
+    /**
+     * The live workers by id, sorted. Parsed once per change of the worker znodes (the status API,
+     * every leader run and the workers API ask often; a thousand workers are a thousand JSON documents).
+     */
     public SortedMap<String, WorkerInfo> snapshot() {
+        long at = changes.get();
+        Snapshot s = last;
+        if (s != null && s.changes() == at) {
+            return s.workers();
+        }
         TreeMap<String, WorkerInfo> out = new TreeMap<>();
         String parent = layout.workers();
         cache.stream()
                 .filter(d -> parent.equals(ZKPaths.getPathAndNode(d.getPath()).getPath()))
                 .forEach(d -> parse(d, out));
-        return Collections.unmodifiableSortedMap(out);
+        SortedMap<String, WorkerInfo> workers = Collections.unmodifiableSortedMap(out);
+        last = new Snapshot(at, workers);
+        return workers;
     }
 
     private void parse(ChildData data, Map<String, WorkerInfo> out) {

@@ -175,18 +175,20 @@ class PublisherTest {
     }
 
     /**
-     * 200,000 targets on two workers, 1,000 random updates published while a real sidecar watcher
-     * applies them: every file it writes is exactly one published version, never a mix.
+     * 40,000 targets on two workers, 300 random updates published while a real sidecar watcher
+     * applies them: every file it writes is exactly one published version, never a mix. Small chunks
+     * (16 KiB) put each whole share in several, and the deltas pass the rebasing threshold every 50
+     * updates, so the watcher meets new bases, deltas and chunk removals throughout.
      */
     @Test
     void aSidecarNeverAppliesAMixOfChunkVersions() throws Exception {
         Random random = new Random(Seeds.seed("aSidecarNeverAppliesAMixOfChunkVersions"));
-        Publisher publisher = new Publisher(leader, layout, new AssignmentCodec(), "c1");
+        Publisher publisher = new Publisher(leader, layout, new AssignmentCodec(16 * 1024), "c1");
         publisher.load();
         String fence = latch(leader);
         List<String> w1 = new ArrayList<>();
         List<String> w2 = new ArrayList<>();
-        for (int i = 0; i < 200_000; i++) {
+        for (int i = 0; i < 40_000; i++) {
             (i % 2 == 0 ? w1 : w2).add("10." + (i >> 16) + "." + ((i >> 8) & 255) + "." + (i & 255) + ":9100");
         }
         java.util.TreeSet<String> sorted1 = new java.util.TreeSet<>(w1);
@@ -217,7 +219,8 @@ class PublisherTest {
             }
         }, "consistency-checker");
         try {
-            for (int update = 0; update < 1_000; update++) {
+            int bases = 0;
+            for (int update = 0; update < 300; update++) {
                 for (int k = 0; k < 50; k++) {
                     int i = random.nextInt(w1.size());
                     int j = random.nextInt(w2.size());
@@ -236,6 +239,9 @@ class PublisherTest {
                 // sorted, as the coordinator's shares are (canonical form)
                 publisher.publish(Map.of("w1", share("w1", List.copyOf(sorted1)), "w2", share("w2", List.copyOf(sorted2))),
                         fence, "", "");
+                AssignmentManifest m = publisher.published().get("w1");
+                bases += m.delta() == null ? 1 : 0;
+                assertTrue(m.chunkNames().size() > 1, "a share in several chunks: " + m.chunkNames());
                 if (update == 0) {
                     Poll.until("the first version applied", Duration.ofSeconds(30), () -> watcher.applied().epoch() >= 1);
                     checker.start();
@@ -245,6 +251,7 @@ class PublisherTest {
             Poll.until("the last version applied", Duration.ofSeconds(60), () -> watcher.applied().epoch() == last);
             assertEquals(new HashSet<>(w1), new HashSet<>(files.read("node").get(0).targets()));
             assertEquals(0, watcher.applied().errors(), watcher.applied().lastError());
+            assertTrue(bases >= 5, bases + " whole shares published");
         } finally {
             checker.interrupt();
             checker.join();
