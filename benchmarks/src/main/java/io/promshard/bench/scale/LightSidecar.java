@@ -26,7 +26,8 @@ import org.apache.zookeeper.CreateMode;
 /**
  * A worker sidecar without its Prometheus and, unless asked, without files: its own Curator session,
  * the real {@link WorkerRegistration}, a single-node cache on its own assignment (as the sidecar's
- * watcher has), the real {@link AssignmentReader} decoding the share, and an ephemeral ack of every
+ * watcher has, and as it does starting from the cached manifest), the real {@link AssignmentReader}
+ * decoding the share, and an ephemeral ack of every
  * applied epoch. Records when each epoch was applied and how often its watch fired.
  */
 final class LightSidecar implements AutoCloseable {
@@ -79,7 +80,8 @@ final class LightSidecar implements AutoCloseable {
     private void sync() {
         queued.set(false);
         try {
-            Optional<AssignmentReader.Published> p = reader.read(id);
+            Optional<AssignmentReader.Published> p = reader.read(id, cache.get(layout.assignment(id))
+                    .map(org.apache.curator.framework.recipes.cache.ChildData::getData).orElse(null));
             if (p.isEmpty() || p.get().manifest().sha256().equals(appliedSha.get())) {
                 return;
             }

@@ -12,9 +12,9 @@ import java.util.List;
  * only until their new owners confirm them.
  *
  * <p>Version 1 names the chunks of the whole payload. Version 2 carries a {@link Delta}: its chunks
- * hold a {@link ShardDelta} against a base payload published earlier (whose chunks it names too),
- * so that a rebalance writes what moved rather than whole shares; {@code sha256} is still that of
- * the resulting payload's JSON.
+ * (or, when small, the delta itself, inline) hold a {@link ShardDelta} against a base payload
+ * published earlier (whose chunks it names too), so that a rebalance writes what moved rather than
+ * whole shares; {@code sha256} is still that of the resulting payload's JSON.
  */
 public record AssignmentManifest(int version, String worker, long epoch, List<String> jobs, int targetCount,
                                  int chunkCount, String sha256,
@@ -26,8 +26,14 @@ public record AssignmentManifest(int version, String worker, long epoch, List<St
     /** The format of a manifest naming a base payload and a delta against it. */
     public static final int DELTA_FORMAT = 2;
 
-    /** The base a delta manifest applies to: the sha256 of its payload JSON and its chunk count. */
-    public record Delta(String base, int baseChunks) {
+    /**
+     * The base a delta manifest applies to: the sha256 of its payload JSON and its chunk count; and
+     * the delta itself when it is small ({@code inline}: the manifest then names no chunk of its own,
+     * so that a worker reads one znode, and the leader writes one, for a rebalance that moved a few
+     * of its targets).
+     */
+    public record Delta(String base, int baseChunks,
+                        @JsonInclude(JsonInclude.Include.NON_NULL) ShardDelta inline) {
         public Delta {
             if (base == null || !base.matches("[0-9a-f]{64}")) {
                 throw new IllegalArgumentException("bad base sha256 " + base);
@@ -35,6 +41,10 @@ public record AssignmentManifest(int version, String worker, long epoch, List<St
             if (baseChunks < 1) {
                 throw new IllegalArgumentException("baseChunks must be >= 1, was " + baseChunks);
             }
+        }
+
+        public Delta(String base, int baseChunks) {
+            this(base, baseChunks, null);
         }
 
         /** Name of base chunk {@code i}: the name the base's own (version 1) manifest gave it. */
@@ -54,9 +64,10 @@ public record AssignmentManifest(int version, String worker, long epoch, List<St
     public AssignmentManifest {
         Identifiers.checkWorkerId(worker);
         jobs = jobs == null ? List.of() : List.copyOf(jobs);
-        if (chunkCount < 1) {
-            throw new IllegalArgumentException("worker=" + worker + " epoch=" + epoch
-                    + ": chunkCount must be >= 1, was " + chunkCount);
+        boolean inline = delta != null && delta.inline() != null;
+        if (inline ? chunkCount != 0 : chunkCount < 1) {
+            throw new IllegalArgumentException("worker=" + worker + " epoch=" + epoch + ": chunkCount must be "
+                    + (inline ? "0 with an inline delta" : ">= 1") + ", was " + chunkCount);
         }
         if (sha256 == null || !sha256.matches("[0-9a-f]{64}")) {
             throw new IllegalArgumentException("worker=" + worker + " epoch=" + epoch + ": bad sha256 " + sha256);

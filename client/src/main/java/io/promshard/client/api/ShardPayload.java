@@ -46,7 +46,7 @@ public record ShardPayload(int version, String worker, SortedMap<String, List<Ta
      * rebuilt from a base and a {@link ShardDelta} serializes, and hashes, exactly as a full one.
      */
     public ShardPayload canonical() {
-        return new ShardPayload(version, worker, canonical(jobs), canonical(handoff));
+        return isCanonical() ? this : new ShardPayload(version, worker, canonical(jobs), canonical(handoff));
     }
 
     /** Whether this share is already in {@link #canonical()} form. */

@@ -28,6 +28,8 @@ public final class AssignmentCodec {
     public static final int DEFAULT_CHUNK_BYTES = 512 * 1024;
     /** Refuse to inflate more than this: a corrupt or hostile chunk must not exhaust the heap. */
     public static final long MAX_PAYLOAD_BYTES = 1L << 30;
+    /** A delta whose JSON is at most this long goes inside its manifest rather than into a chunk. */
+    public static final int INLINE_DELTA_BYTES = 4 * 1024;
 
     private final int chunkBytes;
 
@@ -84,11 +86,14 @@ public final class AssignmentCodec {
         if (baseManifest.delta() != null) {
             throw new IllegalArgumentException("worker=" + baseManifest.worker() + ": a base must be a whole payload");
         }
-        List<byte[]> chunks = split(gzip(json(delta)));
+        byte[] json = json(delta);
+        boolean inline = json.length <= INLINE_DELTA_BYTES;
+        List<byte[]> chunks = inline ? List.of() : split(gzip(json));
         ShardPayload payload = next.payload();
         AssignmentManifest manifest = new AssignmentManifest(AssignmentManifest.DELTA_FORMAT, payload.worker(), epoch,
                 List.copyOf(payload.scraped().keySet()), payload.targetCount(), chunks.size(), next.sha256(),
-                payload.handoffCount(), new AssignmentManifest.Delta(baseManifest.sha256(), baseManifest.chunkCount()));
+                payload.handoffCount(), new AssignmentManifest.Delta(baseManifest.sha256(), baseManifest.chunkCount(),
+                inline ? delta : null));
         return new Encoded(manifest, chunks);
     }
 
@@ -143,8 +148,9 @@ public final class AssignmentCodec {
     }
 
     /**
-     * Applies the delta in {@code chunks} to {@code base} (the payload whose sha256 the manifest's
-     * delta names) and verifies the result against the manifest.
+     * Applies the delta in {@code chunks}, or inline in the manifest (then {@code chunks} is empty), to
+     * {@code base} (the payload whose sha256 the manifest's delta names) and verifies the result
+     * against the manifest.
      *
      * @throws CorruptAssignmentException when the chunks do not inflate to a delta that fits the base and
      *                                    yields the manifest's digest
@@ -154,7 +160,8 @@ public final class AssignmentCodec {
         String where = "worker=" + manifest.worker() + " epoch=" + manifest.epoch();
         ShardDelta delta;
         try {
-            delta = Json.mapper().readValue(inflate(manifest, chunks), ShardDelta.class);
+            delta = manifest.delta() != null && manifest.delta().inline() != null ? manifest.delta().inline()
+                    : Json.mapper().readValue(inflate(manifest, chunks), ShardDelta.class);
             if (delta.version() != ShardDelta.FORMAT) {
                 throw new CorruptAssignmentException(where + ": delta version " + delta.version() + " is not supported");
             }

@@ -14,10 +14,10 @@ import org.apache.zookeeper.KeeperException;
  * after switching the manifest, so a missing chunk means a newer manifest exists: the read starts
  * over from the manifest, a bounded number of times.
  *
- * <p>A delta manifest (version 2) names a base payload and a delta against it. A reader that
- * remembers bases (a sidecar's, reading its own worker) keeps the last whole payload it read and
- * reads only the small delta chunks while the base is unchanged; the shared reader of a
- * coordinator remembers nothing. Thread-safe.
+ * <p>A delta manifest (version 2) names a base payload and a delta against it (in chunks, or inline
+ * when small). A reader that remembers bases (a sidecar's, reading its own worker) keeps the last
+ * whole payload it read and reads only the delta while the base is unchanged; the shared reader of
+ * a coordinator remembers nothing. Thread-safe.
  */
 public final class AssignmentReader {
 
@@ -68,6 +68,10 @@ public final class AssignmentReader {
         } catch (KeeperException.NoNodeException e) {
             return Optional.empty();
         }
+        return manifest(path, data);
+    }
+
+    private static Optional<AssignmentManifest> manifest(String path, byte[] data) throws CorruptAssignmentException {
         if (data == null || data.length == 0) {
             return Optional.empty();
         }
@@ -80,8 +84,18 @@ public final class AssignmentReader {
      * @throws Exception                  on ZooKeeper errors (connection loss and the like)
      */
     public Optional<Published> read(String worker) throws Exception {
+        return read(worker, null);
+    }
+
+    /**
+     * As {@link #read(String)}, starting from {@code manifestData}, the manifest znode's content as a
+     * cache on it already holds (null: read it): a delta inline in its manifest against a remembered
+     * base then costs no read at all. A retry reads the manifest afresh.
+     */
+    public Optional<Published> read(String worker, byte[] manifestData) throws Exception {
         for (int attempt = 1; ; attempt++) {
-            Optional<AssignmentManifest> manifest = readManifest(worker);
+            Optional<AssignmentManifest> manifest = attempt == 1 && manifestData != null
+                    ? manifest(layout.assignment(worker), manifestData) : readManifest(worker);
             if (manifest.isEmpty()) {
                 return Optional.empty();
             }

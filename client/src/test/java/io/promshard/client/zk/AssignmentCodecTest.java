@@ -1,6 +1,7 @@
 package io.promshard.client.zk;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -108,19 +109,20 @@ class AssignmentCodecTest {
         AssignmentCodec codec = new AssignmentCodec();
         ShardPayload base = payload(random, 20_000).canonical();
         AssignmentCodec.Encoded whole = codec.encode(base, 1);
-        ShardPayload next = moved(base, random, 15, 10);
+        ShardPayload next = moved(base, random, 150, 150); // too large to go inline
         AssignmentCodec.Prepared prepared = AssignmentCodec.prepare(next.canonical());
         AssignmentCodec.Encoded delta = codec.encodeDelta(prepared, whole.manifest(), base, 2);
 
         assertEquals(AssignmentManifest.DELTA_FORMAT, delta.manifest().version());
         assertEquals(whole.manifest().sha256(), delta.manifest().delta().base());
+        assertNull(delta.manifest().delta().inline());
         assertEquals(prepared.sha256(), delta.manifest().sha256());
         assertEquals(next.targetCount(), delta.manifest().targetCount());
-        assertEquals(15, delta.manifest().handoffCount());
+        assertEquals(150, delta.manifest().handoffCount());
         assertEquals(next.canonical(), codec.decodeDelta(delta.manifest(), base, delta.chunks()));
         long deltaBytes = delta.chunks().stream().mapToLong(c -> c.length).sum();
         long wholeBytes = whole.chunks().stream().mapToLong(c -> c.length).sum();
-        assertTrue(deltaBytes * 100 < wholeBytes, "delta " + deltaBytes + " bytes, whole " + wholeBytes + " (seed " + seed + ")");
+        assertTrue(deltaBytes * 20 < wholeBytes, "delta " + deltaBytes + " bytes, whole " + wholeBytes + " (seed " + seed + ")");
         List<String> names = delta.manifest().chunkNames();
         assertEquals(whole.manifest().chunkName(0), names.get(0));
         assertTrue(names.get(names.size() - 1).contains("-d"), names.toString());
@@ -129,6 +131,39 @@ class AssignmentCodecTest {
         CorruptAssignmentException wrongBase = assertThrows(CorruptAssignmentException.class,
                 () -> codec.decodeDelta(delta.manifest(), otherBase, delta.chunks()));
         assertTrue(wrongBase.getMessage().startsWith("worker=w1 epoch=2: delta does not apply"), wrongBase.getMessage());
+    }
+
+    @Test
+    void aSmallDeltaTravelsInsideItsManifest() throws Exception {
+        long seed = Seeds.seed("aSmallDeltaTravelsInsideItsManifest");
+        Random random = new Random(seed);
+        AssignmentCodec codec = new AssignmentCodec();
+        ShardPayload base = payload(random, 20_000).canonical();
+        AssignmentCodec.Encoded whole = codec.encode(base, 1);
+        ShardPayload next = moved(base, random, 15, 10);
+        AssignmentCodec.Prepared prepared = AssignmentCodec.prepare(next.canonical());
+        AssignmentCodec.Encoded delta = codec.encodeDelta(prepared, whole.manifest(), base, 2);
+
+        assertTrue(delta.chunks().isEmpty(), "no chunk of its own (seed " + seed + ")");
+        assertEquals(0, delta.manifest().chunkCount());
+        assertEquals(whole.manifest().chunkNames(), delta.manifest().chunkNames(), "only the base's chunks are needed");
+        byte[] znode = AssignmentCodec.encodeManifest(delta.manifest());
+        assertTrue(znode.length < AssignmentCodec.INLINE_DELTA_BYTES + 1024, znode.length + " bytes");
+        AssignmentManifest read = AssignmentCodec.decodeManifest("/m", znode);
+        assertEquals(delta.manifest(), read);
+        assertEquals(next.canonical(), codec.decodeDelta(read, base, List.of()));
+
+        // an inline delta with chunks of its own, or chunks without one, is not a manifest
+        AssignmentManifest.Delta inline = read.delta();
+        assertThrows(IllegalArgumentException.class, () -> new AssignmentManifest(2, "w1", 2, List.of(), 1, 1,
+                read.sha256(), 0, inline));
+        String mixed = new String(znode, java.nio.charset.StandardCharsets.UTF_8).replace("\"chunkCount\":0",
+                "\"chunkCount\":1");
+        CorruptAssignmentException refused = assertThrows(CorruptAssignmentException.class,
+                () -> AssignmentCodec.decodeManifest("/promshard/x/assignments/w1", mixed.getBytes(
+                        java.nio.charset.StandardCharsets.UTF_8)));
+        assertTrue(refused.getMessage().contains("chunkCount must be 0 with an inline delta"), refused.getMessage());
+        assertTrue(refused.getMessage().startsWith("/promshard/x/assignments/w1"), refused.getMessage());
     }
 
     @Test

@@ -18,11 +18,14 @@ public final class Assignment {
 
     final TargetSet targets;
     final int replication;
+    /** Worker ids, sorted (binary-searchable). */
     final String[] workers;
     /** owners[i * replication + r]: index into {@link #workers}, or -1. */
     final int[] owners;
     final PreferenceTable table;
     private final List<String> underReplicated;
+    /** Lazily, each worker's targets (see {@link #byWorker()}); racy but idempotent. */
+    private volatile int[][] targetLists;
 
     Assignment(TargetSet targets, int replication, String[] workers, int[] owners, PreferenceTable table,
                List<String> underReplicated) {
@@ -102,40 +105,44 @@ public final class Assignment {
      * owns nothing or is unknown maps to an empty array. One pass over the owners.
      */
     public Map<String, int[]> targetsOf(Collection<String> ids) {
-        Map<String, Integer> index = new HashMap<>();
-        for (int w = 0; w < workers.length; w++) {
-            index.put(workers[w], w);
+        int[][] lists = byWorker();
+        Map<String, int[]> out = new HashMap<>();
+        for (String id : ids) {
+            int w = Arrays.binarySearch(workers, id);
+            out.put(id, w < 0 ? new int[0] : lists[w]);
+        }
+        return out;
+    }
+
+    /**
+     * Every worker's targets, ascending: one pass over the owners, made once per assignment (an
+     * assignment stays in force for many runs: acknowledgements, hand-offs ending) and kept with it.
+     * The arrays are shared: callers must not change them.
+     */
+    private int[][] byWorker() {
+        int[][] lists = targetLists;
+        if (lists != null) {
+            return lists;
         }
         int[] count = new int[workers.length];
-        boolean[] wanted = new boolean[workers.length];
-        for (String id : ids) {
-            Integer w = index.get(id);
-            if (w != null) {
-                wanted[w] = true;
-            }
-        }
         for (int w : owners) {
-            if (w >= 0 && wanted[w]) {
+            if (w >= 0) {
                 count[w]++;
             }
         }
-        int[][] lists = new int[workers.length][];
+        lists = new int[workers.length][];
         for (int w = 0; w < workers.length; w++) {
-            lists[w] = wanted[w] ? new int[count[w]] : null;
+            lists[w] = new int[count[w]];
             count[w] = 0;
         }
         for (int x = 0; x < owners.length; x++) {
             int w = owners[x];
-            if (w >= 0 && wanted[w]) {
+            if (w >= 0) {
                 lists[w][count[w]++] = x / replication;
             }
         }
-        Map<String, int[]> out = new HashMap<>();
-        for (String id : ids) {
-            Integer w = index.get(id);
-            out.put(id, w == null ? new int[0] : lists[w]);
-        }
-        return out;
+        targetLists = lists;
+        return lists;
     }
 
     /** The first owner of {@code key}, or null. */

@@ -241,6 +241,10 @@ public final class AssignmentEngine {
             }
         }
 
+        /** Each worker's targets when the first joiner of this run pulled, and the lightest target's weight. */
+        private int[][] pullLists;
+        private double lightest;
+
         /** A joiner takes what over-cap workers must shed, then what it wins, up to its fair share. */
         private void pull(int j) {
             long jHash = table.workerHashes[eligibleIndex[j]];
@@ -252,8 +256,20 @@ public final class AssignmentEngine {
                 }
             }
             if (!over.isEmpty()) {
-                int[][] byWorker = targetsByWorker();
+                if (pullLists == null) {
+                    // kept for every joiner of this run: only joiners gain targets while joiners pull, and none
+                    // goes over its fill; a target a worker gave away since is skipped below (not its owner)
+                    pullLists = targetsByWorker();
+                    lightest = Double.MAX_VALUE;
+                    for (int i = 0; i < t.size(); i++) {
+                        lightest = Math.min(lightest, t.weights[i]);
+                    }
+                }
+                int[][] byWorker = pullLists;
                 for (int w : over) {
+                    if (load[j] + lightest > fill[j] + 1e-9) {
+                        break; // the joiner is full: no target of any other over-cap worker fits
+                    }
                     int[] mine = byWorker[w];
                     double[] score = new double[mine.length];
                     Integer[] order = new Integer[mine.length];

@@ -1,6 +1,7 @@
 package io.promshard.coordinator.publish;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -135,6 +136,8 @@ class PublisherTest {
         AssignmentManifest delta = publisher.published().get("w1");
         assertEquals(AssignmentManifest.DELTA_FORMAT, delta.version());
         assertEquals(base.sha256(), delta.delta().base());
+        assertNotNull(delta.delta().inline(), "11 targets travel inside the manifest");
+        assertEquals(Set.copyOf(base.chunkNames()), Set.copyOf(delta.chunkNames()));
         assertTrue(small.bytesWritten() * 20 < whole.bytesWritten(),
                 "a delta of 11 targets wrote " + small.bytesWritten() + " bytes, the whole share " + whole.bytesWritten());
         assertEquals(Set.copyOf(delta.chunkNames()), Set.copyOf(leader.getChildren().forPath(layout.assignment("w1"))));
@@ -150,6 +153,17 @@ class PublisherTest {
         assertEquals(base.sha256(), second.delta().base());
         assertEquals(Set.copyOf(second.chunkNames()), Set.copyOf(leader.getChildren().forPath(layout.assignment("w1"))));
         assertEquals(share("w1", fewer).canonical(), remembering.read("w1").orElseThrow().payload());
+
+        // a delta too large to travel inline (400 targets) gets a chunk of its own, removed when replaced
+        List<String> many = new ArrayList<>(targets.subList(400, targets.size()));
+        publisher.publish(Map.of("w1", share("w1", many)), fence, "", "");
+        AssignmentManifest chunked = publisher.published().get("w1");
+        assertNull(chunked.delta().inline());
+        assertTrue(chunked.chunkNames().stream().anyMatch(n -> n.contains("-d")), chunked.chunkNames().toString());
+        assertEquals(Set.copyOf(chunked.chunkNames()), Set.copyOf(leader.getChildren().forPath(layout.assignment("w1"))));
+        assertEquals(share("w1", many).canonical(), remembering.read("w1").orElseThrow().payload());
+        publisher.publish(Map.of("w1", share("w1", fewer)), fence, "", "");
+        assertEquals(Set.copyOf(base.chunkNames()), Set.copyOf(leader.getChildren().forPath(layout.assignment("w1"))));
 
         // back to the base: no chunk written, the base's own manifest again
         PublishResult back = publisher.publish(Map.of("w1", share("w1", targets)), fence, "", "");

@@ -43,6 +43,7 @@ public final class AssignmentWatcher implements Managed {
     private final String worker;
     private final AssignmentReader reader;
     private final FileSdDirectory directory;
+    private final String path;
     private final CuratorCache cache;
     private final ScheduledExecutorService executor;
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
@@ -59,7 +60,8 @@ public final class AssignmentWatcher implements Managed {
         this.worker = worker;
         this.reader = new AssignmentReader(client, layout, codec, true);
         this.directory = directory;
-        this.cache = CuratorCache.build(client, layout.assignment(worker), CuratorCache.Options.SINGLE_NODE_CACHE);
+        this.path = layout.assignment(worker);
+        this.cache = CuratorCache.build(client, path, CuratorCache.Options.SINGLE_NODE_CACHE);
         this.applied = new AtomicReference<>(AppliedState.initial(worker));
         this.executor = Daemons.singleThread("promshard-assignment-" + worker);
     }
@@ -96,7 +98,9 @@ public final class AssignmentWatcher implements Managed {
             return;
         }
         try {
-            Optional<AssignmentReader.Published> published = reader.read(worker);
+            // the manifest as the cache holds it: a small delta inline in it is applied without a read
+            Optional<AssignmentReader.Published> published = reader.read(worker,
+                    cache.get(path).map(org.apache.curator.framework.recipes.cache.ChildData::getData).orElse(null));
             if (published.isEmpty()) {
                 LOG.debug("worker={}: no assignment published; files left as they are", worker);
                 return;
