@@ -265,7 +265,9 @@ public final class Coordinator implements Managed {
             }
             Assignment computed = engine.assign(targetSet, members, inForce);
             long budget = movementBudget <= 0 ? Long.MAX_VALUE : Math.max(0, movementBudget - handoffs.size());
-            Assignment.Limited limited = computed.limitMoves(inForce, budget, mayKeep);
+            // without a budget nothing waits: no pass over the changes to find what would
+            Assignment.Limited limited = budget == Long.MAX_VALUE ? new Assignment.Limited(computed, 0, Set.of())
+                    : computed.limitMoves(inForce, budget, mayKeep);
             next = limited.assignment();
             deferred = limited.deferred();
             filling = limited.filling();
@@ -275,7 +277,8 @@ public final class Coordinator implements Managed {
             }
         }
         long epoch = publisher.epoch();
-        Set<String> touched = handoffs.record(inForce, next, mayScrape, epoch + 1, now);
+        Handoffs.Recorded recorded = handoffs.record(inForce, next, mayScrape, epoch + 1, now);
+        Set<String> touched = recorded.touched();
         Map<String, AssignmentManifest> manifests = publisher.published();
         Map<String, WorkerAck> acked = acks.current();
         Handoffs.Released released = handoffs.release(next, epoch,
@@ -321,7 +324,7 @@ public final class Coordinator implements Managed {
         view = new ClusterView(result.epoch(), System.currentTimeMillis(), inv, next, members, shares, shareEpochs);
         balance = balance(next, members);
         if (result.wroteAnything()) {
-            int moved = (int) next.movedFrom(inForce).count();
+            int moved = (int) recorded.moved();
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
             lastRebalance = new RebalanceEvent(result.epoch(), System.currentTimeMillis(), causes,
                     result.changedWorkers(), moved, inv.targetCount(), ms, result.bytesWritten());

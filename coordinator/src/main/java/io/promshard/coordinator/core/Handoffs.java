@@ -67,17 +67,26 @@ final class Handoffs {
     }
 
     /**
+     * What {@link #record} saw: the workers whose owned targets changed (previous and new owners of
+     * every changed target), and the placements moved (new owners of targets present before and after,
+     * as {@link Assignment#movedFrom} counts them).
+     */
+    record Recorded(java.util.Set<String> touched, long moved) {
+    }
+
+    /**
      * Records the moves from {@code before} to {@code after} (to be published as {@code epoch}):
      * every previous owner that lost a target and {@code mayScrape} keeps it for now.
-     *
-     * @return the workers whose owned targets changed (previous and new owners of every changed target)
      */
-    java.util.Set<String> record(Assignment before, Assignment after, Predicate<String> mayScrape, long epoch,
-                                 long now) {
+    Recorded record(Assignment before, Assignment after, Predicate<String> mayScrape, long epoch, long now) {
         java.util.Set<String> touched = new java.util.HashSet<>();
+        long[] moved = {0};
         after.forEachChange(before, (i, key, was, is) -> {
             touched.addAll(was);
             touched.addAll(is);
+            for (String w : is) {
+                moved[0] += was.contains(w) ? 0 : 1;
+            }
             Retained r = byKey.get(key);
             List<String> from = new ArrayList<>(r == null ? List.of() : r.from());
             for (String w : was) {
@@ -97,7 +106,7 @@ final class Handoffs {
                 byKey.put(key, new Retained(List.copyOf(from), epoch, now + timeoutMillis));
             }
         });
-        return touched;
+        return new Recorded(touched, moved[0]);
     }
 
     /**

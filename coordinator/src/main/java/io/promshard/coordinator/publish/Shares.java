@@ -87,13 +87,23 @@ public final class Shares {
             return set;
         }
 
-        /** Adds target {@code i} of the set, if the inventory has it, to {@code out} (job -> labels -> addresses). */
-        private void add(int i, Map<String, TreeMap<SortedMap<String, String>, List<String>>> out) {
-            int g = groupOf[i];
-            if (g >= 0) {
-                out.computeIfAbsent(groupJob[g], j -> new TreeMap<>(ShardPayload.LABELS_ORDER))
-                        .computeIfAbsent(groups[g].labels(), l -> new ArrayList<>()).add(addressOf[i]);
+        /**
+         * The targets {@code targets} (indexes into the set) that the inventory has, as job -> labels ->
+         * addresses: bucketed by inventory group first (a hash lookup per target), then the groups merged
+         * by label set (a label comparison per group, not per target).
+         */
+        private Map<String, TreeMap<SortedMap<String, String>, List<String>>> grouped(int[] targets) {
+            Map<Integer, List<String>> byGroup = new HashMap<>();
+            for (int i : targets) {
+                int g = groupOf[i];
+                if (g >= 0) {
+                    byGroup.computeIfAbsent(g, k -> new ArrayList<>()).add(addressOf[i]);
+                }
             }
+            Map<String, TreeMap<SortedMap<String, String>, List<String>>> out = new TreeMap<>();
+            byGroup.forEach((g, addresses) -> out.computeIfAbsent(groupJob[g], j -> new TreeMap<>(ShardPayload.LABELS_ORDER))
+                    .computeIfAbsent(groups[g].labels(), l -> new ArrayList<>()).addAll(addresses));
+            return out;
         }
     }
 
@@ -145,15 +155,9 @@ public final class Shares {
         }
         TreeMap<String, ShardPayload> out = new TreeMap<>();
         for (String w : workers) {
-            Map<String, TreeMap<SortedMap<String, String>, List<String>>> jobs = new TreeMap<>();
-            for (int i : owned.getOrDefault(w, new int[0])) {
-                index.add(i, jobs);
-            }
-            Map<String, TreeMap<SortedMap<String, String>, List<String>>> handed = new TreeMap<>();
-            for (int i : kept.getOrDefault(w, List.of())) {
-                index.add(i, handed);
-            }
-            out.put(w, new ShardPayload(ShardPayload.FORMAT, w, groups(jobs), groups(handed)));
+            int[] handed = kept.getOrDefault(w, List.of()).stream().mapToInt(Integer::intValue).toArray();
+            out.put(w, new ShardPayload(ShardPayload.FORMAT, w, groups(index.grouped(owned.getOrDefault(w, new int[0]))),
+                    groups(index.grouped(handed))));
         }
         return out;
     }
