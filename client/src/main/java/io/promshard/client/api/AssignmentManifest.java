@@ -28,18 +28,21 @@ public record AssignmentManifest(int version, String worker, long epoch, List<St
 
     /**
      * The base a delta manifest applies to: the sha256 of its payload JSON and its chunk count; and
-     * the delta itself when it is small ({@code inline}: the manifest then names no chunk of its own,
-     * so that a worker reads one znode, and the leader writes one, for a rebalance that moved a few
-     * of its targets).
+     * the delta itself when it is small ({@code inline}: the base64 of what its one chunk would hold,
+     * the gzip of the {@link ShardDelta}'s JSON; the manifest then names no chunk of its own, so that
+     * a worker reads one znode, and the leader writes one, for a rebalance that moved a few of its
+     * targets).
      */
-    public record Delta(String base, int baseChunks,
-                        @JsonInclude(JsonInclude.Include.NON_NULL) ShardDelta inline) {
+    public record Delta(String base, int baseChunks, @JsonInclude(JsonInclude.Include.NON_NULL) String inline) {
         public Delta {
             if (base == null || !base.matches("[0-9a-f]{64}")) {
                 throw new IllegalArgumentException("bad base sha256 " + base);
             }
             if (baseChunks < 1) {
                 throw new IllegalArgumentException("baseChunks must be >= 1, was " + baseChunks);
+            }
+            if (inline != null && !inline.matches("[A-Za-z0-9+/]+=*")) {
+                throw new IllegalArgumentException("inline delta is not base64");
             }
         }
 

@@ -28,8 +28,8 @@ public final class AssignmentCodec {
     public static final int DEFAULT_CHUNK_BYTES = 512 * 1024;
     /** Refuse to inflate more than this: a corrupt or hostile chunk must not exhaust the heap. */
     public static final long MAX_PAYLOAD_BYTES = 1L << 30;
-    /** A delta whose JSON is at most this long goes inside its manifest rather than into a chunk. */
-    public static final int INLINE_DELTA_BYTES = 4 * 1024;
+    /** A delta whose gzip is at most this long goes inside its manifest (as base64) rather than into a chunk. */
+    public static final int INLINE_DELTA_BYTES = 3 * 1024;
 
     private final int chunkBytes;
 
@@ -86,14 +86,14 @@ public final class AssignmentCodec {
         if (baseManifest.delta() != null) {
             throw new IllegalArgumentException("worker=" + baseManifest.worker() + ": a base must be a whole payload");
         }
-        byte[] json = json(delta);
-        boolean inline = json.length <= INLINE_DELTA_BYTES;
-        List<byte[]> chunks = inline ? List.of() : split(gzip(json));
+        byte[] gz = gzip(json(delta));
+        boolean inline = gz.length <= INLINE_DELTA_BYTES;
+        List<byte[]> chunks = inline ? List.of() : split(gz);
         ShardPayload payload = next.payload();
         AssignmentManifest manifest = new AssignmentManifest(AssignmentManifest.DELTA_FORMAT, payload.worker(), epoch,
                 List.copyOf(payload.scraped().keySet()), payload.targetCount(), chunks.size(), next.sha256(),
                 payload.handoffCount(), new AssignmentManifest.Delta(baseManifest.sha256(), baseManifest.chunkCount(),
-                inline ? delta : null));
+                inline ? java.util.Base64.getEncoder().encodeToString(gz) : null));
         return new Encoded(manifest, chunks);
     }
 
@@ -160,8 +160,9 @@ public final class AssignmentCodec {
         String where = "worker=" + manifest.worker() + " epoch=" + manifest.epoch();
         ShardDelta delta;
         try {
-            delta = manifest.delta() != null && manifest.delta().inline() != null ? manifest.delta().inline()
-                    : Json.mapper().readValue(inflate(manifest, chunks), ShardDelta.class);
+            String inline = manifest.delta() == null ? null : manifest.delta().inline();
+            delta = Json.mapper().readValue(inline != null ? inflate(manifest, List.of(java.util.Base64.getDecoder()
+                    .decode(inline))) : inflate(manifest, chunks), ShardDelta.class);
             if (delta.version() != ShardDelta.FORMAT) {
                 throw new CorruptAssignmentException(where + ": delta version " + delta.version() + " is not supported");
             }
@@ -173,7 +174,8 @@ public final class AssignmentCodec {
 
     private static byte[] inflate(AssignmentManifest manifest, List<byte[]> chunks) throws CorruptAssignmentException {
         String where = "worker=" + manifest.worker() + " epoch=" + manifest.epoch();
-        if (chunks.size() != manifest.chunkCount()) {
+        boolean inline = manifest.delta() != null && manifest.delta().inline() != null;
+        if (!inline && chunks.size() != manifest.chunkCount()) {
             throw new CorruptAssignmentException(where + ": expected " + manifest.chunkCount() + " chunks, got "
                     + chunks.size());
         }

@@ -154,8 +154,8 @@ class PublisherTest {
         assertEquals(Set.copyOf(second.chunkNames()), Set.copyOf(leader.getChildren().forPath(layout.assignment("w1"))));
         assertEquals(share("w1", fewer).canonical(), remembering.read("w1").orElseThrow().payload());
 
-        // a delta too large to travel inline (400 targets) gets a chunk of its own, removed when replaced
-        List<String> many = new ArrayList<>(targets.subList(400, targets.size()));
+        // a delta too large to travel inline (2,000 targets) gets a chunk of its own, removed when replaced
+        List<String> many = new ArrayList<>(targets.subList(2_000, targets.size()));
         publisher.publish(Map.of("w1", share("w1", many)), fence, "", "");
         AssignmentManifest chunked = publisher.published().get("w1");
         assertNull(chunked.delta().inline());
