@@ -102,16 +102,32 @@ class AssignmentCodecTest {
                 new TreeMap<>(Map.of("node", List.of(TargetGroup.of(handoff, Map.of("env", "prod"))))));
     }
 
+    /**
+     * A share of 20,000 targets written whole (epoch 1), the share after {@code out} of its targets
+     * became hand-offs and {@code in} were added, and that share encoded as a delta (epoch 2).
+     */
+    private record DeltaCase(ShardPayload base, AssignmentCodec.Encoded whole, ShardPayload next,
+                             AssignmentCodec.Prepared prepared, AssignmentCodec.Encoded delta) {
+        static DeltaCase of(AssignmentCodec codec, Random random, int out, int in) {
+            ShardPayload base = payload(random, 20_000).canonical();
+            AssignmentCodec.Encoded whole = codec.encode(base, 1);
+            ShardPayload next = moved(base, random, out, in);
+            AssignmentCodec.Prepared prepared = AssignmentCodec.prepare(next.canonical());
+            return new DeltaCase(base, whole, next, prepared, codec.encodeDelta(prepared, whole.manifest(), base, 2));
+        }
+    }
+
     @Test
     void aDeltaAgainstItsBaseRebuildsTheShareExactlyInAFractionOfTheBytes() throws Exception {
         long seed = Seeds.seed("aDeltaAgainstItsBase");
         Random random = new Random(seed);
         AssignmentCodec codec = new AssignmentCodec();
-        ShardPayload base = payload(random, 20_000).canonical();
-        AssignmentCodec.Encoded whole = codec.encode(base, 1);
-        ShardPayload next = moved(base, random, 1_000, 1_000); // too large to go inline
-        AssignmentCodec.Prepared prepared = AssignmentCodec.prepare(next.canonical());
-        AssignmentCodec.Encoded delta = codec.encodeDelta(prepared, whole.manifest(), base, 2);
+        DeltaCase large = DeltaCase.of(codec, random, 1_000, 1_000); // too large to go inline
+        ShardPayload base = large.base();
+        AssignmentCodec.Encoded whole = large.whole();
+        ShardPayload next = large.next();
+        AssignmentCodec.Prepared prepared = large.prepared();
+        AssignmentCodec.Encoded delta = large.delta();
 
         assertEquals(AssignmentManifest.DELTA_FORMAT, delta.manifest().version());
         assertEquals(whole.manifest().sha256(), delta.manifest().delta().base());
@@ -136,13 +152,12 @@ class AssignmentCodecTest {
     @Test
     void aSmallDeltaTravelsInsideItsManifest() throws Exception {
         long seed = Seeds.seed("aSmallDeltaTravelsInsideItsManifest");
-        Random random = new Random(seed);
         AssignmentCodec codec = new AssignmentCodec();
-        ShardPayload base = payload(random, 20_000).canonical();
-        AssignmentCodec.Encoded whole = codec.encode(base, 1);
-        ShardPayload next = moved(base, random, 15, 10);
-        AssignmentCodec.Prepared prepared = AssignmentCodec.prepare(next.canonical());
-        AssignmentCodec.Encoded delta = codec.encodeDelta(prepared, whole.manifest(), base, 2);
+        DeltaCase c = DeltaCase.of(codec, new Random(seed), 15, 10);
+        ShardPayload base = c.base();
+        AssignmentCodec.Encoded whole = c.whole();
+        ShardPayload next = c.next();
+        AssignmentCodec.Encoded delta = c.delta();
 
         assertTrue(delta.chunks().isEmpty(), "no chunk of its own (seed " + seed + ")");
         assertEquals(0, delta.manifest().chunkCount());
