@@ -24,6 +24,12 @@ import org.slf4j.LoggerFactory;
  * answered by 200 with {@code application/json} and a list of target groups, validated like a file.
  * Any failure (connection, status, content type, size, parse) is refused with the URL and reason
  * and the last good answer stays in force. The first poll happens in {@link #start()}.
+ *
+ * <p>Until the endpoint has answered once, the source is not {@linkplain #isReady() ready}, so that
+ * a coordinator that starts (or takes over) while it is down publishes nothing rather than a
+ * rebalance without its targets: the published assignment stays in force. After a grace period
+ * ({@code max(30 s, 3 refresh intervals)} by default) the source is ready anyway, without targets,
+ * so that one dead endpoint cannot stop every other job's rebalances for good.
  */
 public final class HttpSdSource implements InventorySource {
 
@@ -43,8 +49,19 @@ public final class HttpSdSource implements InventorySource {
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
     private ScheduledExecutorService executor;
+    private final Duration readyGrace;
+    private volatile boolean answered;
+    private volatile long startedNanos;
+    private final java.util.concurrent.atomic.AtomicBoolean gaveUp = new java.util.concurrent.atomic.AtomicBoolean();
 
     public HttpSdSource(String job, URI url, Duration interval, FileSdParser parser, long maxBytes) {
+        this(job, url, interval, parser, maxBytes, Duration.ofSeconds(Math.max(30, 3 * interval.toSeconds())));
+    }
+
+    /** @param readyGrace how long the source waits for a first answer before it is ready without one */
+    public HttpSdSource(String job, URI url, Duration interval, FileSdParser parser, long maxBytes,
+                        Duration readyGrace) {
+        this.readyGrace = readyGrace;
         this.job = job;
         this.url = url;
         this.interval = interval;
@@ -59,6 +76,7 @@ public final class HttpSdSource implements InventorySource {
         if (!state.compareAndSet(State.LATENT, State.STARTED)) {
             throw new IllegalStateException("HttpSdSource cannot be started more than once");
         }
+        startedNanos = System.nanoTime();
         poll();
         executor = Daemons.singleThread("promshard-http-sd-" + job);
         long ms = Math.max(1, interval.toMillis());
@@ -71,6 +89,7 @@ public final class HttpSdSource implements InventorySource {
         try {
             List<TargetGroup> groups = fetch(where);
             List<TargetGroup> before = last.getAndSet(groups);
+            answered = true;
             if (error.getAndSet(null) != null) {
                 LOG.info("{}: accepted again ({} groups)", where, groups.size());
             }
@@ -112,6 +131,22 @@ public final class HttpSdSource implements InventorySource {
         if (!message.equals(error.getAndSet(message))) {
             LOG.error("refused {}; the last good answer ({} groups) stays in force", message, last.get().size());
         }
+    }
+
+    /** Whether the endpoint answered once, or the grace period for its first answer has passed. */
+    @Override
+    public boolean isReady() {
+        if (answered) {
+            return true;
+        }
+        if (state.get() != State.STARTED || System.nanoTime() - startedNanos < readyGrace.toNanos()) {
+            return false;
+        }
+        if (gaveUp.compareAndSet(false, true)) {
+            LOG.error("job={} http_sd {}: no valid answer within {} s of start; going on without its targets",
+                    job, url, readyGrace.toSeconds());
+        }
+        return true;
     }
 
     @Override

@@ -1,10 +1,12 @@
 package io.promshard.coordinator.inventory;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import io.promshard.client.api.TargetGroup;
+import io.promshard.client.testing.Poll;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -80,6 +82,49 @@ class HttpSdSourceTest {
             server.stop(0);
         }
         assertTrue(polls.get() >= 1 + 6);
+    }
+
+    /**
+     * A coordinator starting while the endpoint is down must not publish a rebalance without its
+     * targets: the source is not ready until the first answer, or until its grace period passes.
+     */
+    @Test
+    void notReadyUntilTheFirstAnswerOrTheGracePeriod() throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        AtomicInteger status = new AtomicInteger(503);
+        server.createContext("/sd", exchange -> {
+            byte[] b = "[{\"targets\": [\"10.0.0.1:9100\"]}]".getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(status.get(), b.length);
+            exchange.getResponseBody().write(b);
+            exchange.close();
+        });
+        server.start();
+        URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/sd");
+        FileSdParser parser = new FileSdParser(1 << 20, false);
+        HttpSdSource waiting = new HttpSdSource("node", url, Duration.ofHours(1), parser, 1 << 20, Duration.ofHours(1));
+        HttpSdSource giving = new HttpSdSource("node", url, Duration.ofHours(1), parser, 1 << 20, Duration.ofMillis(300));
+        try {
+            assertFalse(waiting.isReady(), "not started");
+            waiting.start();
+            giving.start();
+            assertFalse(waiting.isReady(), "the endpoint answered 503");
+            assertEquals(Map.of(), waiting.groups());
+            Poll.until("the short grace period over", Duration.ofSeconds(10), giving::isReady);
+            assertEquals(Map.of(), giving.groups(), "ready without targets");
+            assertFalse(waiting.isReady(), "the long grace period is not over");
+            status.set(200);
+            waiting.poll();
+            assertTrue(waiting.isReady());
+            assertEquals(1, waiting.groups().get("node").size());
+            status.set(503);
+            waiting.poll();
+            assertTrue(waiting.isReady(), "ready stays: the last good answer is in force");
+        } finally {
+            waiting.close();
+            giving.close();
+            server.stop(0);
+        }
     }
 
     @Test
