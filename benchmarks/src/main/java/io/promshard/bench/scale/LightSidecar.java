@@ -7,6 +7,7 @@ import io.promshard.client.api.WorkerState;
 import io.promshard.client.zk.AssignmentCodec;
 import io.promshard.client.zk.AssignmentReader;
 import io.promshard.client.zk.ZkLayout;
+import io.promshard.sidecar.assignment.AssignmentWatcher;
 import io.promshard.sidecar.registration.WorkerRegistration;
 import java.util.Map;
 import java.util.Optional;
@@ -80,8 +81,8 @@ final class LightSidecar implements AutoCloseable {
     private void sync() {
         queued.set(false);
         try {
-            Optional<AssignmentReader.Published> p = reader.read(id, cache.get(layout.assignment(id))
-                    .map(org.apache.curator.framework.recipes.cache.ChildData::getData).orElse(null));
+            Optional<AssignmentReader.Published> p = reader.read(id,
+                    AssignmentWatcher.cached(cache, layout.assignment(id)));
             if (p.isEmpty() || p.get().manifest().sha256().equals(appliedSha.get())) {
                 return;
             }

@@ -121,17 +121,27 @@ public final class Assignment {
      */
     private int[][] byWorker() {
         int[][] lists = targetLists;
-        if (lists != null) {
-            return lists;
+        if (lists == null) {
+            lists = listsByWorker(owners, replication, workers.length);
+            targetLists = lists;
         }
-        int[] count = new int[workers.length];
+        return lists;
+    }
+
+    /**
+     * For each of {@code workers} worker indexes, the targets it owns in {@code owners} (slot
+     * {@code x} is replica {@code x % replication} of target {@code x / replication}), ascending.
+     * Shared by assignments and the engine's run, which lists its owners as they stand.
+     */
+    static int[][] listsByWorker(int[] owners, int replication, int workers) {
+        int[] count = new int[workers];
         for (int w : owners) {
             if (w >= 0) {
                 count[w]++;
             }
         }
-        lists = new int[workers.length][];
-        for (int w = 0; w < workers.length; w++) {
+        int[][] lists = new int[workers][];
+        for (int w = 0; w < workers; w++) {
             lists[w] = new int[count[w]];
             count[w] = 0;
         }
@@ -141,7 +151,6 @@ public final class Assignment {
                 lists[w][count[w]++] = x / replication;
             }
         }
-        targetLists = lists;
         return lists;
     }
 

@@ -575,24 +575,7 @@ public final class AssignmentEngine {
         }
 
         private int[][] targetsByWorker() {
-            int[] c = new int[m.length];
-            for (int o : owners) {
-                if (o >= 0) {
-                    c[o]++;
-                }
-            }
-            int[][] out = new int[m.length][];
-            for (int w = 0; w < m.length; w++) {
-                out[w] = new int[c[w]];
-            }
-            int[] fill = new int[m.length];
-            for (int x = 0; x < owners.length; x++) {
-                int o = owners[x];
-                if (o >= 0) {
-                    out[o][fill[o]++] = x / r;
-                }
-            }
-            return out;
+            return Assignment.listsByWorker(owners, r, m.length);
         }
     }
 }

@@ -78,6 +78,14 @@ public final class AssignmentWatcher implements Managed {
         cache.start();
     }
 
+    /**
+     * The data {@code cache} holds for {@code path}, or null: what a watcher hands
+     * {@link AssignmentReader#read(String, byte[])} so that it starts from the manifest it already has.
+     */
+    public static byte[] cached(CuratorCache cache, String path) {
+        return cache.get(path).map(org.apache.curator.framework.recipes.cache.ChildData::getData).orElse(null);
+    }
+
     public AppliedState applied() {
         return applied.get();
     }
@@ -99,8 +107,8 @@ public final class AssignmentWatcher implements Managed {
         }
         try {
             // the manifest as the cache holds it: a small delta inline in it is applied without a read
-            Optional<AssignmentReader.Published> published = reader.read(worker,
-                    cache.get(path).map(org.apache.curator.framework.recipes.cache.ChildData::getData).orElse(null));
+            // the manifest as the cache holds it: a small delta inline in it is applied without a read
+            Optional<AssignmentReader.Published> published = reader.read(worker, cached(cache, path));
             if (published.isEmpty()) {
                 LOG.debug("worker={}: no assignment published; files left as they are", worker);
                 return;
