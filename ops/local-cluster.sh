@@ -64,7 +64,8 @@ wait_for() { # description, command...; polls up to 90 s
     if "$@" >/dev/null 2>&1; then return 0; fi
     sleep 0.25
   done
-  echo "cluster: timed out waiting for $what (logs in $dir/logs)" >&2
+  echo "cluster: timed out waiting for $what (logs in $dir/logs; their ends follow)" >&2
+  tail -n 15 "$dir"/logs/*.log >&2 2>/dev/null
   exit 1
 }
 
@@ -144,7 +145,8 @@ YAML
 global: {scrape_interval: 5s, scrape_timeout: 4s, external_labels: {promshard_worker: $w}}
 scrape_configs:
   - job_name: node
-    file_sd_configs: [{files: ["$dir/$w/sd/node.json"]}]
+    # as ops/prometheus/worker.yml: a re-read every minute behind the file watch
+    file_sd_configs: [{files: ["$dir/$w/sd/node.json"], refresh_interval: 1m}]
 YAML
     prometheus --config.file="$dir/$w/prometheus.yml" --storage.tsdb.path="$dir/$w/data" \
       --web.listen-address="127.0.0.1:$prom" > "$dir/logs/prometheus-$w.log" 2>&1 &
