@@ -76,6 +76,8 @@ inventory:
 assignment:
   settleTime: 1s
   reassignmentDelay: 3s        # a stopped worker's targets wait this long (a restart moves nothing)
+api:
+  token: demo-token            # for drain, undrain and managed targets (promshardctl --token demo-token)
 outputDirectory: $dir/output
 server:
   applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: $http_port}]
@@ -192,7 +194,7 @@ echo
 echo "demo: files under $dir (one directory per worker; federation list in $dir/output/federation.json)"
 echo "demo: REST API: $api/status  $api/workers  $api/assignments/w1"
 curl -fsS "$api/status"; echo
-echo "demo: dashboard: http://127.0.0.1:$http_port/"
+echo "demo: dashboard: http://127.0.0.1:$http_port/ (API token for drain and managed targets: demo-token)"
 ctl=(java -jar "$root/client/target/promshardctl.jar" --coordinator "http://127.0.0.1:$http_port")
 echo "demo: \$ promshardctl status"
 "${ctl[@]}" status || { echo "demo: CHECK FAILED: promshardctl status" >&2; status=1; }

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs every promshard test on a fresh machine: installs what is missing (Debian packages, as root:
-# Java, Maven, curl, Prometheus for the end-to-end suite and promtool, Chromium and ChromeDriver for
-# the dashboard's browser test), runs the demo from the README once
-# (ops/demo.sh --once) on spare ports, then the Maven build with all unit, integration, application
-# and end-to-end tests (e2e/: packaged jars, ZooKeeper as its own process, real Prometheus servers).
+# Java, Maven, curl, jq, Prometheus for the end-to-end suite and promtool, Chromium and ChromeDriver
+# for the dashboard's browser test, systemd for systemd-analyze), runs the demo from the README once
+# (ops/demo.sh --once) on spare ports, the local cluster once (ops/local-cluster.sh --once), every
+# block of the documentation (ops/docs-check.sh), then the Maven build with all unit, integration,
+# application and end-to-end tests (e2e/: packaged jars, ZooKeeper as its own process, real
+# Prometheus servers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +13,8 @@ need_apt=()
 command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+# ops/docs-check.sh reads JSON answers with jq
+command -v jq >/dev/null 2>&1 || need_apt+=(jq)
 # the end-to-end suite runs real Prometheus servers (Debian's package also ships promtool)
 command -v prometheus >/dev/null 2>&1 || need_apt+=(prometheus)
 # the dashboard is tested in a real headless browser
@@ -51,6 +55,9 @@ PROMSHARD_HTTP_PORT=18080 PROMSHARD_ADMIN_PORT=18081 PROMSHARD_ZK_PORT=12181 PRO
 # the local cluster from docs/operations.md: a three-server ZooKeeper ensemble (ops/zk-ensemble.sh),
 # two coordinators, three sidecars with their Prometheus servers and a master; then a leader failover
 PROMSHARD_PORT_OFFSET=30000 ops/local-cluster.sh --once --workers 3 "$demo_dir/promshard-cluster"
+# every block of README.md and docs/: commands run (against the demo, the examples in ops/ started
+# together, the local cluster), configurations and queries checked
+PROMSHARD_PORT_OFFSET=30000 ops/docs-check.sh
 
 # every unit, integration and application test; Surefire's summary closes the output
 mvn -B -ntp verify
