@@ -8,6 +8,7 @@ import io.promshard.client.zk.AssignmentCodec;
 import io.promshard.client.zk.AssignmentReader;
 import io.promshard.client.zk.ZkLayout;
 import io.promshard.sidecar.assignment.AssignmentWatcher;
+import io.promshard.sidecar.registration.EphemeralNode;
 import io.promshard.sidecar.registration.WorkerRegistration;
 import java.util.Map;
 import java.util.Optional;
@@ -20,9 +21,7 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
-import org.apache.curator.framework.recipes.nodes.PersistentNode;
 import org.apache.curator.retry.ExponentialBackoffRetry;
-import org.apache.zookeeper.CreateMode;
 
 /**
  * A worker sidecar without its Prometheus and, unless asked, without files: its own Curator session,
@@ -44,7 +43,7 @@ final class LightSidecar implements AutoCloseable {
     private final AtomicReference<String> appliedSha = new AtomicReference<>("");
     private volatile int appliedTargets;
     private volatile long appliedEpoch;
-    private PersistentNode ack;
+    private EphemeralNode ack;
     final Map<Long, Long> appliedAt = new ConcurrentHashMap<>();
     final AtomicInteger wakeups = new AtomicInteger();
 
@@ -96,7 +95,7 @@ final class LightSidecar implements AutoCloseable {
                     published.manifest().sha256(), false, System.currentTimeMillis()));
             synchronized (this) {
                 if (ack == null) {
-                    ack = new PersistentNode(client, CreateMode.EPHEMERAL, false, layout.ack(id), data);
+                    ack = new EphemeralNode(client, layout.ack(id), data);
                     ack.start();
                 } else {
                     ack.setData(data);
@@ -127,8 +126,17 @@ final class LightSidecar implements AutoCloseable {
         close();
     }
 
+    /**
+     * Leaves without a hand-over (the harness is done), stopping the registration's node before its
+     * client: a node left running retries its create on a closed client until the stack overflows.
+     */
     @Override
     public void close() {
+        try {
+            registration.stop(false);
+        } catch (Exception e) {
+            // the session closes next, which removes the znode anyway
+        }
         cache.close();
         synchronized (this) {
             if (ack != null) {

@@ -14,8 +14,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.recipes.nodes.PersistentNode;
-import org.apache.zookeeper.CreateMode;
+import io.promshard.sidecar.registration.EphemeralNode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +38,7 @@ public final class Acknowledger implements Managed {
     private final ScheduledExecutorService executor = Daemons.singleThread("promshard-ack");
 
     // owned by the executor thread
-    private PersistentNode node;
+    private EphemeralNode node;
     private TargetIndex index;
     private String indexSha = "";
 
@@ -127,7 +126,7 @@ public final class Acknowledger implements Managed {
             if (node != null) {
                 node.close();
             }
-            node = new PersistentNode(client, CreateMode.EPHEMERAL, false, path, data);
+            node = new EphemeralNode(client, path, data);
             node.start();
         }
         last = ack;

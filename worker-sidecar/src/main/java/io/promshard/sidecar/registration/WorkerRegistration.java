@@ -14,7 +14,6 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.nodes.PersistentNode;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.framework.state.ConnectionStateListener;
-import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
@@ -23,7 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The worker's ephemeral {@code workers/<id>} znode, kept by a Curator {@link PersistentNode}: it is
  * re-created after a session expiry or a deletion for as long as the sidecar runs, and deleted on
- * close, so the coordinators see this worker exactly while the sidecar is alive and connected.
+ * close (left to its session when ZooKeeper is unreachable then: {@link EphemeralNode}), so the
+ * coordinators see this worker exactly while the sidecar is alive and connected.
  *
  * <p>Lifecycle LATENT -> STARTED -> CLOSED.
  */
@@ -42,7 +42,7 @@ public final class WorkerRegistration implements Managed {
     private final AtomicReference<WorkerState> wanted;
     private volatile WorkerState written;
     private final String path;
-    private final PersistentNode node;
+    private final EphemeralNode node;
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
     private static final long CHECK_MILLIS = 2_000;
     private final ScheduledExecutorService checker = Daemons.singleThread("promshard-registration");
@@ -68,8 +68,7 @@ public final class WorkerRegistration implements Managed {
         this.written = info.state();
         this.path = layout.worker(info.id());
         try {
-            this.node = new PersistentNode(client, CreateMode.EPHEMERAL, false, path,
-                    Json.mapper().writeValueAsBytes(info));
+            this.node = new EphemeralNode(client, path, Json.mapper().writeValueAsBytes(info));
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException("worker=" + info.id() + ": cannot encode registration", e);
         }
@@ -190,11 +189,19 @@ public final class WorkerRegistration implements Managed {
      */
     @Override
     public void stop() throws Exception {
+        stop(handOverOnStop);
+    }
+
+    /**
+     * Deletes the znode, first announcing LEAVING when {@code handOver}. Without a hand-over the worker
+     * leaves as if it had stopped uncleanly: the coordinators hold its targets for the reassignment delay.
+     */
+    public void stop(boolean handOver) throws Exception {
         if (state.getAndSet(State.CLOSED) == State.STARTED) {
             client.getConnectionStateListenable().removeListener(listener);
             checker.shutdownNow();
             String actual = node.getActualPath();
-            if (handOverOnStop && actual != null && client.getZookeeperClient().isConnected()) {
+            if (handOver && actual != null && client.getZookeeperClient().isConnected()) {
                 WorkerInfo leaving = withState(WorkerState.LEAVING);
                 try {
                     client.setData().forPath(actual, Json.mapper().writeValueAsBytes(leaving));

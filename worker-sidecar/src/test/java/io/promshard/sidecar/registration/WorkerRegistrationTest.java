@@ -61,4 +61,49 @@ class WorkerRegistrationTest {
             }
         }
     }
+
+    /**
+     * A sidecar stopped while ZooKeeper is unreachable stops at once instead of retrying the delete of
+     * its znode for minutes (Curator's PersistentNode deletes through the retry policy); the znode
+     * ends with its session once the server is back.
+     */
+    @Test
+    void stoppingWhileZooKeeperIsUnreachableDoesNotWaitForIt() throws Exception {
+        try (TestingServer zk = LoopbackZooKeeper.start();
+             CuratorFramework observer = new ZooKeeperSettings().buildCuratorFramework(zk.getConnectString())) {
+            ZooKeeperSettings settings = new ZooKeeperSettings();
+            settings.setSessionTimeout(io.dropwizard.util.Duration.seconds(6));
+            ZkLayout layout = ZkLayout.forCluster("t");
+            CuratorFramework client = settings.buildCuratorFramework(zk.getConnectString());
+            client.start();
+            WorkerRegistration registration = new WorkerRegistration(client, layout,
+                    new WorkerInfo(1, "w1", "http://127.0.0.1:9090", "", "", 1, WorkerState.ACTIVE, 0, 0), true, () -> true);
+            registration.start();
+            assertTrue(registration.awaitRegistered(30, TimeUnit.SECONDS));
+
+            zk.stop();
+            Poll.until("the client to notice the server is gone", WAIT, () -> !client.getZookeeperClient().isConnected());
+            java.util.concurrent.CompletableFuture<Void> stopped = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    registration.stop();
+                    client.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            // one connection timeout (10 s) is what a single retried delete would already wait
+            Poll.until("stop() and close() to return without ZooKeeper", Duration.ofSeconds(8), stopped::isDone);
+            stopped.get();
+
+            zk.restart();
+            observer.start();
+            Poll.until("the znode to end with its session", WAIT, () -> {
+                try {
+                    return observer.checkExists().forPath(layout.worker("w1")) == null;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        }
+    }
 }
