@@ -37,6 +37,25 @@ class OpsKitTest {
         assertTrue(p.exitValue() == 0 && problems.isEmpty(), "systemd-analyze verify:\n" + out);
     }
 
+    /** The JVM options the units start Java with are accepted by this Java (a typo would stop the service). */
+    @Test
+    void theUnitsJvmOptionsAreAccepted() throws Exception {
+        Path units = Promtool.alertRules().getParent().resolveSibling("systemd");
+        for (String unit : new String[] {"promshard-coordinator.service", "promshard-sidecar.service"}) {
+            String text = java.nio.file.Files.readString(units.resolve(unit));
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^Environment=\"JAVA_OPTS=([^\"]+)\"$").matcher(text);
+            assertTrue(m.find(), unit + ": no Environment=\"JAVA_OPTS=...\"");
+            assertTrue(text.contains("ExecStart=/usr/bin/java $JAVA_OPTS -jar "), unit + ": ExecStart does not use $JAVA_OPTS");
+            java.util.List<String> command = new java.util.ArrayList<>();
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.addAll(java.util.List.of(m.group(1).trim().split("\\s+")));
+            command.add("-version");
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0, unit + ": " + command + "\n" + out);
+        }
+    }
+
     /** Every query of the Grafana dashboard parses: promtool checks them as recording rules. */
     @Test
     void theGrafanaDashboardsQueriesParse(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
