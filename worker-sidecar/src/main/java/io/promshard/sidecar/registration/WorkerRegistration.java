@@ -203,11 +203,20 @@ public final class WorkerRegistration implements Managed {
             String actual = node.getActualPath();
             if (handOver && actual != null && client.getZookeeperClient().isConnected()) {
                 WorkerInfo leaving = withState(WorkerState.LEAVING);
+                // in the background and bounded: a hung ensemble must not hold the stop for the retry policy
+                java.util.concurrent.CompletableFuture<KeeperException.Code> written = new java.util.concurrent.CompletableFuture<>();
+                client.setData().inBackground((c, event) -> written.complete(KeeperException.Code.get(event.getResultCode())))
+                        .forPath(actual, Json.mapper().writeValueAsBytes(leaving));
+                KeeperException.Code rc;
                 try {
-                    client.setData().forPath(actual, Json.mapper().writeValueAsBytes(leaving));
+                    rc = written.get(EphemeralNode.DELETE_WAIT_MS, TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    rc = KeeperException.Code.OPERATIONTIMEOUT;
+                }
+                if (rc == KeeperException.Code.OK) {
                     awaitReleased();
-                } catch (KeeperException.NoNodeException e) {
-                    LOG.debug("worker={}: znode already gone", info.id());
+                } else {
+                    LOG.warn("worker={}: cannot announce LEAVING ({}); leaving without a hand-over", info.id(), rc);
                 }
             }
             node.close();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.promshard.client.Json;
 import io.promshard.client.api.WorkerInfo;
 import io.promshard.client.api.WorkerState;
+import io.promshard.client.testing.FreezableProxy;
 import io.promshard.client.testing.LoopbackZooKeeper;
 import io.promshard.client.testing.Poll;
 import io.promshard.client.zk.ZkLayout;
@@ -69,33 +70,63 @@ class WorkerRegistrationTest {
      */
     @Test
     void stoppingWhileZooKeeperIsUnreachableDoesNotWaitForIt() throws Exception {
-        try (TestingServer zk = LoopbackZooKeeper.start();
-             CuratorFramework observer = new ZooKeeperSettings().buildCuratorFramework(zk.getConnectString())) {
-            ZooKeeperSettings settings = new ZooKeeperSettings();
-            settings.setSessionTimeout(io.dropwizard.util.Duration.seconds(6));
-            ZkLayout layout = ZkLayout.forCluster("t");
-            CuratorFramework client = settings.buildCuratorFramework(zk.getConnectString());
-            client.start();
-            WorkerRegistration registration = new WorkerRegistration(client, layout,
-                    new WorkerInfo(1, "w1", "http://127.0.0.1:9090", "", "", 1, WorkerState.ACTIVE, 0, 0), true, () -> true);
-            registration.start();
-            assertTrue(registration.awaitRegistered(30, TimeUnit.SECONDS));
-
-            zk.stop();
-            Poll.until("the client to notice the server is gone", WAIT, () -> !client.getZookeeperClient().isConnected());
-            java.util.concurrent.CompletableFuture<Void> stopped = java.util.concurrent.CompletableFuture.runAsync(() -> {
-                try {
-                    registration.stop();
-                    client.close();
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
+        try (TestingServer zk = LoopbackZooKeeper.start()) {
+            stopsWithoutZooKeeper(zk, zk.getConnectString(), () -> {
+                zk.stop();
+                return true;
             });
-            // one connection timeout (10 s) is what a single retried delete would already wait
-            Poll.until("stop() and close() to return without ZooKeeper", Duration.ofSeconds(8), stopped::isDone);
-            stopped.get();
+        }
+    }
 
+    /**
+     * The same when ZooKeeper hangs with the connection open: the client still believes it is
+     * connected when the stop begins, so the delete is sent and never answered.
+     */
+    @Test
+    void stoppingWhileZooKeeperHangsDoesNotWaitForIt() throws Exception {
+        try (TestingServer zk = LoopbackZooKeeper.start();
+             FreezableProxy proxy = new FreezableProxy(zk.getPort())) {
+            stopsWithoutZooKeeper(zk, proxy.connectString(), () -> {
+                proxy.freeze();
+                return false;
+            });
+        }
+    }
+
+    /** Registers through {@code connect}, cuts ZooKeeper off with {@code fault}, then stops and closes. */
+    private static void stopsWithoutZooKeeper(TestingServer zk, String connect,
+                                              java.util.concurrent.Callable<Boolean> fault) throws Exception {
+        ZooKeeperSettings settings = new ZooKeeperSettings();
+        settings.setSessionTimeout(io.dropwizard.util.Duration.seconds(6));
+        ZkLayout layout = ZkLayout.forCluster("t");
+        CuratorFramework client = settings.buildCuratorFramework(connect);
+        client.start();
+        WorkerRegistration registration = new WorkerRegistration(client, layout,
+                new WorkerInfo(1, "w1", "http://127.0.0.1:9090", "", "", 1, WorkerState.ACTIVE, 0, 0), true, () -> true);
+        registration.start();
+        assertTrue(registration.awaitRegistered(30, TimeUnit.SECONDS));
+
+        boolean serverStopped = fault.call();
+        if (serverStopped) {
+            Poll.until("the client to notice the server is gone", WAIT, () -> !client.getZookeeperClient().isConnected());
+        }
+        java.util.concurrent.CompletableFuture<Void> stopped = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            try {
+                registration.stop();
+                client.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        // the retry policy would hold a foreground write for minutes; bounded, a hung server costs the
+        // LEAVING write and the delete 3 s each and the close its read timeout (2/3 of the 6 s session)
+        Poll.until("stop() and close() to return without ZooKeeper", Duration.ofSeconds(20), stopped::isDone);
+        stopped.get();
+
+        if (serverStopped) {
             zk.restart();
+        }
+        try (CuratorFramework observer = new ZooKeeperSettings().buildCuratorFramework(zk.getConnectString())) {
             observer.start();
             Poll.until("the znode to end with its session", WAIT, () -> {
                 try {
