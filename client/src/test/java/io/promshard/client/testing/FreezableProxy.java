@@ -19,6 +19,7 @@ public final class FreezableProxy implements AutoCloseable {
     private final ServerSocket server;
     private final int targetPort;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
     private volatile boolean frozen;
 
     public FreezableProxy(int targetPort) throws IOException {
@@ -59,8 +60,9 @@ public final class FreezableProxy implements AutoCloseable {
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buffer)) >= 0) {
-                    while (frozen && !from.isClosed()) {
-                        Thread.sleep(50);
+                    if (frozen) {
+                        closed.await(); // frozen for good: what arrives is held until the proxy closes
+                        return;
                     }
                     out.write(buffer, 0, n);
                     out.flush();
@@ -75,6 +77,7 @@ public final class FreezableProxy implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        closed.countDown();
         server.close();
         for (Socket s : sockets) {
             s.close();

@@ -8,13 +8,13 @@ import io.promshard.client.api.WorkerAck;
 import io.promshard.client.zk.ZkLayout;
 import io.promshard.sidecar.assignment.AppliedState;
 import io.promshard.sidecar.assignment.AssignmentWatcher;
+import io.promshard.sidecar.registration.EphemeralNode;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.apache.curator.framework.CuratorFramework;
-import io.promshard.sidecar.registration.EphemeralNode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,10 +1,13 @@
 package io.promshard.sidecar.registration;
 
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.api.BackgroundCallback;
 import org.apache.curator.framework.recipes.nodes.PersistentNode;
 import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,13 +18,13 @@ import org.slf4j.LoggerFactory;
  * open, blocks for as long as the policy retries (minutes): a sidecar stopped then would hang until
  * its service manager killed it. An ephemeral node needs no delete to go away: it ends with its
  * session, when the client closes or when the ensemble expires it. So the delete is tried only while
- * connected, and waited for at most {@link #DELETE_WAIT_MS}; otherwise the node is left to its
+ * connected, and waited for at most {@link #WRITE_WAIT_MS}; otherwise the node is left to its
  * session.
  */
 public final class EphemeralNode extends PersistentNode {
 
     /** How long a stop waits for ZooKeeper to answer a write; a healthy ensemble answers in milliseconds. */
-    static final long DELETE_WAIT_MS = 3_000;
+    static final long WRITE_WAIT_MS = 3_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(EphemeralNode.class);
 
@@ -42,11 +45,29 @@ public final class EphemeralNode extends PersistentNode {
             LOG.info("{}: ZooKeeper unreachable; the znode ends with the session", actual);
             return;
         }
-        CountDownLatch done = new CountDownLatch(1);
-        client.delete().inBackground((c, event) -> done.countDown()).forPath(actual);
-        if (!done.await(DELETE_WAIT_MS, TimeUnit.MILLISECONDS)) {
+        KeeperException.Code rc = boundedWrite(answer -> client.delete().inBackground(answer).forPath(actual));
+        if (rc == KeeperException.Code.OPERATIONTIMEOUT) {
             LOG.warn("{}: ZooKeeper did not answer the delete within {} ms; the znode ends with the session",
-                    actual, DELETE_WAIT_MS);
+                    actual, WRITE_WAIT_MS);
+        }
+    }
+
+    /** A background write whose answer a stop waits for. */
+    interface Write {
+        void start(BackgroundCallback answer) throws Exception;
+    }
+
+    /**
+     * Starts {@code write} in the background and waits at most {@link #WRITE_WAIT_MS} for its answer:
+     * its result code, or {@code OPERATIONTIMEOUT} when none came (the write may still happen later).
+     */
+    static KeeperException.Code boundedWrite(Write write) throws Exception {
+        CompletableFuture<KeeperException.Code> answer = new CompletableFuture<>();
+        write.start((c, event) -> answer.complete(KeeperException.Code.get(event.getResultCode())));
+        try {
+            return answer.get(WRITE_WAIT_MS, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            return KeeperException.Code.OPERATIONTIMEOUT;
         }
     }
 }

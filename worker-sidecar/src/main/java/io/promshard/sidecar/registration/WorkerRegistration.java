@@ -203,16 +203,10 @@ public final class WorkerRegistration implements Managed {
             String actual = node.getActualPath();
             if (handOver && actual != null && client.getZookeeperClient().isConnected()) {
                 WorkerInfo leaving = withState(WorkerState.LEAVING);
-                // in the background and bounded: a hung ensemble must not hold the stop for the retry policy
-                java.util.concurrent.CompletableFuture<KeeperException.Code> written = new java.util.concurrent.CompletableFuture<>();
-                client.setData().inBackground((c, event) -> written.complete(KeeperException.Code.get(event.getResultCode())))
-                        .forPath(actual, Json.mapper().writeValueAsBytes(leaving));
-                KeeperException.Code rc;
-                try {
-                    rc = written.get(EphemeralNode.DELETE_WAIT_MS, TimeUnit.MILLISECONDS);
-                } catch (java.util.concurrent.TimeoutException e) {
-                    rc = KeeperException.Code.OPERATIONTIMEOUT;
-                }
+                byte[] data = Json.mapper().writeValueAsBytes(leaving);
+                // bounded: a hung ensemble must not hold the stop for as long as the retry policy retries
+                KeeperException.Code rc = EphemeralNode.boundedWrite(
+                        answer -> client.setData().inBackground(answer).forPath(actual, data));
                 if (rc == KeeperException.Code.OK) {
                     awaitReleased();
                 } else {
