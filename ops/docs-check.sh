@@ -373,7 +373,7 @@ check_migration() {
   # two hashmod shards from the guide's first block (modulus 10 -> 2, shard 3 -> 0 and 1), then its
   # steps: promshard beside them (coordinator and a sidecar per shard), the second job added, the
   # switch (the promshard job renamed to node, the hashmod job deleted), the master on federation.json
-  local mig=$work/migration n i
+  local mig=$work/migration n i expected
   block_tagged() { awk -F'|' -v t="$1" '$4 == t { print $1 }' "$work/blocks/index"; }
   local hashmod beside master
   hashmod=$work/blocks/$(block_tagged "prometheus migration-hashmod")
@@ -386,9 +386,15 @@ check_migration() {
   local global="global: {scrape_interval: 2s, scrape_timeout: 1s, evaluation_interval: 2s}"
   local paths="s#/etc/prometheus#$mig/etc/prometheus#g"
   shard_port() { port $((9290 + $1)); }
+  hashmod_shard() { # shard number: the guide's hashmod block as that shard of two
+    echo "$global"
+    sed -e "$paths" -e 's/modulus: 10/modulus: 2/' -e "s/regex: \"3\"/regex: \"$1\"/" "$hashmod"
+  }
+  grep -q 'modulus: 10' "$hashmod" && grep -q 'regex: "3"' "$hashmod" \
+    || { fail "docs/migration.md: the hashmod block no longer reads shard 3 of 10, which ops/docs-check.sh rewrites to 2 shards"; return 0; }
   for i in 0 1; do
     mkdir -p "$mig/shard-$i/sd"
-    { echo "$global"; sed -e "$paths" -e 's/modulus: 10/modulus: 2/' -e "s/regex: \"3\"/regex: \"$i\"/" "$hashmod"; } > "$mig/shard-$i/prometheus.yml"
+    hashmod_shard "$i" > "$mig/shard-$i/prometheus.yml"
     start migration "docs/migration.md shard $i" "prometheus --config.file=$mig/shard-$i/prometheus.yml --storage.tsdb.path=$mig/shard-$i/data --web.listen-address=127.0.0.1:$(shard_port $i) --web.enable-lifecycle" "$mig/prometheus-$i.log"
   done
   instances() { # job -> every instance the two shards scrape in it, one line each
@@ -446,8 +452,7 @@ YAML
 
   # 2. the second job beside the hashmod one, then the switch
   for i in 0 1; do
-    { echo "$global"; sed -e "$paths" -e 's/modulus: 10/modulus: 2/' -e "s/regex: \"3\"/regex: \"$i\"/" "$hashmod"
-      sed "s#/var/lib/promshard/sd#$mig/shard-$i/sd#" "$beside"; } > "$mig/shard-$i/prometheus.yml"
+    { hashmod_shard "$i"; sed "s#/var/lib/promshard/sd#$mig/shard-$i/sd#" "$beside"; } > "$mig/shard-$i/prometheus.yml"
   done
   reload || { fail "docs/migration.md step 2: a shard refused the configuration with both jobs"; return 0; }
   both_jobs() { settled && each_once node && each_once node-promshard; }
