@@ -230,7 +230,10 @@ if $once; then
   run ctl events
   run ctl coverage
 
-  hand_offs_done() { curl -fsS "$(api 1)/status" | grep -q '"handoffs":0'; }
+  hand_offs_done() { # as the leader counts them (a standby does not track hand-offs), whichever leads
+    local l; l=$(leader 1)
+    curl -fsS "$(api "${l#coordinator-}")/status" | grep -q '"isLeader":true,.*"handoffs":0'
+  }
   wait_for "the hand-offs to end" hand_offs_done
   before=$(cat "$dir"/w*/sd/node.json | md5sum)
   first=$(leader 1)
