@@ -63,6 +63,9 @@ class ManagedInventoryFailoverTest {
                 // given both coordinators, the client takes what only the leader knows from the leader
                 URI url1 = URI.create("http://127.0.0.1:" + c1.getLocalPort());
                 URI url2 = URI.create("http://127.0.0.1:" + c2.getLocalPort());
+                CoordinatorClient statusOnly = new CoordinatorClient(List.of(url2, url1), ApiCluster.TOKEN);
+                assertTrue(statusOnly.status().isLeader(), "a standby's status answer gives way to the leader's");
+                assertEquals(url1, statusOnly.base());
                 CoordinatorClient both = new CoordinatorClient(List.of(url2, url1), ApiCluster.TOKEN);
                 assertEquals(12, both.coverage().targets());
                 assertEquals(url1, both.base(), "the leader is asked first from now on");

@@ -117,8 +117,28 @@ public final class CoordinatorClient {
         return URI.create(b.endsWith("/") ? b.substring(0, b.length() - 1) : b);
     }
 
+    /**
+     * The status, the leader's when it can be had: every coordinator answers, but only the leader's
+     * hand-offs and deferred moves are current, so a standby's answer stands only when no other
+     * coordinator given leads (or none other answers).
+     */
     public CoordinatorStatus status() throws CoordinatorException {
-        return get("/api/v1/status", CoordinatorStatus.class);
+        CoordinatorStatus answer = get("/api/v1/status", CoordinatorStatus.class);
+        int answered = preferred.get();
+        for (int i = 1; i < bases.size() && !answer.isLeader(); i++) {
+            int at = (answered + i) % bases.size();
+            try {
+                CoordinatorStatus other = call(bases.get(at), "GET", "/api/v1/status", null,
+                        Json.mapper().constructType(CoordinatorStatus.class));
+                if (other.isLeader()) {
+                    preferred.set(at);
+                    answer = other;
+                }
+            } catch (CoordinatorException e) {
+                // unreachable or failing: the standby's answer stands
+            }
+        }
+        return answer;
     }
 
     public List<WorkerView> workers() throws CoordinatorException {
