@@ -313,15 +313,17 @@ check_demo() {
     PROMSHARD_SIDECAR_PORT_BASE=$(port 8100)
   echo "export PROMSHARD_COORDINATOR=http://127.0.0.1:$(port 8080)" > "$work/prelude-demo.sh"
   demo_api=http://127.0.0.1:$(port 8080)/api/v1
+  # every field of a JSON answer as a dotted path, array indexes as 0
+  local fields='[paths(scalars) | map(if type == "number" then 0 else . end) | join(".")] | unique | .[]'
   start_blocks demo-start demo "$work/logs-demo"
   if wait_until "the demo to be running" 180 grep -q 'demo: running' "$work"/logs-demo/*.log; then
     run_blocks demo demo
     while IFS='|' read -r n place lang tag; do
       path=${tag#demo-answer }
       echo "docs: $place: the fields of GET $path"
-      shown=$(jq -r '[paths(scalars) | map(if type == "number" then 0 else . end) | join(".")] | unique | .[]' "$work/blocks/$n") \
+      shown=$(jq -r "$fields" "$work/blocks/$n") \
         || { fail "$place: not JSON"; continue; }
-      live=$(curl -fsS "http://127.0.0.1:$(port 8080)$path" | jq -r '[paths(scalars) | map(if type == "number" then 0 else . end) | join(".")] | unique | .[]') \
+      live=$(curl -fsS "http://127.0.0.1:$(port 8080)$path" | jq -r "$fields") \
         || { fail "$place: GET $path"; continue; }
       missing=$(comm -23 <(sort <<< "$shown") <(sort <<< "$live"))
       [ -z "$missing" ] || fail "$place: fields the docs show that GET $path does not answer: $(echo $missing)"
