@@ -55,19 +55,23 @@ public class DrainResource {
         }
         String reason = request == null || request.reason() == null ? "" : request.reason();
         drains.drain(worker, Json.mapper().writeValueAsBytes(new DrainRequest(reason)));
-        return Response.accepted(status(worker)).build();
+        // the answer states what was just written: the drains cache may not have seen it yet
+        return Response.accepted(status(worker, true)).build();
     }
 
     @GET
     public DrainStatus status(@PathParam("worker") String worker) throws Exception {
         check(worker);
+        return status(worker, drains.current().contains(worker));
+    }
+
+    private DrainStatus status(String worker, boolean draining) throws Exception {
         int targets;
         try {
             targets = reader.readManifest(worker).map(AssignmentManifest::scrapedCount).orElse(0);
         } catch (CorruptAssignmentException e) {
             targets = -1;
         }
-        boolean draining = drains.current().contains(worker);
         return new DrainStatus(worker, draining, targets, draining && targets == 0);
     }
 
@@ -75,7 +79,7 @@ public class DrainResource {
     public DrainStatus undrain(@PathParam("worker") String worker) throws Exception {
         check(worker);
         drains.undrain(worker);
-        return status(worker);
+        return status(worker, false);
     }
 
     private static void check(String worker) {
