@@ -29,6 +29,8 @@ import io.promshard.coordinator.publish.OutputWriter;
 import io.promshard.coordinator.publish.PublishResult;
 import io.promshard.coordinator.publish.Publisher;
 import io.promshard.coordinator.publish.Shares;
+import io.promshard.coordinator.publish.StaleViewException;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,9 +64,11 @@ public final class Coordinator implements Managed {
 
     private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
     private static final Duration RETRY = Duration.ofSeconds(1);
+    private static final Duration MAX_RETRY = Duration.ofSeconds(30);
     private static final String ACK = "ack";
     private static final String HANDOFF_TIMEOUT = "handoff timeout";
     private static final String BUDGET = "movement budget";
+    private static final String FILES = "file write retry";
 
     private enum State { LATENT, STARTED, CLOSED }
 
@@ -92,6 +96,10 @@ public final class Coordinator implements Managed {
     /** When the first cause of the current run arrived (System.nanoTime). */
     private long firstCause;
     private boolean loaded;
+    /** Runs failed in a row; the retry backoff doubles with each. */
+    private int failedRuns;
+    /** Whether the last run failed (a retry is scheduled). */
+    private volatile boolean failing;
     private Assignment inForce = Assignment.empty();
     private Inventory targetSetSource;
     private Map<String, Long> targetSetWeights;
@@ -121,6 +129,7 @@ public final class Coordinator implements Managed {
     private final AtomicLong rebalances = new AtomicLong();
     private final AtomicLong movedTotal = new AtomicLong();
     private final AtomicLong publishErrors = new AtomicLong();
+    private final AtomicLong outputErrors = new AtomicLong();
     private final AtomicLong bytesTotal = new AtomicLong();
     private final io.promshard.client.metrics.Histogram durations = new io.promshard.client.metrics.Histogram(
             0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10);
@@ -196,16 +205,42 @@ public final class Coordinator implements Managed {
         pendingCauses.clear();
         try {
             rebalance(causes);
+            failedRuns = 0;
+            failing = false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (FencedOutException e) {
-            LOG.warn("not publishing for {}: {}; waiting to be elected again", causes, e.getMessage());
         } catch (Exception e) {
-            publishErrors.incrementAndGet();
-            LOG.error("rebalance for {} failed; retrying in {} ms", causes, RETRY.toMillis(), e);
-            pendingCauses.addAll(causes);
-            pending = executor.schedule(this::run, RETRY.toMillis(), TimeUnit.MILLISECONDS);
+            retryAfterFailure(causes, e);
         }
+    }
+
+    /**
+     * A run failed. Only the loss of leadership ends publishing, and Leadership's listener says so;
+     * everything else (a fence check that failed while the latch still says this instance leads, a
+     * commit refused because ZooKeeper holds something else than what this leader published, a
+     * ZooKeeper error) is logged, counted and retried with exponential backoff, after re-reading what
+     * is published when the failure says the leader's picture of it is wrong.
+     */
+    private void retryAfterFailure(List<String> causes, Exception e) {
+        if (e instanceof FencedOutException && !leadership.isLeader()) {
+            LOG.warn("not publishing for {}: {}; no longer the leader", causes, e.getMessage());
+            return;
+        }
+        publishErrors.incrementAndGet();
+        failing = true;
+        if (e instanceof FencedOutException || e instanceof StaleViewException) {
+            loaded = false; // re-read the state and the manifests before computing again
+        }
+        long delay = Math.min(MAX_RETRY.toMillis(), RETRY.toMillis() << Math.min(failedRuns, 10));
+        failedRuns++;
+        if (e instanceof FencedOutException || e instanceof StaleViewException) {
+            LOG.error("rebalance for {} not committed: {}; re-reading what is published and retrying in {} ms",
+                    causes, e.getMessage(), delay);
+        } else {
+            LOG.error("rebalance for {} failed; retrying in {} ms", causes, delay, e);
+        }
+        pendingCauses.addAll(causes);
+        pending = executor.schedule(this::run, delay, TimeUnit.MILLISECONDS);
     }
 
     private void rebalance(List<String> causes) throws Exception {
@@ -217,7 +252,7 @@ public final class Coordinator implements Managed {
         if (handoffOnly && handoffs.isEmpty()) {
             return; // an ack with nothing waiting for it
         }
-        output.writeFederation(workers);
+        writeFiles("federation.json", () -> output.writeFederation(workers));
         if (!leadership.isLeader()) {
             return;
         }
@@ -229,7 +264,7 @@ public final class Coordinator implements Managed {
             handoffs.load(published, publisher.epoch(), now);
             outputComplete.set(false);
             sharesInForce = new java.util.TreeMap<>();
-            filling = Set.copyOf(publisher.readState().map(ClusterState::filling).orElse(List.of()));
+            filling = Set.copyOf(publisher.loadedState().map(ClusterState::filling).orElse(List.of()));
             loaded = true;
         }
         Inventory inv = inventory.current();
@@ -311,12 +346,12 @@ public final class Coordinator implements Managed {
         boolean all = !outputComplete.getAndSet(true);
         Map<String, ShardPayload> files = all ? shares : Map.copyOf(Maps.filterKeys(shares,
                 Set.copyOf(result.changedWorkers())::contains));
-        outputExecutor.execute(() -> {
+        writeFiles("workers' files (" + files.size() + " workers)", () -> {
             try {
                 output.writeShares(files);
-            } catch (Exception e) {
-                outputComplete.set(false); // the next run writes every file again
-                LOG.error("workers' files not written ({} workers); rewriting all at the next run", files.size(), e);
+            } catch (IOException | RuntimeException e) {
+                outputComplete.set(false); // the retry writes every file again
+                throw e;
             }
         });
         Map<String, Long> shareEpochs = new java.util.HashMap<>();
@@ -365,6 +400,29 @@ public final class Coordinator implements Managed {
             trigger(BUDGET);
         }
         leaderRuns.incrementAndGet();
+    }
+
+    /** A write of the coordinator's own files. */
+    @FunctionalInterface
+    private interface FileWrite {
+        void write() throws IOException;
+    }
+
+    /**
+     * Writes files off the control loop, in order, so that a slow or failing disk never delays or
+     * aborts a publish; a failure is logged, counted and retried by a run after {@link #RETRY}.
+     */
+    private void writeFiles(String what, FileWrite write) {
+        outputExecutor.execute(() -> {
+            try {
+                write.write();
+            } catch (IOException | RuntimeException e) {
+                outputErrors.incrementAndGet();
+                LOG.error("{} not written to {}: {}; retrying in {} ms", what, output.directory(), e.toString(),
+                        RETRY.toMillis());
+                executor.schedule(() -> trigger(FILES), RETRY.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        });
     }
 
     private List<Member> members(SortedMap<String, WorkerInfo> workers, Set<String> drained,
@@ -468,6 +526,16 @@ public final class Coordinator implements Managed {
     /** Runs that failed (ZooKeeper error, write refused) and were retried. */
     public long publishErrors() {
         return publishErrors.get();
+    }
+
+    /** Failed writes of the coordinator's own files (workers' shares, federation.json) since start; each is retried. */
+    public long outputErrors() {
+        return outputErrors.get();
+    }
+
+    /** Whether the last run failed and a retry is scheduled. */
+    public boolean publishFailing() {
+        return failing;
     }
 
     /** Bytes the published rebalances wrote to ZooKeeper since start. */

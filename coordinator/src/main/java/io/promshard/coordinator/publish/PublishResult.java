@@ -9,8 +9,10 @@ import java.util.List;
  * @param changedWorkers workers whose assignment was rewritten
  * @param removedWorkers departed workers whose assignment was deleted
  * @param bytesWritten   bytes of chunks and manifests written to ZooKeeper
+ * @param transactions   fenced transactions the epoch was switched in (0 when nothing was written)
  */
-public record PublishResult(long epoch, List<String> changedWorkers, List<String> removedWorkers, long bytesWritten) {
+public record PublishResult(long epoch, List<String> changedWorkers, List<String> removedWorkers, long bytesWritten,
+                            int transactions) {
 
     public PublishResult {
         changedWorkers = List.copyOf(changedWorkers);

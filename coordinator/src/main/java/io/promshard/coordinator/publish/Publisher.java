@@ -18,7 +18,6 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.api.transaction.CuratorOp;
-import org.apache.curator.framework.api.transaction.CuratorTransactionResult;
 import org.apache.curator.utils.ZKPaths;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
@@ -49,6 +48,13 @@ public final class Publisher {
     /** Bytes per batched request: under ZooKeeper's default 1 MiB {@code jute.maxbuffer} with room to spare. */
     private static final int BATCH_BYTES = 700 * 1024;
     private static final int BATCH_OPS = 1000;
+    /**
+     * Bytes per fenced transaction: a quarter of ZooKeeper's default 1 MiB request limit, whatever
+     * changes at once (1,000 manifests with inline deltas of a few KiB each need several).
+     */
+    static final int COMMIT_BYTES = 256 * 1024;
+    /** What ZooKeeper's request encoding adds to an operation besides its path and data, rounded up. */
+    private static final int OP_BYTES = 64;
 
     private final CuratorFramework client;
     private final ZkLayout layout;
@@ -61,6 +67,7 @@ public final class Publisher {
     private final Map<String, AssignmentReader.Published> bases = new java.util.HashMap<>();
     private boolean stateExists;
     private long epoch;
+    private Optional<ClusterState> loadedState = Optional.empty();
 
     public Publisher(CuratorFramework client, ZkLayout layout, AssignmentCodec codec, String coordinatorId) {
         this.client = client;
@@ -83,7 +90,8 @@ public final class Publisher {
         payloads.clear();
         bases.clear();
         stateExists = false;
-        epoch = readState().map(ClusterState::epoch).orElse(0L);
+        loadedState = readStateLeniently();
+        long stateEpoch = loadedState.map(ClusterState::epoch).orElse(0L);
         AssignmentReader reader = new AssignmentReader(client, layout, codec);
         TreeMap<String, ShardPayload> shares = new TreeMap<>();
         List<String> stale = new ArrayList<>();
@@ -111,9 +119,34 @@ public final class Publisher {
             }
         }
         delete(stale);
+        epoch = Math.max(stateEpoch, published.values().stream().mapToLong(AssignmentManifest::epoch).max().orElse(0));
+        if (epoch != stateEpoch) {
+            LOG.warn("the state znode says epoch {} but published manifests carry epoch {}: continuing from {}",
+                    stateEpoch, epoch, epoch);
+        }
         LOG.info("loaded published state: epoch {}, {} worker assignments, {} stale chunks removed", epoch,
                 published.size(), stale.size());
         return shares;
+    }
+
+    /**
+     * The {@code state} znode, or empty when it is missing or cannot be decoded (logged): {@link #load()}
+     * then continues from the manifests' highest epoch, so the epoch never goes back below what
+     * sidecars may have acknowledged.
+     */
+    private Optional<ClusterState> readStateLeniently() throws Exception {
+        try {
+            return readState();
+        } catch (java.io.IOException e) {
+            LOG.error("{}: state znode unreadable, continuing from the published manifests' epoch: {}",
+                    layout.state(), e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** The {@code state} znode as {@link #load()} read it; empty when it was missing or unreadable. */
+    public Optional<ClusterState> loadedState() {
+        return loadedState;
     }
 
     public long epoch() {
@@ -193,17 +226,15 @@ public final class Publisher {
             }
         }
         if (changed.isEmpty() && removed.isEmpty()) {
-            return new PublishResult(epoch, List.of(), List.of(), 0);
+            return new PublishResult(epoch, List.of(), List.of(), 0, 0);
         }
         verifyFence(fence);
         long bytes = 0;
         List<Write> creates = new ArrayList<>();
         Map<String, AssignmentManifest> manifests = new TreeMap<>();
-        List<CuratorOp> ops = new ArrayList<>();
-        ops.add(client.transactionOp().check().forPath(fence));
-        for (Map.Entry<String, AssignmentCodec.Encoded> c : changed.entrySet()) {
-            String worker = c.getKey();
-            AssignmentCodec.Encoded encoded = c.getValue();
+        List<Commit> commits = new ArrayList<>();
+        for (String worker : gainingFirst(changed)) {
+            AssignmentCodec.Encoded encoded = changed.get(worker);
             if (!published.containsKey(worker)) {
                 creates.add(new Write(layout.assignment(worker), new byte[0]));
             }
@@ -213,14 +244,13 @@ public final class Publisher {
             byte[] manifest = AssignmentCodec.encodeManifest(encoded.manifest());
             bytes += manifest.length;
             manifests.put(worker, encoded.manifest());
-            ops.add(client.transactionOp().setData().forPath(layout.assignment(worker), manifest));
+            String path = layout.assignment(worker);
+            commits.add(new Commit(List.of(client.transactionOp().setData().forPath(path, manifest)),
+                    path.length() + manifest.length));
         }
         bytes += create(creates);
         for (String worker : removed) {
-            for (String chunk : children(layout.assignment(worker))) {
-                ops.add(client.transactionOp().delete().forPath(layout.assignment(worker) + "/" + chunk));
-            }
-            ops.add(client.transactionOp().delete().forPath(layout.assignment(worker)));
+            commits.add(removal(worker));
         }
         if (!stateExists) {
             ensureExists(layout.state());
@@ -228,16 +258,11 @@ public final class Publisher {
         }
         byte[] state = Json.mapper().writeValueAsBytes(new ClusterState(ClusterState.FORMAT, next, coordinatorId,
                 inventoryDigest, membershipDigest, System.currentTimeMillis(), filling));
-        ops.add(client.transactionOp().setData().forPath(layout.state(), state));
+        commits.add(new Commit(List.of(client.transactionOp().setData().forPath(layout.state(), state)),
+                layout.state().length() + state.length));
         bytes += state.length;
-
-        List<CuratorTransactionResult> results;
-        try {
-            results = client.transaction().forOperations(ops);
-        } catch (KeeperException.NoNodeException e) {
-            throw new FencedOutException("epoch " + next + " not committed: latch znode " + fence + " is gone", e);
-        }
-        LOG.debug("epoch {} committed in {} operations", next, results.size());
+        int transactions = commit(fence, next, commits);
+        LOG.debug("epoch {} committed in {} fenced transactions", next, transactions);
         epoch = next;
         List<String> unreferenced = new ArrayList<>();
         for (Map.Entry<String, AssignmentManifest> e : manifests.entrySet()) {
@@ -258,7 +283,91 @@ public final class Publisher {
         bases.putAll(newBases);
         removed.forEach(bases::remove);
         delete(unreferenced);
-        return new PublishResult(next, List.copyOf(changed.keySet()), removed, bytes);
+        return new PublishResult(next, List.copyOf(changed.keySet()), removed, bytes, transactions);
+    }
+
+    /** Operations that belong in one transaction (a worker's manifest, or a departed worker's znodes), and their size. */
+    private record Commit(List<CuratorOp> ops, long bytes) {
+    }
+
+    /**
+     * The changed workers, those whose share grows most first: when the commit takes several
+     * transactions, a target's new owner switches no later than its old one.
+     */
+    private List<String> gainingFirst(Map<String, AssignmentCodec.Encoded> changed) {
+        Map<String, Integer> growth = new HashMap<>();
+        changed.forEach((w, e) -> growth.put(w, e.manifest().scrapedCount()
+                - (published.containsKey(w) ? published.get(w).scrapedCount() : 0)));
+        List<String> order = new ArrayList<>(changed.keySet());
+        order.sort(java.util.Comparator.comparing((String w) -> -growth.get(w)).thenComparing(w -> w));
+        return order;
+    }
+
+    private Commit removal(String worker) throws Exception {
+        List<CuratorOp> ops = new ArrayList<>();
+        long size = 0;
+        for (String chunk : children(layout.assignment(worker))) {
+            String path = layout.assignment(worker) + "/" + chunk;
+            ops.add(client.transactionOp().delete().forPath(path));
+            size += path.length() + OP_BYTES;
+        }
+        ops.add(client.transactionOp().delete().forPath(layout.assignment(worker)));
+        return new Commit(ops, size + layout.assignment(worker).length());
+    }
+
+    /**
+     * Switches the epoch in as few transactions as keep each under {@value #COMMIT_BYTES} bytes, every
+     * one starting with a check of the fence, in order, the {@code state} znode last. Each sidecar's
+     * manifest switches in one of them, so no sidecar sees a mix of versions; a reader of the whole
+     * (a new leader) takes the highest epoch among state and manifests.
+     *
+     * @return the number of transactions
+     * @throws FencedOutException  when the fence is no longer this coordinator's
+     * @throws StaleViewException when a transaction failed for another reason: the caller re-reads and retries
+     */
+    private int commit(String fence, long next, List<Commit> commits) throws Exception {
+        List<List<CuratorOp>> transactions = new ArrayList<>();
+        List<CuratorOp> current = null;
+        long size = 0;
+        for (Commit c : commits) {
+            if (current == null || (size + c.bytes() + OP_BYTES * c.ops().size() > COMMIT_BYTES && current.size() > 1)) {
+                current = new ArrayList<>();
+                current.add(client.transactionOp().check().forPath(fence));
+                transactions.add(current);
+                size = fence.length() + OP_BYTES;
+            }
+            current.addAll(c.ops());
+            size += c.bytes() + OP_BYTES * c.ops().size();
+        }
+        for (int i = 0; i < transactions.size(); i++) {
+            try {
+                client.transaction().forOperations(transactions.get(i));
+            } catch (KeeperException e) {
+                if (e.code() == KeeperException.Code.CONNECTIONLOSS || e.code() == KeeperException.Code.SESSIONEXPIRED) {
+                    throw e;
+                }
+                verifyFence(fence); // gone or not ours: FencedOutException
+                throw new StaleViewException("epoch " + next + ": transaction " + (i + 1) + " of " + transactions.size()
+                        + " refused (" + e.code() + " at " + failedPath(e, transactions.get(i)) + "), "
+                        + i + " committed before it", e);
+            }
+        }
+        return transactions.size();
+    }
+
+    /** The path of the first operation a failed transaction names as failing. */
+    private static String failedPath(KeeperException e, List<CuratorOp> ops) {
+        List<org.apache.zookeeper.OpResult> results = e.getResults();
+        if (results != null) {
+            for (int i = 0; i < results.size() && i < ops.size(); i++) {
+                if (results.get(i) instanceof org.apache.zookeeper.OpResult.ErrorResult err
+                        && err.getErr() != KeeperException.Code.OK.intValue()
+                        && err.getErr() != KeeperException.Code.RUNTIMEINCONSISTENCY.intValue()) {
+                    return ops.get(i).get().getPath();
+                }
+            }
+        }
+        return e.getPath() == null ? "?" : e.getPath();
     }
 
     /** A znode to create. */
@@ -267,7 +376,8 @@ public final class Publisher {
 
     /**
      * Creates the nodes in batched requests, in order; a batch that meets a node already there (a
-     * content-addressed chunk written before, or a worker's node left empty) is retried node by node.
+     * content-addressed chunk written before, or a worker's node left empty) or a parent missing is
+     * retried node by node.
      *
      * @return the bytes of data written
      */
@@ -290,10 +400,11 @@ public final class Publisher {
                 }
                 client.transaction().forOperations(ops);
                 bytes += size;
-            } catch (KeeperException.NodeExistsException e) {
+            } catch (KeeperException.NodeExistsException | KeeperException.NoNodeException e) {
+                // a chunk already there, or a worker's node gone (deleted by hand): node by node, parents made
                 for (Write w : batch) {
                     try {
-                        client.create().creatingParentContainersIfNeeded().withMode(CreateMode.PERSISTENT)
+                        client.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT)
                                 .forPath(w.path(), w.data());
                         bytes += w.data().length;
                     } catch (KeeperException.NodeExistsException exists) {

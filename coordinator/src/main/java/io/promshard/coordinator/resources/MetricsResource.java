@@ -67,6 +67,11 @@ public class MetricsResource {
                 .sample("promshard_zookeeper_written_bytes_total", coordinator.bytesWrittenTotal());
         m.family("promshard_publish_errors_total", "counter", "Leader runs that failed and were retried.")
                 .sample("promshard_publish_errors_total", coordinator.publishErrors());
+        m.family("promshard_publish_failing", "gauge", "1 while the leader's last run failed and a retry is scheduled.")
+                .sample("promshard_publish_failing", coordinator.publishFailing() ? 1 : 0);
+        m.family("promshard_output_write_errors_total", "counter",
+                        "Failed writes of the coordinator's own files (workers' shares, federation.json); each retried.")
+                .sample("promshard_output_write_errors_total", coordinator.outputErrors());
         m.histogram("promshard_rebalance_duration_seconds", "Compute and publish time of published rebalances.",
                 coordinator.durations().snapshot());
         m.family("promshard_handoffs", "gauge", "Moved targets still scraped by their previous owner.")

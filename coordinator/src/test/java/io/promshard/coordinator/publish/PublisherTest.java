@@ -273,4 +273,57 @@ class PublisherTest {
         }
         assertNull(inconsistency.get(), inconsistency.get());
     }
+
+    /**
+     * 1,000 workers whose shares all change a little at once (a label added to every 10th target):
+     * the manifests, each with its delta inline, are more than ZooKeeper's 1 MiB request limit
+     * together, so the epoch is switched in several fenced transactions, and every worker reads
+     * exactly its new share.
+     */
+    @Test
+    void aThousandSharesChangingAtOnceCommitInSeveralFencedTransactions() throws Exception {
+        Publisher publisher = new Publisher(leader, layout, new AssignmentCodec(), "c1");
+        publisher.load();
+        String fence = latch(leader);
+        Map<String, ShardPayload> before = new TreeMap<>();
+        Map<String, ShardPayload> after = new TreeMap<>();
+        for (int w = 0; w < 1000; w++) {
+            String worker = String.format("w%04d", w);
+            List<String> plain = new ArrayList<>();
+            List<String> labelled = new ArrayList<>();
+            for (int i = 0; i < 450; i++) {
+                // host names, as most inventories have them: they do not compress away in a delta
+                String target = "node-" + com.google.common.hash.Hashing.sha256().hashInt(w * 1000 + i).toString()
+                        .substring(0, 12) + ".dc1.example.org:9100";
+                (i % 10 == 0 ? labelled : plain).add(target);
+            }
+            List<String> all = new ArrayList<>(plain);
+            all.addAll(labelled);
+            before.put(worker, share(worker, all));
+            // a label value unique per worker, as a rack or owner label is: the deltas do not compress away
+            String value = com.google.common.hash.Hashing.sha256().hashInt(w).toString();
+            after.put(worker, new ShardPayload(1, worker, new TreeMap<>(Map.of("node", List.of(
+                    TargetGroup.of(plain, Map.of()), TargetGroup.of(labelled, Map.of("rack", value)))))));
+        }
+        publisher.publish(before, fence, "", "");
+        PublishResult changed = publisher.publish(after, fence, "", "");
+
+        long manifestBytes = 0;
+        for (String worker : after.keySet()) {
+            manifestBytes += leader.getData().forPath(layout.assignment(worker)).length;
+        }
+        assertTrue(manifestBytes > 1040 * 1024, manifestBytes + " bytes of manifests: one request could carry them");
+        assertEquals(1000, changed.changedWorkers().size());
+        assertTrue(changed.transactions() >= manifestBytes / Publisher.COMMIT_BYTES, changed.transactions()
+                + " transactions for " + manifestBytes + " bytes");
+        AssignmentReader reader = new AssignmentReader(other, layout, new AssignmentCodec());
+        for (Map.Entry<String, ShardPayload> e : after.entrySet()) {
+            AssignmentReader.Published read = reader.read(e.getKey()).orElseThrow();
+            assertEquals(changed.epoch(), read.manifest().epoch(), e.getKey());
+            assertNotNull(read.manifest().delta(), e.getKey() + " changed by a delta");
+            assertEquals(e.getValue().canonical(), read.payload(), e.getKey());
+        }
+        assertEquals(changed.epoch(), new Publisher(other, layout, new AssignmentCodec(), "c2").readState()
+                .orElseThrow().epoch());
+    }
 }

@@ -1,0 +1,100 @@
+package io.promshard.coordinator.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.promshard.client.api.AssignmentManifest;
+import io.promshard.client.testing.LoopbackZooKeeper;
+import io.promshard.client.testing.Poll;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What is in ZooKeeper changed behind the leader's back (a znode deleted or overwritten by hand, a
+ * commit retried after its reply was lost): the leader goes on publishing, and the epoch never
+ * goes below what the published manifests carry.
+ */
+class PublishRecoveryTest {
+
+    private static final Set<String> THREE = Set.of("w1", "w2", "w3");
+    private static final Set<String> TWO = Set.of("w1", "w2");
+
+    @TempDir
+    Path tmp;
+
+    private static long highestManifestEpoch(ClusterHarness cluster, Set<String> workers) throws Exception {
+        return cluster.manifests(workers).values().stream().mapToLong(AssignmentManifest::epoch).max().orElseThrow();
+    }
+
+    @Test
+    void aDeletedStateZnodeDoesNotStopTheLeaderPublishing() throws Exception {
+        try (TestingServer zk = LoopbackZooKeeper.start(); ClusterHarness cluster = new ClusterHarness(zk.getConnectString(), tmp)) {
+            ClusterHarness.RunningCoordinator c1 = cluster.coordinator("c1");
+            THREE.forEach(cluster::sidecar);
+            cluster.awaitConverged(THREE);
+            long before = highestManifestEpoch(cluster, THREE);
+            cluster.observer.delete().forPath(cluster.layout.state());
+            cluster.crash("w3");
+            cluster.awaitConverged(TWO);
+            assertTrue(cluster.state().epoch() > before, "epoch " + cluster.state().epoch()
+                    + " must continue above the manifests' " + before);
+            assertTrue(highestManifestEpoch(cluster, TWO) > before);
+            assertTrue(c1.coordinator().publishErrors() > 0, "the failed commit must be counted");
+        }
+    }
+
+    @Test
+    void aDeletedManifestIsPublishedAgain() throws Exception {
+        try (TestingServer zk = LoopbackZooKeeper.start(); ClusterHarness cluster = new ClusterHarness(zk.getConnectString(), tmp)) {
+            cluster.coordinator("c1");
+            THREE.forEach(cluster::sidecar);
+            cluster.awaitConverged(THREE);
+            cluster.observer.delete().deletingChildrenIfNeeded().forPath(cluster.layout.assignment("w2"));
+            cluster.crash("w3");
+            cluster.awaitConverged(TWO);
+        }
+    }
+
+    @Test
+    void aDepartedWorkersAssignmentAlreadyGoneDoesNotStopTheLeaderPublishing() throws Exception {
+        // what a commit retried after a lost reply meets: its first attempt already deleted the departed znodes
+        try (TestingServer zk = LoopbackZooKeeper.start(); ClusterHarness cluster = new ClusterHarness(zk.getConnectString(), tmp)) {
+            cluster.coordinator("c1");
+            THREE.forEach(cluster::sidecar);
+            cluster.awaitConverged(THREE);
+            cluster.observer.delete().deletingChildrenIfNeeded().forPath(cluster.layout.assignment("w3"));
+            cluster.crash("w3");
+            cluster.awaitConverged(TWO);
+            assertNull(cluster.observer.checkExists().forPath(cluster.layout.assignment("w3")));
+        }
+    }
+
+    @Test
+    void aCorruptStateNeverTakesTheEpochBelowThePublishedManifests() throws Exception {
+        try (TestingServer zk = LoopbackZooKeeper.start(); ClusterHarness cluster = new ClusterHarness(zk.getConnectString(), tmp)) {
+            ClusterHarness.RunningCoordinator c1 = cluster.coordinator("c1");
+            THREE.forEach(cluster::sidecar);
+            Map<String, String> before = cluster.awaitConverged(THREE);
+            long published = highestManifestEpoch(cluster, THREE);
+            cluster.stop(c1);
+            cluster.observer.setData().forPath(cluster.layout.state(), "{not json".getBytes(StandardCharsets.UTF_8));
+            ClusterHarness.RunningCoordinator c2 = cluster.coordinator("c2");
+            Poll.until("c2 to lead", ClusterHarness.WAIT, () -> c2.coordinator().isLeader()
+                    && c2.coordinator().leaderRuns() > 0);
+            assertEquals(before, cluster.awaitConverged(THREE), "a new leader over a corrupt state moves nothing");
+            cluster.crash("w3");
+            cluster.awaitConverged(TWO);
+            assertTrue(cluster.state().epoch() > published, "epoch " + cluster.state().epoch()
+                    + " must continue above the manifests' " + published);
+            for (AssignmentManifest m : cluster.manifests(TWO).values()) {
+                assertTrue(m.epoch() >= published, m.worker() + " went back to epoch " + m.epoch());
+            }
+        }
+    }
+}
