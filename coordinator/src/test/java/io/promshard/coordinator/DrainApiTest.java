@@ -105,4 +105,74 @@ class DrainApiTest {
             }
         }
     }
+
+    /**
+     * Requests to drain every worker, sent at once, several rounds: at no moment is every active
+     * worker drained; the requests that would have done it get 409 (the guard read a cache that
+     * lagged the writes, and all of them were accepted).
+     */
+    @Test
+    void drainsSentAtOnceNeverDrainEveryWorker() throws Exception {
+        try (TestingServer zk = LoopbackZooKeeper.start()) {
+            DropwizardTestSupport<CoordinatorConfiguration> app = new DropwizardTestSupport<>(CoordinatorApplication.class,
+                    ResourceHelpers.resourceFilePath("coordinator-test.yml"),
+                    ConfigOverride.config("zookeeper.connectString", zk.getConnectString()),
+                    ConfigOverride.config("outputDirectory", tmp.resolve("out").toString()),
+                    ConfigOverride.config("api.token", TOKEN));
+            app.before();
+            java.util.List<TestSidecar> sidecars = new java.util.ArrayList<>();
+            for (int i = 1; i <= 3; i++) {
+                sidecars.add(new TestSidecar(zk.getConnectString(), "apptest", "w" + i, tmp.resolve("sd" + i)));
+            }
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+            try {
+                Poll.until("three active workers", Duration.ofSeconds(30), () -> {
+                    try {
+                        return Json.mapper().readTree(send(app, "GET", "/api/v1/status", null).body())
+                                .get("workers").asInt() == 3;
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                });
+                for (int round = 0; round < 10; round++) {
+                    // connections opened first, requests written together: they arrive within microseconds
+                    java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(3);
+                    java.util.List<java.util.concurrent.Future<Integer>> answers = new java.util.ArrayList<>();
+                    for (int i = 1; i <= 3; i++) {
+                        java.net.Socket socket = new java.net.Socket("127.0.0.1", app.getLocalPort());
+                        byte[] request = ("POST /api/v1/workers/w" + i + "/drain HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                + "Authorization: Bearer " + TOKEN + "\r\nContent-Type: application/json\r\n"
+                                + "Content-Length: 2\r\nConnection: close\r\n\r\n{}")
+                                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                        answers.add(pool.submit(() -> {
+                            try (socket) {
+                                together.await();
+                                socket.getOutputStream().write(request);
+                                String status = new java.io.BufferedReader(new java.io.InputStreamReader(
+                                        socket.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+                                return Integer.parseInt(status.split(" ")[1]);
+                            }
+                        }));
+                    }
+                    int accepted = 0;
+                    for (java.util.concurrent.Future<Integer> a : answers) {
+                        int code = a.get();
+                        assertTrue(code == 202 || code == 409, "answer " + code);
+                        accepted += code == 202 ? 1 : 0;
+                    }
+                    assertEquals(2, accepted, "round " + round + ": exactly one worker must stay undrained");
+                    for (int i = 1; i <= 3; i++) {
+                        assertEquals(200, send(app, "DELETE", "/api/v1/workers/w" + i + "/drain", null,
+                                "Authorization", "Bearer " + TOKEN).statusCode());
+                    }
+                }
+            } finally {
+                pool.shutdownNow();
+                for (TestSidecar s : sidecars) {
+                    s.close();
+                }
+                app.after();
+            }
+        }
+    }
 }

@@ -7,11 +7,13 @@ import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.api.transaction.CuratorOp;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.apache.curator.utils.ZKPaths;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.Stat;
 
 /**
  * Workers an operator is draining: persistent {@code drains/<id>} znodes, so every coordinator (and a
@@ -57,24 +59,84 @@ public final class Drains implements Closeable {
         return out;
     }
 
-    /** Starts draining {@code worker}; true if it was not drained before. */
-    public boolean drain(String worker, byte[] reason) throws Exception {
-        try {
-            client.create().creatingParentContainersIfNeeded().withMode(CreateMode.PERSISTENT)
-                    .forPath(layout.drain(worker), reason);
-            return true;
-        } catch (KeeperException.NodeExistsException e) {
-            return false;
+    /** What a drain request decided. */
+    public enum Outcome {
+        /** The worker was not drained; now it is. */
+        STARTED,
+        /** The worker was drained already. */
+        ALREADY_DRAINED,
+        /** Refused: no active worker would be left undrained. */
+        REFUSED
+    }
+
+    /**
+     * Starts draining {@code worker} unless that would leave none of {@code active} undrained. The
+     * check and the write are one ZooKeeper decision: the drain set is read with the version of
+     * {@code drains/}, and the transaction that creates the drain bumps that version, so of requests
+     * decided on the same set only one commits; the others decide again on the set it left. No
+     * moment therefore has every active worker drained, however many requests arrive at once, at
+     * whichever coordinators.
+     *
+     * @param active the workers announcing ACTIVE now
+     */
+    public Outcome drain(String worker, byte[] reason, Set<String> active) throws Exception {
+        while (true) {
+            Versioned drained = read();
+            if (drained.workers().contains(worker)) {
+                return Outcome.ALREADY_DRAINED;
+            }
+            Set<String> left = new TreeSet<>(active);
+            left.removeAll(drained.workers());
+            left.remove(worker);
+            if (left.isEmpty()) {
+                return Outcome.REFUSED;
+            }
+            if (commit(drained.version(), client.transactionOp().create().withMode(CreateMode.PERSISTENT)
+                    .forPath(layout.drain(worker), reason))) {
+                return Outcome.STARTED;
+            }
         }
     }
 
-    /** Stops draining {@code worker}; true if it was drained. */
+    /** Stops draining {@code worker}; true if it was drained. Bumps the version like {@link #drain}. */
     public boolean undrain(String worker) throws Exception {
+        while (true) {
+            Versioned drained = read();
+            if (!drained.workers().contains(worker)) {
+                return false;
+            }
+            if (commit(drained.version(), client.transactionOp().delete().forPath(layout.drain(worker)))) {
+                return true;
+            }
+        }
+    }
+
+    /** The drain set as ZooKeeper holds it now, with the data version of {@code drains/}. */
+    private record Versioned(Set<String> workers, int version) {
+    }
+
+    private Versioned read() throws Exception {
+        while (true) {
+            try {
+                Stat stat = new Stat();
+                client.getData().storingStatIn(stat).forPath(layout.drains());
+                Set<String> workers = new TreeSet<>(client.getChildren().forPath(layout.drains()));
+                return new Versioned(workers, stat.getVersion());
+            } catch (KeeperException.NoNodeException e) {
+                client.createContainers(layout.drains()); // a container with no children is removed by the server
+            }
+        }
+    }
+
+    /** Whether the change committed together with the version bump; false when another decision came first. */
+    private boolean commit(int version, CuratorOp change) throws Exception {
         try {
-            client.delete().forPath(layout.drain(worker));
+            client.transaction().forOperations(
+                    client.transactionOp().setData().withVersion(version).forPath(layout.drains(), new byte[0]), change);
             return true;
-        } catch (KeeperException.NoNodeException e) {
-            return false;
+        } catch (KeeperException.BadVersionException | KeeperException.NoNodeException
+                 | KeeperException.NodeExistsException e) {
+            return false; // decide again on what is there now
         }
     }
 

@@ -3,6 +3,7 @@ package io.promshard.coordinator.resources;
 import io.promshard.client.Json;
 import io.promshard.client.api.AssignmentManifest;
 import io.promshard.client.api.DrainStatus;
+import io.promshard.client.api.WorkerInfo;
 import io.promshard.client.api.WorkerState;
 import io.promshard.client.zk.AssignmentReader;
 import io.promshard.client.zk.CorruptAssignmentException;
@@ -17,6 +18,8 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * {@code /api/v1/workers/{worker}/drain}: POST starts draining a worker (optional body
@@ -45,17 +48,15 @@ public class DrainResource {
     @Consumes(MediaType.APPLICATION_JSON)
     public Response drain(@PathParam("worker") String worker, DrainRequest request) throws Exception {
         check(worker);
-        java.util.Set<String> drained = drains.current();
-        long others = membership.snapshot().values().stream()
-                .filter(w -> !w.id().equals(worker) && w.state() == WorkerState.ACTIVE)
-                .filter(w -> !drained.contains(w.id())).count();
-        if (others == 0) {
-            throw Api.error(Response.Status.CONFLICT,
-                    "draining " + worker + " would leave its targets without a worker: no other active worker");
-        }
+        Set<String> active = membership.snapshot().values().stream().filter(w -> w.state() == WorkerState.ACTIVE)
+                .map(WorkerInfo::id).collect(Collectors.toSet());
         String reason = request == null || request.reason() == null ? "" : request.reason();
-        drains.drain(worker, Json.mapper().writeValueAsBytes(new DrainRequest(reason)));
-        // the answer states what was just written: the drains cache may not have seen it yet
+        Drains.Outcome outcome = drains.drain(worker, Json.mapper().writeValueAsBytes(new DrainRequest(reason)), active);
+        if (outcome == Drains.Outcome.REFUSED) {
+            throw Api.error(Response.Status.CONFLICT, "draining " + worker + " would leave no active worker undrained:"
+                    + " its targets would have nowhere to go (undrain another first)");
+        }
+        // the answer states what was just decided: the drains cache may not have seen it yet
         return Response.accepted(status(worker, true)).build();
     }
 

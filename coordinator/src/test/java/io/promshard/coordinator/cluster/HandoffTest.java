@@ -154,7 +154,7 @@ class HandoffTest {
         int had = scraped("w1");
         cluster.sidecars.get("w2").holdAcks(true);
         cluster.sidecars.get("w3").holdAcks(true);
-        c1.coordinator().drains().drain("w1", new byte[0]);
+        c1.coordinator().drains().drain("w1", new byte[0], Set.of("w1", "w2", "w3"));
         AssignmentReader reader = new AssignmentReader(cluster.observer, cluster.layout, new AssignmentCodec());
         Poll.until("w1 to own nothing", WAIT, () -> manifest(reader, "w1").map(AssignmentManifest::targetCount)
                 .orElse(-1) == 0);
