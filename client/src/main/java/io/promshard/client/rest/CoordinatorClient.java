@@ -51,6 +51,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class CoordinatorClient {
 
+    /** Largest answer read: every assignment of a million targets fits; the timeout bounds the whole answer. */
+    static final long MAX_ANSWER_BYTES = 512L << 20;
+
     private final List<URI> bases;
     private final AtomicInteger preferred = new AtomicInteger();
     private final String token;
@@ -259,7 +262,7 @@ public final class CoordinatorClient {
             if (!token.isEmpty() && !method.equals("GET")) {
                 b.header("Authorization", "Bearer " + token);
             }
-            HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> r = BoundedHttp.send(http, b.build(), MAX_ANSWER_BYTES, timeout);
             if (r.statusCode() / 100 != 2) {
                 throw new CoordinatorException(r.statusCode(), method + " " + path + ": " + r.statusCode() + " "
                         + message(r.body()), null);

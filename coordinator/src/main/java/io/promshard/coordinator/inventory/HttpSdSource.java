@@ -1,9 +1,9 @@
 package io.promshard.coordinator.inventory;
 
 import io.promshard.client.api.TargetGroup;
+import io.promshard.client.rest.BoundedHttp;
 import io.promshard.client.service.Daemons;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * Polls an upstream http_sd endpoint for one job, as Prometheus' {@code http_sd_configs} does: a GET
  * answered by 200 with {@code application/json} and a list of target groups, validated like a file.
  * Any failure (connection, status, content type, size, parse) is refused with the URL and reason
- * and the last good answer stays in force. The first poll happens in {@link #start()}.
+ * and the last good answer stays in force. Polls run on the source's own thread, the first as soon as
+ * it starts, and a whole answer (headers and body) must arrive within the timeout: an endpoint that
+ * stalls only keeps its own last good answer.
  *
  * <p>Until the endpoint has answered once, the source is not {@linkplain #isReady() ready}, so that
  * a coordinator that starts (or takes over) while it is down publishes nothing rather than a
@@ -50,6 +52,9 @@ public final class HttpSdSource implements InventorySource {
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
     private ScheduledExecutorService executor;
     private final Duration readyGrace;
+    private final Duration timeout;
+    /** Prometheus' own default for an http_sd request. */
+    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
     private volatile boolean answered;
     private volatile long startedNanos;
     private final java.util.concurrent.atomic.AtomicBoolean gaveUp = new java.util.concurrent.atomic.AtomicBoolean();
@@ -61,6 +66,16 @@ public final class HttpSdSource implements InventorySource {
     /** @param readyGrace how long the source waits for a first answer before it is ready without one */
     public HttpSdSource(String job, URI url, Duration interval, FileSdParser parser, long maxBytes,
                         Duration readyGrace) {
+        this(job, url, interval, parser, maxBytes, readyGrace, DEFAULT_TIMEOUT);
+    }
+
+    /**
+     * @param readyGrace how long the source waits for a first answer before it is ready without one
+     * @param timeout    deadline for a whole answer, headers and body: a stalled endpoint is refused after it
+     */
+    public HttpSdSource(String job, URI url, Duration interval, FileSdParser parser, long maxBytes,
+                        Duration readyGrace, Duration timeout) {
+        this.timeout = timeout;
         this.readyGrace = readyGrace;
         this.job = job;
         this.url = url;
@@ -77,14 +92,14 @@ public final class HttpSdSource implements InventorySource {
             throw new IllegalStateException("HttpSdSource cannot be started more than once");
         }
         startedNanos = System.nanoTime();
-        poll();
+        // the first poll too runs on the source's own thread: a slow endpoint never holds up the start
         executor = Daemons.singleThread("promshard-http-sd-" + job);
         long ms = Math.max(1, interval.toMillis());
-        executor.scheduleWithFixedDelay(this::poll, ms, ms, TimeUnit.MILLISECONDS);
+        executor.scheduleWithFixedDelay(this::poll, 0, ms, TimeUnit.MILLISECONDS);
     }
 
     /** Polls once now; visible for tests that do not want to wait for the interval. */
-    public void poll() {
+    public synchronized void poll() {
         String where = "job=" + job + " http_sd " + url;
         try {
             List<TargetGroup> groups = fetch(where);
@@ -106,24 +121,26 @@ public final class HttpSdSource implements InventorySource {
     }
 
     private List<TargetGroup> fetch(String where) throws IOException, InterruptedException, InventoryException {
-        HttpRequest request = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(30))
+        HttpRequest request = HttpRequest.newBuilder(url).timeout(timeout)
                 .header("Accept", "application/json")
                 .header("X-Prometheus-Refresh-Interval-Seconds", Long.toString(interval.toSeconds())).GET().build();
-        HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-        try (InputStream body = response.body()) {
-            if (response.statusCode() != 200) {
-                throw new InventoryException(where + ": HTTP status " + response.statusCode() + ", expected 200");
+        HttpResponse<byte[]> response;
+        try {
+            response = BoundedHttp.send(http, request, maxBytes, timeout);
+        } catch (IOException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("answer exceeds the limit")) {
+                throw new InventoryException(where + ": " + e.getMessage());
             }
-            String type = response.headers().firstValue("Content-Type").orElse("");
-            if (!type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
-                throw new InventoryException(where + ": Content-Type \"" + type + "\", expected application/json");
-            }
-            byte[] bytes = body.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
-            if (bytes.length > maxBytes) {
-                throw new InventoryException(where + ": answer exceeds the limit of " + maxBytes + " bytes");
-            }
-            return parser.parse(where, bytes, false);
+            throw e;
         }
+        if (response.statusCode() != 200) {
+            throw new InventoryException(where + ": HTTP status " + response.statusCode() + ", expected 200");
+        }
+        String type = response.headers().firstValue("Content-Type").orElse("");
+        if (!type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+            throw new InventoryException(where + ": Content-Type \"" + type + "\", expected application/json");
+        }
+        return parser.parse(where, response.body(), false);
     }
 
     private void refuse(String message) {

@@ -38,7 +38,9 @@ class HttpSdSourceTest {
             Answer a = answer.get();
             byte[] body = a.body().getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", a.type());
-            exchange.sendResponseHeaders(a.status(), body.length == 0 ? -1 : body.length);
+            // status 0: 200 without a Content-Length, so only the bytes received can exceed the limit
+            exchange.sendResponseHeaders(a.status() == 0 ? 200 : a.status(), a.status() == 0 ? 0
+                    : body.length == 0 ? -1 : body.length);
             exchange.getResponseBody().write(body);
             exchange.close();
         });
@@ -50,6 +52,7 @@ class HttpSdSourceTest {
         try {
             source.start();
             List<TargetGroup> good = List.of(TargetGroup.of(List.of("10.0.0.1:9100", "10.0.0.2:9100"), Map.of("dc", "a")));
+            Poll.until("the first answer", Duration.ofSeconds(30), () -> !source.groups().isEmpty());
             assertEquals(Map.of("node", good), source.groups());
             assertEquals(Map.of(), source.errors());
             assertEquals(1, changes.get());
@@ -63,9 +66,11 @@ class HttpSdSourceTest {
                     {"200", "application/json", "{\"not\": \"a list\"}", "list of target groups"},
                     {"200", "application/json", "[" + "{\"targets\": [\"10.0.0.9:1\"]},".repeat(300) + "{}]",
                             "limit of 4096"},
+                    {"chunked", "application/json", "[" + "{\"targets\": [\"10.0.0.9:1\"]},".repeat(300) + "{}]",
+                            "limit of 4096"},
             };
             for (String[] f : failures) {
-                answer.set(new Answer(Integer.parseInt(f[0]), f[1], f[2]));
+                answer.set(new Answer(f[0].equals("chunked") ? 0 : Integer.parseInt(f[0]), f[1], f[2]));
                 source.poll();
                 assertEquals(Map.of("node", good), source.groups(), "after " + f[3]);
                 String error = source.errors().get(url.toString());
@@ -108,6 +113,7 @@ class HttpSdSourceTest {
             assertFalse(waiting.isReady(), "not started");
             waiting.start();
             giving.start();
+            Poll.until("the first refusal", Duration.ofSeconds(30), () -> waiting.refusals() > 0);
             assertFalse(waiting.isReady(), "the endpoint answered 503");
             assertEquals(Map.of(), waiting.groups());
             Poll.until("the short grace period over", Duration.ofSeconds(10), giving::isReady);
@@ -143,12 +149,65 @@ class HttpSdSourceTest {
                 + "/sd"), Duration.ofHours(1), new FileSdParser(1 << 20, false), 1 << 20);
         try {
             source.start();
+            Poll.until("the first answer", Duration.ofSeconds(30), () -> !source.groups().isEmpty());
             assertEquals(1, source.groups().get("node").size());
             body.set("[]"); // as in Prometheus: the upstream has no targets now
             source.poll();
             assertEquals(Map.of(), source.groups());
             assertEquals(Map.of(), source.errors());
         } finally {
+            source.close();
+            server.stop(0);
+        }
+    }
+
+    /**
+     * An endpoint that sends its headers and then stalls its body: the source starts at once (the
+     * coordinator's start waited for it forever), the answer is refused at the timeout naming the
+     * URL, and the source keeps its last good answer.
+     */
+    @Test
+    void anEndpointThatStallsItsBodyIsRefusedAtTheTimeoutAndHoldsUpNothing() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean stall = new java.util.concurrent.atomic.AtomicBoolean(true);
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        server.createContext("/sd", exchange -> {
+            byte[] b = "[{\"targets\": [\"10.0.0.1:9100\"]}]".getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, b.length);
+            if (stall.get()) {
+                exchange.getResponseBody().write(b, 0, 5);
+                exchange.getResponseBody().flush();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            } else {
+                exchange.getResponseBody().write(b);
+            }
+            exchange.close();
+        });
+        server.start();
+        URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/sd");
+        HttpSdSource source = new HttpSdSource("node", url, Duration.ofHours(1), new FileSdParser(1 << 20, false),
+                1 << 20, Duration.ofHours(1), Duration.ofMillis(500));
+        try {
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(20), source::start,
+                    "start must not wait for the endpoint");
+            Poll.until("the stalled answer refused", Duration.ofSeconds(30), () -> source.refusals() > 0);
+            String error = source.errors().get(url.toString());
+            assertTrue(error.contains("no complete answer within 500 ms") && error.contains(url.toString()), error);
+            assertFalse(source.isReady());
+            stall.set(false);
+            source.poll();
+            assertEquals(1, source.groups().get("node").size());
+            stall.set(true);
+            source.poll();
+            assertEquals(1, source.groups().get("node").size(), "the last good answer stays");
+        } finally {
+            release.countDown();
             source.close();
             server.stop(0);
         }

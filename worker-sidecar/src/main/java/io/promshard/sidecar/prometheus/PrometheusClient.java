@@ -5,6 +5,7 @@ import io.promshard.client.Json;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
+import io.promshard.client.rest.BoundedHttp;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -43,6 +44,11 @@ public final class PrometheusClient {
     }
 
     private static final String NEVER = "0001-01-01T00:00:00Z";
+    /**
+     * Largest answer read from Prometheus: its targets list for some 100,000 targets, within a
+     * sidecar's heap; the timeout bounds the whole answer, body included.
+     */
+    static final long MAX_ANSWER_BYTES = 64L << 20;
 
     private final URI base;
     private final HttpClient http;
@@ -113,7 +119,7 @@ public final class PrometheusClient {
 
     private HttpResponse<byte[]> send(String path) throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout).GET().build();
-        return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        return BoundedHttp.send(http, request, MAX_ANSWER_BYTES, timeout);
     }
 
     private byte[] get(String path) throws IOException, InterruptedException {
