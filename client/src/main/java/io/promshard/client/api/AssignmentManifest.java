@@ -25,6 +25,11 @@ public record AssignmentManifest(int version, String worker, long epoch, List<St
     public static final int FORMAT = 1;
     /** The format of a manifest naming a base payload and a delta against it. */
     public static final int DELTA_FORMAT = 2;
+    /**
+     * The most chunks a manifest may name: 2 GiB of gzip at the default 512 KiB a chunk, beyond any
+     * real share; a corrupt count is refused before a reader allocates for it.
+     */
+    public static final int MAX_CHUNKS = 4096;
 
     /**
      * The base a delta manifest applies to: the sha256 of its payload JSON and its chunk count; and
@@ -38,8 +43,9 @@ public record AssignmentManifest(int version, String worker, long epoch, List<St
             if (base == null || !base.matches("[0-9a-f]{64}")) {
                 throw new IllegalArgumentException("bad base sha256 " + base);
             }
-            if (baseChunks < 1) {
-                throw new IllegalArgumentException("baseChunks must be >= 1, was " + baseChunks);
+            if (baseChunks < 1 || baseChunks > MAX_CHUNKS) {
+                throw new IllegalArgumentException("baseChunks must be between 1 and " + MAX_CHUNKS + ", was "
+                        + baseChunks);
             }
             if (inline != null && !inline.matches("[A-Za-z0-9+/]+=*")) {
                 throw new IllegalArgumentException("inline delta is not base64");
@@ -68,6 +74,10 @@ public record AssignmentManifest(int version, String worker, long epoch, List<St
         Identifiers.checkWorkerId(worker);
         jobs = jobs == null ? List.of() : List.copyOf(jobs);
         boolean inline = delta != null && delta.inline() != null;
+        if (chunkCount > MAX_CHUNKS) {
+            throw new IllegalArgumentException("worker=" + worker + " epoch=" + epoch + ": chunk count " + chunkCount
+                    + " is above the limit of " + MAX_CHUNKS);
+        }
         if (inline ? chunkCount != 0 : chunkCount < 1) {
             throw new IllegalArgumentException("worker=" + worker + " epoch=" + epoch + ": chunkCount must be "
                     + (inline ? "0 with an inline delta" : ">= 1") + ", was " + chunkCount);

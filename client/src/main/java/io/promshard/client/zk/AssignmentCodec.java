@@ -26,22 +26,50 @@ public final class AssignmentCodec {
 
     /** Chunk size: half of ZooKeeper's default {@code jute.maxbuffer}, leaving room for the request. */
     public static final int DEFAULT_CHUNK_BYTES = 512 * 1024;
-    /** Refuse to inflate more than this: a corrupt or hostile chunk must not exhaust the heap. */
+    /** The most any reader inflates, whatever its heap. */
     public static final long MAX_PAYLOAD_BYTES = 1L << 30;
     /** A delta whose gzip is at most this long goes inside its manifest (as base64) rather than into a chunk. */
     public static final int INLINE_DELTA_BYTES = 3 * 1024;
 
     private final int chunkBytes;
+    private final long maxInflatedBytes;
 
     public AssignmentCodec() {
         this(DEFAULT_CHUNK_BYTES);
     }
 
     public AssignmentCodec(int chunkBytes) {
+        this(chunkBytes, defaultMaxInflatedBytes());
+    }
+
+    /**
+     * @param maxInflatedBytes the most a payload or delta may inflate to, and so the most its chunks may
+     *                         hold compressed (gzip never makes JSON larger by more than a few bytes)
+     */
+    public AssignmentCodec(int chunkBytes, long maxInflatedBytes) {
         if (chunkBytes < 1024) {
             throw new IllegalArgumentException("chunkBytes must be >= 1024, was " + chunkBytes);
         }
+        if (maxInflatedBytes < 1024) {
+            throw new IllegalArgumentException("maxInflatedBytes must be >= 1024, was " + maxInflatedBytes);
+        }
         this.chunkBytes = chunkBytes;
+        this.maxInflatedBytes = maxInflatedBytes;
+    }
+
+    /**
+     * A quarter of this JVM's heap, at most {@link #MAX_PAYLOAD_BYTES}: a corrupt or hostile chunk (a
+     * gzip bomb) is refused before it can exhaust the heap of the process reading it (a sidecar runs
+     * in 128 MiB), while the largest real share (a million targets, some 50 MiB of JSON) still fits the
+     * heaps it is read with.
+     */
+    public static long defaultMaxInflatedBytes() {
+        return Math.min(MAX_PAYLOAD_BYTES, Runtime.getRuntime().maxMemory() / 4);
+    }
+
+    /** The most this codec inflates, and the most compressed bytes a reader may gather for one payload. */
+    public long maxInflatedBytes() {
+        return maxInflatedBytes;
     }
 
     /** A payload ready to write: the manifest and its chunks, in order. */
@@ -172,7 +200,7 @@ public final class AssignmentCodec {
         }
     }
 
-    private static byte[] inflate(AssignmentManifest manifest, List<byte[]> chunks) throws CorruptAssignmentException {
+    private byte[] inflate(AssignmentManifest manifest, List<byte[]> chunks) throws CorruptAssignmentException {
         String where = "worker=" + manifest.worker() + " epoch=" + manifest.epoch();
         boolean inline = manifest.delta() != null && manifest.delta().inline() != null;
         if (!inline && chunks.size() != manifest.chunkCount()) {
@@ -182,7 +210,7 @@ public final class AssignmentCodec {
         ByteArrayOutputStream gz = new ByteArrayOutputStream();
         chunks.forEach(gz::writeBytes);
         try {
-            return gunzip(gz.toByteArray());
+            return gunzip(gz.toByteArray(), maxInflatedBytes);
         } catch (IOException e) {
             throw new CorruptAssignmentException(where + ": chunks do not inflate: " + e.getMessage(), e);
         }
@@ -230,15 +258,16 @@ public final class AssignmentCodec {
         return out.toByteArray();
     }
 
-    static byte[] gunzip(byte[] data) throws IOException {
+    /** Inflates {@code data}, refusing to produce more than {@code limit} bytes. */
+    static byte[] gunzip(byte[] data, long limit) throws IOException {
         try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(data))) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream(data.length * 4);
+            ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(limit, data.length * 4L));
             byte[] buf = new byte[64 * 1024];
             long total = 0;
             for (int n; (n = in.read(buf)) > 0; ) {
                 total += n;
-                if (total > MAX_PAYLOAD_BYTES) {
-                    throw new IOException("inflated payload exceeds " + MAX_PAYLOAD_BYTES + " bytes");
+                if (total > limit) {
+                    throw new IOException("inflates to more than the limit of " + limit + " bytes");
                 }
                 out.write(buf, 0, n);
             }

@@ -133,10 +133,24 @@ public final class AssignmentReader {
         return new Published(baseManifest, codec.decode(baseManifest, chunks(worker, baseManifest)));
     }
 
+    /**
+     * The chunks a manifest names, refused once they hold more than the codec inflates: each is
+     * bounded by ZooKeeper's own request limit and the manifest's chunk count by
+     * {@link AssignmentManifest#MAX_CHUNKS}, so at most that much is allocated for a corrupt manifest.
+     */
     private List<byte[]> chunks(String worker, AssignmentManifest m) throws Exception {
         List<byte[]> chunks = new ArrayList<>(m.chunkCount());
+        long total = 0;
         for (int i = 0; i < m.chunkCount(); i++) {
-            chunks.add(client.getData().forPath(layout.chunk(worker, m.chunkName(i))));
+            String path = layout.chunk(worker, m.chunkName(i));
+            byte[] chunk = client.getData().forPath(path);
+            total += chunk.length;
+            if (total > codec.maxInflatedBytes()) {
+                throw new CorruptAssignmentException(path + ": worker=" + worker + " epoch=" + m.epoch() + ": "
+                        + (i + 1) + " of " + m.chunkCount() + " chunks hold more than the limit of "
+                        + codec.maxInflatedBytes() + " bytes");
+            }
+            chunks.add(chunk);
         }
         return chunks;
     }

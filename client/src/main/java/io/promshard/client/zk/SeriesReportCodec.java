@@ -19,6 +19,11 @@ public final class SeriesReportCodec {
 
     /** Well under ZooKeeper's 1 MiB znode limit (jute.maxbuffer). */
     public static final int MAX_BYTES = 900 * 1024;
+    /**
+     * The most a report may inflate to: the JSON of {@link #MAX_BYTES} of gzip is some ten times larger;
+     * a report beyond this is a gzip bomb, refused before it fills the coordinator's heap.
+     */
+    public static final long MAX_INFLATED_BYTES = 32L << 20;
 
     private SeriesReportCodec() {
     }
@@ -36,7 +41,8 @@ public final class SeriesReportCodec {
 
     public static SeriesReport decode(String path, byte[] data) throws CorruptAssignmentException {
         try {
-            SeriesReport r = Json.mapper().readValue(AssignmentCodec.gunzip(data), SeriesReport.class);
+            SeriesReport r = Json.mapper().readValue(AssignmentCodec.gunzip(data, MAX_INFLATED_BYTES),
+                    SeriesReport.class);
             if (r.version() != SeriesReport.FORMAT) {
                 throw new CorruptAssignmentException(path + ": series report version " + r.version()
                         + " is not supported (expected " + SeriesReport.FORMAT + ")");

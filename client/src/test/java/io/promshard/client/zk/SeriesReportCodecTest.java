@@ -49,4 +49,20 @@ class SeriesReportCodecTest {
         assertEquals(kept.size(), heavierDropped + kept.byKey().values().stream().filter(v -> v == lightestKept).count(),
                 "every target heavier than the lightest kept one is kept");
     }
+
+    /** A gzip bomb in {@code weights/<id>} is refused at the limit instead of inflating into the heap. */
+    @Test
+    void aReportThatInflatesBeyondTheLimitIsRefused() {
+        byte[] bomb = AssignmentCodec.gzip(new byte[(int) SeriesReportCodec.MAX_INFLATED_BYTES + 1]);
+        CorruptAssignmentException e = org.junit.jupiter.api.Assertions.assertThrows(CorruptAssignmentException.class,
+                () -> SeriesReportCodec.decode("/promshard/t/weights/w1", bomb));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("/promshard/t/weights/w1")
+                && e.getMessage().contains("more than the limit of " + SeriesReportCodec.MAX_INFLATED_BYTES), e.getMessage());
+    }
+
+    @Test
+    void theDefaultInflationLimitFollowsTheHeap() {
+        org.junit.jupiter.api.Assertions.assertTrue(
+                AssignmentCodec.defaultMaxInflatedBytes() <= Runtime.getRuntime().maxMemory() / 4);
+    }
 }

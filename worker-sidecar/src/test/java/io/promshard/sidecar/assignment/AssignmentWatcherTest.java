@@ -38,7 +38,9 @@ class AssignmentWatcherTest {
     private CuratorFramework leaderClient;
     private AssignmentWatcher watcher;
     private final ZkLayout layout = ZkLayout.forCluster("t");
-    private final AssignmentCodec codec = new AssignmentCodec(1024);
+    /** What the sidecar inflates at most here: 16 MiB (a sidecar's default is a quarter of its heap). */
+    private static final long LIMIT = 16 << 20;
+    private final AssignmentCodec codec = new AssignmentCodec(1024, LIMIT);
 
     @BeforeEach
     void start() throws Exception {
@@ -147,5 +149,61 @@ class AssignmentWatcherTest {
         publish(share(Map.of("node", List.of("a:1", "e:1"))), 2);
         awaitEpoch(2);
         assertEquals(List.of("a:1", "e:1"), watcher.directory().read("node").get(0).targets());
+    }
+
+    private static byte[] gzip(byte[] data) throws java.io.IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(out)) {
+            z.write(data);
+        }
+        return out.toByteArray();
+    }
+
+    private void writeManifest(int chunkCount, String sha) throws Exception {
+        leaderClient.setData().forPath(layout.assignment("w1"), ("{\"version\": 1, \"worker\": \"w1\", \"epoch\": 5,"
+                + " \"jobs\": [\"node\"], \"targetCount\": 1, \"chunkCount\": " + chunkCount + ", \"sha256\": \""
+                + sha + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Hostile or corrupt znodes are refused before they are allocated or inflated, naming the path and
+     * the reason: a chunk count of two billion, a gzip bomb, chunks that hold more than the limit
+     * together. The files stay and the next valid version is applied.
+     */
+    @Test
+    void oversizedAssignmentsAreRefusedBeforeTheyAreAllocated() throws Exception {
+        publish(share(Map.of("node", List.of("a:1"))), 1);
+        awaitEpoch(1);
+        byte[] before = Files.readAllBytes(tmp.resolve("sd/node.json"));
+        String sha = "ab".repeat(32);
+
+        writeManifest(2_000_000_000, sha);
+        Poll.until("the chunk count refused", WAIT, () -> watcher.applied().errors() == 1);
+        assertTrue(watcher.applied().lastError().contains("chunk count 2000000000 is above the limit"),
+                watcher.applied().lastError());
+
+        byte[] bomb = gzip(new byte[(int) (4 * LIMIT)]); // 64 MiB of zeros in some 64 KiB
+        leaderClient.create().forPath(layout.chunk("w1", sha.substring(0, 16) + "-0"), bomb);
+        writeManifest(1, sha);
+        Poll.until("the gzip bomb refused", WAIT, () -> watcher.applied().errors() == 2);
+        assertTrue(watcher.applied().lastError().contains("more than the limit of " + LIMIT),
+                watcher.applied().lastError());
+
+        byte[] noise = new byte[900 * 1024];
+        new java.util.Random(7).nextBytes(noise);
+        String many = "cd".repeat(32);
+        for (int i = 0; i < 20; i++) {
+            leaderClient.create().forPath(layout.chunk("w1", many.substring(0, 16) + "-" + i), noise);
+        }
+        writeManifest(20, many);
+        Poll.until("chunks above the limit refused", WAIT, () -> watcher.applied().errors() == 3);
+        assertTrue(watcher.applied().lastError().contains("chunks hold more than the limit")
+                && watcher.applied().lastError().contains(layout.assignment("w1")), watcher.applied().lastError());
+
+        assertArrayEquals(before, Files.readAllBytes(tmp.resolve("sd/node.json")));
+        assertEquals(1, watcher.applied().epoch());
+        publish(share(Map.of("node", List.of("b:1"))), 6);
+        awaitEpoch(6);
+        assertEquals(List.of("b:1"), watcher.directory().read("node").get(0).targets());
     }
 }
