@@ -12,8 +12,9 @@ import java.util.Map;
  * @param handoff        targets in the files only until their new owners confirm them
  * @param jobs           targets per job
  * @param appliedAtMillis when it was applied, 0 before the first
- * @param errors         assignments refused since start (corrupt, unreadable)
- * @param lastError      the last refusal's message, empty if none
+ * @param errors         failures to apply an assignment since start (corrupt, unreadable, files not writable;
+ *                       a write retried counts each time)
+ * @param lastError      the last failure's message, empty if none
  */
 public record AppliedState(String worker, long epoch, String sha256, int targets, int handoff, Map<String, Integer> jobs,
                            long appliedAtMillis, long errors, String lastError) {

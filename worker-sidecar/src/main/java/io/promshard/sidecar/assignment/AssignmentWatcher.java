@@ -107,7 +107,6 @@ public final class AssignmentWatcher implements Managed {
         }
         try {
             // the manifest as the cache holds it: a small delta inline in it is applied without a read
-            // the manifest as the cache holds it: a small delta inline in it is applied without a read
             Optional<AssignmentReader.Published> published = reader.read(worker, cached(cache, path));
             if (published.isEmpty()) {
                 LOG.debug("worker={}: no assignment published; files left as they are", worker);
@@ -115,14 +114,13 @@ public final class AssignmentWatcher implements Managed {
             }
             apply(published.get());
         } catch (CorruptAssignmentException e) {
-            AppliedState s = applied.get();
-            applied.set(new AppliedState(s.worker(), s.epoch(), s.sha256(), s.targets(), s.handoff(), s.jobs(),
-                    s.appliedAtMillis(), s.errors() + 1, e.getMessage()));
+            failed(e.getMessage());
             LOG.error("worker={}: assignment refused, files left as they are: {}", worker, e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (java.io.IOException e) {
             writeErrors.incrementAndGet();
+            failed("cannot write the file_sd files in " + directory.path() + ": " + e);
             LOG.error("worker={}: cannot write the file_sd files ({}); the last files stay, retrying", worker,
                     e.toString());
             if (state.get() == State.STARTED && queued.compareAndSet(false, true)) {
@@ -135,6 +133,13 @@ public final class AssignmentWatcher implements Managed {
                 executor.schedule(this::sync, RETRY_MILLIS, TimeUnit.MILLISECONDS);
             }
         }
+    }
+
+    /** Counts a failure to apply what is published in the status, with its reason, the files left as they are. */
+    private void failed(String reason) {
+        AppliedState s = applied.get();
+        applied.set(new AppliedState(s.worker(), s.epoch(), s.sha256(), s.targets(), s.handoff(), s.jobs(),
+                s.appliedAtMillis(), s.errors() + 1, reason));
     }
 
     private void apply(AssignmentReader.Published published) throws java.io.IOException {

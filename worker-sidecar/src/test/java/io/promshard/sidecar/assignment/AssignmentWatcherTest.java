@@ -206,4 +206,25 @@ class AssignmentWatcherTest {
         awaitEpoch(6);
         assertEquals(List.of("b:1"), watcher.directory().read("node").get(0).targets());
     }
+
+    /** Files that cannot be written: each failed attempt is counted in the status with its reason, and retried. */
+    @Test
+    void aFailingWriteShowsInTheStatusAndIsRetried() throws Exception {
+        publish(share(Map.of("node", List.of("a:1"))), 1);
+        awaitEpoch(1);
+        Path dir = tmp.resolve("sd");
+        Path aside = tmp.resolve("sd-aside");
+        Files.move(dir, aside);
+        Files.writeString(dir, "not a directory"); // as root, permissions cannot make it unwritable
+        publish(share(Map.of("node", List.of("b:1"))), 2);
+        Poll.until("the failing write counted", WAIT, () -> watcher.applied().errors() >= 2);
+        assertTrue(watcher.applied().lastError().contains("cannot write the file_sd files in " + dir),
+                watcher.applied().lastError());
+        assertTrue(watcher.writeErrors() >= 2);
+        assertEquals(1, watcher.applied().epoch());
+        Files.delete(dir);
+        Files.move(aside, dir);
+        awaitEpoch(2);
+        assertEquals(List.of("b:1"), watcher.directory().read("node").get(0).targets());
+    }
 }
