@@ -1,7 +1,9 @@
 package io.promshard.coordinator;
 
 import io.dropwizard.core.Application;
+import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
+import io.promshard.client.service.Loopback;
 import io.promshard.client.zk.AssignmentCodec;
 import io.promshard.client.zk.AssignmentReader;
 import io.promshard.coordinator.core.Coordinator;
@@ -33,6 +35,12 @@ public class CoordinatorApplication extends Application<CoordinatorConfiguration
     @Override
     public String getName() {
         return "promshard-coordinator";
+    }
+
+    @Override
+    public void initialize(Bootstrap<CoordinatorConfiguration> bootstrap) {
+        // a server block without bindHost keeps the admin connector (and its /tasks) on loopback
+        bootstrap.addBundle(Loopback.bundle());
     }
 
     @Override

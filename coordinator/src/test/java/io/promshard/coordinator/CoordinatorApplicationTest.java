@@ -102,6 +102,14 @@ class CoordinatorApplicationTest {
     }
 
     @Test
+    void theAdminConnectorListensOnLoopbackWithoutABindHost() throws Exception {
+        // coordinator-test.yml has a server block whose admin connector names no bindHost
+        assertTrue(io.promshard.client.testing.ListeningSockets.onLoopbackOnly(app.getAdminPort()),
+                "admin port " + app.getAdminPort() + " listens on "
+                        + io.promshard.client.testing.ListeningSockets.addresses(app.getAdminPort()));
+    }
+
+    @Test
     void healthAndOutputFiles() throws Exception {
         HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + app.getAdminPort() + "/healthcheck")).build(),

@@ -1,7 +1,9 @@
 package io.promshard.sidecar;
 
 import io.dropwizard.core.Application;
+import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
+import io.promshard.client.service.Loopback;
 import io.promshard.client.service.CuratorLifecycle;
 import io.promshard.client.service.ZooKeeperHealthCheck;
 import io.promshard.sidecar.assignment.AssignmentWatcher;
@@ -25,6 +27,12 @@ public class SidecarApplication extends Application<SidecarConfiguration> {
     @Override
     public String getName() {
         return "promshard-worker-sidecar";
+    }
+
+    @Override
+    public void initialize(Bootstrap<SidecarConfiguration> bootstrap) {
+        // a server block without bindHost keeps the admin connector (and its /tasks) on loopback
+        bootstrap.addBundle(Loopback.bundle());
     }
 
     @Override

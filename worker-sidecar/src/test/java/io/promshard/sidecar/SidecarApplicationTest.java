@@ -61,6 +61,9 @@ class SidecarApplicationTest {
                         URI.create("http://127.0.0.1:" + app.getLocalPort() + "/api/v1/status")).build(),
                         HttpResponse.BodyHandlers.ofString());
                 assertEquals(200, r.statusCode(), r.body());
+                // sidecar-test.yml has a server block whose admin connector names no bindHost
+                assertTrue(io.promshard.client.testing.ListeningSockets.onLoopbackOnly(app.getAdminPort()),
+                        "admin port listens on " + io.promshard.client.testing.ListeningSockets.addresses(app.getAdminPort()));
                 JsonNode status = Json.mapper().readTree(r.body());
                 assertTrue(status.get("registered").asBoolean(), r.body());
                 assertEquals("w-app", status.at("/applied/worker").asText());
