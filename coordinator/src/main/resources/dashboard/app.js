@@ -33,6 +33,8 @@
     if (!s.leader) { problems.push("no leader"); }
     if (s.unassigned > 0) { problems.push(s.unassigned + " unassigned"); }
     if (Object.keys(s.inventoryErrors || {}).length > 0) { problems.push("inventory refused"); }
+    // ZooKeeper did not answer in time: epoch and election are the last ones read
+    if (s.stale) { problems.push("ZooKeeper not answering: stale"); }
     health.textContent = problems.length ? problems.join(", ") : "healthy";
     health.className = "badge " + (!s.leader || s.unassigned > 0 ? "bad" : problems.length ? "warn" : "ok");
     const cards = document.getElementById("cluster");

@@ -20,11 +20,14 @@ import java.util.List;
  * @param handoffs      moved targets still scraped by their previous owner until the new one confirms
  * @param deferredMoves planned placements waiting for the movement budget
  * @param inventoryErrors sources of the inventory currently refused, with the reason (last good content in force)
+ * @param stale         true when ZooKeeper did not answer in time: epoch, leader and coordinators are the
+ *                      last ones read
  */
 public record CoordinatorStatus(String coordinator, boolean isLeader, String leader, List<String> coordinators,
                                 long epoch, int workers, int targets, int replication, int unassigned,
                                 Balance balance, RebalanceEvent lastRebalance, List<String> heldWorkers,
-                                int handoffs, long deferredMoves, java.util.Map<String, String> inventoryErrors) {
+                                int handoffs, long deferredMoves, java.util.Map<String, String> inventoryErrors,
+                                boolean stale) {
 
     public CoordinatorStatus {
         coordinators = coordinators == null ? List.of() : List.copyOf(coordinators);

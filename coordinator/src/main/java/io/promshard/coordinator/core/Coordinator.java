@@ -11,6 +11,7 @@ import io.promshard.client.api.CoordinatorStatus;
 import io.promshard.client.api.RebalanceEvent;
 import io.promshard.client.api.WorkerAck;
 import io.promshard.coordinator.zk.ChildNodes;
+import io.promshard.coordinator.zk.LastKnown;
 import io.promshard.client.api.ShardPayload;
 import io.promshard.client.api.WorkerInfo;
 import io.promshard.client.api.WorkerState;
@@ -65,6 +66,8 @@ public final class Coordinator implements Managed {
     private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
     private static final Duration RETRY = Duration.ofSeconds(1);
     private static final Duration MAX_RETRY = Duration.ofSeconds(30);
+    /** The longest a status answer waits for ZooKeeper before it answers the last state read, marked stale. */
+    static final Duration STATUS_WAIT = Duration.ofMillis(500);
     private static final String ACK = "ack";
     private static final String HANDOFF_TIMEOUT = "handoff timeout";
     private static final String BUDGET = "movement budget";
@@ -134,6 +137,8 @@ public final class Coordinator implements Managed {
     private final io.promshard.client.metrics.Histogram durations = new io.promshard.client.metrics.Histogram(
             0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10);
     private volatile ClusterView view;
+    private final LastKnown<ElectionView> election = new LastKnown<>("status", this::readElection,
+            new ElectionView(-1, "", List.of()), STATUS_WAIT);
     private volatile CoordinatorStatus.Balance balance;
 
     public Coordinator(Membership membership, Leadership leadership, Drains drains, InventoryService inventory,
@@ -567,21 +572,32 @@ public final class Coordinator implements Managed {
         return h.hash().toString();
     }
 
-    public CoordinatorStatus status() {
+    /** What the status reads from ZooKeeper: the epoch in force and the election. */
+    private record ElectionView(long epoch, String leader, List<String> participants) {
+    }
+
+    private ElectionView readElection() throws Exception {
         long epoch;
         try {
             epoch = publisher.readState().map(ClusterState::epoch).orElse(0L);
-        } catch (Exception e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            epoch = -1;
+        } catch (IOException e) {
+            epoch = -1; // unreadable state znode: the leader's next publish rewrites it
         }
+        return new ElectionView(epoch, leadership.leaderId().orElse(""), leadership.participants());
+    }
+
+    /**
+     * This coordinator's status. It never waits for ZooKeeper longer than {@link #STATUS_WAIT}: when
+     * the ensemble is slow or down the epoch and the election are the last ones read, marked stale.
+     */
+    public CoordinatorStatus status() {
+        LastKnown.Value<ElectionView> election = this.election.get();
         boolean leader = leadership.isLeader();
-        return new CoordinatorStatus(leadership.id(), leader, leadership.leaderId().orElse(""),
-                leadership.participants(), epoch, membership.snapshot().size(), inventory.current().targetCount(),
-                engine.settings().replication(), unassigned, leader ? balance : null, lastRebalance, heldWorkers,
-                handingOff, deferredMoves, inventory.errors());
+        ElectionView e = election.value();
+        return new CoordinatorStatus(leadership.id(), leader, e.leader(), e.participants(), e.epoch(),
+                membership.snapshot().size(), inventory.current().targetCount(), engine.settings().replication(),
+                unassigned, leader ? balance : null, lastRebalance, heldWorkers, handingOff, deferredMoves,
+                inventory.errors(), election.stale());
     }
 
     public Membership membership() {
@@ -601,6 +617,7 @@ public final class Coordinator implements Managed {
         executor.awaitTermination(10, TimeUnit.SECONDS);
         outputExecutor.shutdown();
         outputExecutor.awaitTermination(10, TimeUnit.SECONDS);
+        election.close();
         leadership.close();
         weights.close();
         acks.close();

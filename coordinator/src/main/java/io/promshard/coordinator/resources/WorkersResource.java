@@ -9,13 +9,16 @@ import io.promshard.client.api.WorkerView;
 import io.promshard.client.zk.AssignmentReader;
 import io.promshard.client.zk.CorruptAssignmentException;
 import io.promshard.coordinator.core.Coordinator;
+import io.promshard.coordinator.zk.LastKnown;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,22 +31,32 @@ public class WorkersResource {
 
     private final Coordinator coordinator;
     private final AssignmentReader reader;
+    /** The longest the workers list waits for ZooKeeper. */
+    static final Duration WAIT = Duration.ofMillis(500);
+    private final LastKnown<Map<String, AssignmentManifest>> manifests;
 
     public WorkersResource(Coordinator coordinator, AssignmentReader reader) {
         this.coordinator = coordinator;
         this.reader = reader;
+        this.manifests = new LastKnown<>("workers", this::readManifests, Map.of(), WAIT);
     }
 
+    /**
+     * Every live worker with its published assignment. Never waits for ZooKeeper longer than
+     * {@link #WAIT}: when it is slow or down the manifests are the last ones read, and the answer
+     * carries {@code Warning: 110} (stale).
+     */
     @GET
     @Path("workers")
-    public List<WorkerView> workers() throws Exception {
+    public Response workers() {
+        LastKnown.Value<Map<String, AssignmentManifest>> read = manifests.get();
         Map<String, WorkerAck> acks = coordinator.acks();
         Map<String, Long> series = coordinator.weights().seriesByWorker();
         Set<String> drained = coordinator.drains().current();
         long now = System.currentTimeMillis();
         List<WorkerView> out = new ArrayList<>();
         for (WorkerInfo w : coordinator.membership().snapshot().values()) {
-            Optional<AssignmentManifest> m = readManifest(w.id());
+            Optional<AssignmentManifest> m = Optional.ofNullable(read.value().get(w.id()));
             long epoch = m.map(AssignmentManifest::epoch).orElse(0L);
             WorkerAck ack = acks.get(w.id());
             long acked = ack == null ? -1 : ack.epoch();
@@ -52,6 +65,20 @@ public class WorkersResource {
                     m.map(AssignmentManifest::handoffCount).orElse(0), series.getOrDefault(w.id(), -1L), acked,
                     ack != null && ack.confirmed(), m.isEmpty() ? 0 : Math.max(0, epoch - Math.max(acked, 0)),
                     ack == null ? -1 : Math.max(0, now - ack.atMillis())));
+        }
+        Response.ResponseBuilder answer = Response.ok(out);
+        if (read.stale()) {
+            answer.header("Warning", "110 - \"stale: ZooKeeper did not answer within " + WAIT.toMillis()
+                    + " ms; assignments as last read" + (read.atMillis() == 0 ? " (never)" : " at " + read.atMillis())
+                    + "\"");
+        }
+        return answer.build();
+    }
+
+    private Map<String, AssignmentManifest> readManifests() throws Exception {
+        Map<String, AssignmentManifest> out = new HashMap<>();
+        for (String worker : coordinator.membership().snapshot().keySet()) {
+            readManifest(worker).ifPresent(m -> out.put(worker, m));
         }
         return out;
     }
