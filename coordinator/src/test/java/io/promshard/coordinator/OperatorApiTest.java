@@ -311,4 +311,51 @@ class OperatorApiTest {
         assertEquals("[]", get("/api/v1/sd/w1?job=no-such-job").body());
         assertJsonError(get("/api/v1/sd/nobody?job=static"), 404, "nobody");
     }
+
+    private long metric(String sample) throws Exception {
+        return get("/metrics").body().lines().filter(l -> l.startsWith(sample + " ")).findFirst()
+                .map(l -> (long) Double.parseDouble(l.substring(sample.length() + 1))).orElseThrow(
+                        () -> new AssertionError(sample + " not in /metrics"));
+    }
+
+    /**
+     * What one unauthenticated request may make the coordinator compute is bounded: the listing is
+     * capped, and the same dry run asked twelve times at once is computed once (the others wait for
+     * its answer, or are told 429 to retry), not twelve times.
+     */
+    @Test
+    void dryRunsAreBoundedInWhatTheyMakeTheCoordinatorCompute() throws Exception {
+        Poll.until("the 10 static targets in force", WAIT, () -> owned().size() == 10);
+        HttpResponse<String> tooMany = get("/api/v1/dryrun/leave/w1?limit="
+                + (io.promshard.coordinator.resources.ClusterResource.MAX_LISTED + 1));
+        assertEquals(400, tooMany.statusCode(), tooMany.body());
+        assertTrue(tooMany.body().contains("limit"), tooMany.body());
+        String computed = "promshard_api_computations_total{endpoint=\"dryrun\"}";
+        long before = metric(computed);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(12);
+        try {
+            java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(12);
+            List<java.util.concurrent.Future<HttpResponse<String>>> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                answers.add(pool.submit(() -> {
+                    together.await();
+                    return get("/api/v1/dryrun/leave/w1?limit=7");
+                }));
+            }
+            Set<String> bodies = new java.util.HashSet<>();
+            for (java.util.concurrent.Future<HttpResponse<String>> a : answers) {
+                HttpResponse<String> r = a.get();
+                if (r.statusCode() == 429) {
+                    assertEquals("1", r.headers().firstValue("Retry-After").orElse(""), r.headers().toString());
+                } else {
+                    assertEquals(200, r.statusCode(), r.body());
+                    bodies.add(r.body());
+                }
+            }
+            assertEquals(1, bodies.size(), "one view, one answer");
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(1, metric(computed) - before, "the same dry run of the same view is computed once");
+    }
 }

@@ -35,10 +35,28 @@ import java.util.Locale;
 @Produces(MediaType.APPLICATION_JSON)
 public class ClusterResource {
 
-    private final Coordinator coordinator;
+    /** Most targets a dry run lists each way; the counts are always whole. */
+    public static final int MAX_LISTED = 10_000;
 
-    public ClusterResource(Coordinator coordinator) {
+    private final Coordinator coordinator;
+    private final ComputeBudget dryRuns;
+    private final ComputeBudget lookups;
+
+    /**
+     * @param dryRuns bounds the dry runs computed at once (each recomputes the whole assignment)
+     * @param lookups bounds the lookups computed at once
+     */
+    public ClusterResource(Coordinator coordinator, ComputeBudget dryRuns, ComputeBudget lookups) {
         this.coordinator = coordinator;
+        this.dryRuns = dryRuns;
+        this.lookups = lookups;
+    }
+
+    /** A question about one view: the same question about the same view has the same answer. */
+    private record Question(long epoch, long viewAt, String kind, java.util.List<Object> arguments) {
+        static Question of(ClusterView view, String kind, Object... arguments) {
+            return new Question(view.epoch(), view.atMillis(), kind, java.util.Arrays.asList(arguments));
+        }
     }
 
     @GET
@@ -46,6 +64,11 @@ public class ClusterResource {
     public TargetLookup lookup(@PathParam("job") String job, @PathParam("address") String address,
                                @QueryParam("metricsPath") String metricsPath) {
         ClusterView view = Api.view(coordinator);
+        return lookups.answer(Question.of(view, "lookup", job, address, String.valueOf(metricsPath)),
+                () -> lookup(view, job, address, metricsPath));
+    }
+
+    private TargetLookup lookup(ClusterView view, String job, String address, String metricsPath) {
         String key = Target.key(job, address, metricsPath);
         Explain.Explanation e = Explain.target(view.assignment(), view.members(), coordinator.engine().settings(), key);
         if (e == null) {
@@ -119,7 +142,7 @@ public class ClusterResource {
     public DryRun dryRun(@PathParam("scenario") String scenario, @PathParam("worker") String worker,
                          @QueryParam("capacity") @DefaultValue("1") @Min(1) @Max(1_000_000) int capacity,
                          @QueryParam("zone") @DefaultValue("") String zone,
-                         @QueryParam("limit") @DefaultValue("1000") @Min(0) @Max(1_000_000) int limit) {
+                         @QueryParam("limit") @DefaultValue("1000") @Min(0) @Max(MAX_LISTED) int limit) {
         Api.worker(worker);
         DryRuns.Scenario s;
         try {
@@ -129,11 +152,13 @@ public class ClusterResource {
                     + "\": use leave, drain or join");
         }
         ClusterView view = Api.view(coordinator);
-        try {
-            return DryRuns.run(view, coordinator.engine(), s, worker, capacity, zone, limit);
-        } catch (IllegalArgumentException e) {
-            throw Api.error(Response.Status.NOT_FOUND, e.getMessage());
-        }
+        return dryRuns.answer(Question.of(view, "dryrun", s, worker, capacity, zone, limit), () -> {
+            try {
+                return DryRuns.run(view, coordinator.engine(), s, worker, capacity, zone, limit);
+            } catch (IllegalArgumentException e) {
+                throw Api.error(Response.Status.NOT_FOUND, e.getMessage());
+            }
+        });
     }
 
     @GET

@@ -22,11 +22,14 @@ public class MetricsResource {
     private final Coordinator coordinator;
     private final InventoryService inventory;
     private final CuratorFramework curator;
+    private final java.util.List<ComputeBudget> budgets;
 
-    public MetricsResource(Coordinator coordinator, InventoryService inventory, CuratorFramework curator) {
+    public MetricsResource(Coordinator coordinator, InventoryService inventory, CuratorFramework curator,
+                           java.util.List<ComputeBudget> budgets) {
         this.coordinator = coordinator;
         this.inventory = inventory;
         this.curator = curator;
+        this.budgets = java.util.List.copyOf(budgets);
     }
 
     @GET
@@ -72,6 +75,12 @@ public class MetricsResource {
         m.family("promshard_output_write_errors_total", "counter",
                         "Failed writes of the coordinator's own files (workers' shares, federation.json); each retried.")
                 .sample("promshard_output_write_errors_total", coordinator.outputErrors());
+        m.family("promshard_api_computations_total", "counter",
+                "Dry runs and lookups computed (not answered from memory) since start.");
+        budgets.forEach(b -> m.sample("promshard_api_computations_total", "endpoint", b.what(), b.computed()));
+        m.family("promshard_api_busy_refusals_total", "counter",
+                "Dry runs and lookups answered 429 because as many were computing already.");
+        budgets.forEach(b -> m.sample("promshard_api_busy_refusals_total", "endpoint", b.what(), b.refused()));
         m.histogram("promshard_rebalance_duration_seconds", "Compute and publish time of published rebalances.",
                 coordinator.durations().snapshot());
         m.family("promshard_handoffs", "gauge", "Moved targets still scraped by their previous owner.")
