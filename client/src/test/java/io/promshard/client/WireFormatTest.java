@@ -33,7 +33,7 @@ class WireFormatTest {
     @Test
     void workerInfo() throws Exception {
         roundTrips("worker-info-v1.json", WorkerInfo.class, new WorkerInfo(1, "w-1", "http://127.0.0.1:9090",
-                "http://127.0.0.1:8101", "eu-1a", 2, WorkerState.ACTIVE, 0, 0));
+                "http://127.0.0.1:8101", "eu-1a", 2, WorkerState.ACTIVE, 0, 0, "host-1/4242/5f3a9c1e"));
         assertEquals("127.0.0.1:9090", Json.mapper().treeToValue(fixture("worker-info-v1.json"), WorkerInfo.class)
                 .prometheusAddress());
     }

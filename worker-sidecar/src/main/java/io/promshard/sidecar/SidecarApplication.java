@@ -6,6 +6,7 @@ import io.dropwizard.core.setup.Environment;
 import io.promshard.client.service.Loopback;
 import io.promshard.client.service.CuratorLifecycle;
 import io.promshard.client.service.ZooKeeperHealthCheck;
+import io.promshard.sidecar.registration.RegistrationHealthCheck;
 import io.promshard.sidecar.assignment.AssignmentWatcher;
 import io.promshard.sidecar.registration.WorkerRegistration;
 import io.promshard.sidecar.resources.SdResource;
@@ -46,11 +47,13 @@ public class SidecarApplication extends Application<SidecarConfiguration> {
         environment.lifecycle().manage(registration);
         PrometheusClient prometheus = config.buildPrometheusClient();
         ReadinessMonitor readiness = null;
-        BooleanSupplier ready = () -> true;
+        // a duplicate of a live sidecar acknowledges and reports nothing for the worker it does not hold
+        BooleanSupplier ready = registration::ownsId;
         if (prometheus != null) {
             readiness = config.buildReadinessMonitor(prometheus, registration);
             environment.lifecycle().manage(readiness);
-            ready = readiness::isReady;
+            ReadinessMonitor monitor = readiness;
+            ready = () -> registration.ownsId() && monitor.isReady();
             environment.lifecycle().manage(config.buildSeriesReporter(curator, watcher, prometheus, ready));
         }
         Acknowledger acknowledger = config.buildAcknowledger(curator, watcher, prometheus, ready);
@@ -61,5 +64,6 @@ public class SidecarApplication extends Application<SidecarConfiguration> {
         environment.jersey().register(new SidecarMetricsResource(registration, watcher, acknowledger, readiness,
                 curator));
         environment.healthChecks().register("zookeeper", new ZooKeeperHealthCheck(curator));
+        environment.healthChecks().register("registration", new RegistrationHealthCheck(registration));
     }
 }

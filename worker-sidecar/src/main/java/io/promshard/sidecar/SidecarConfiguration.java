@@ -194,8 +194,11 @@ public class SidecarConfiguration extends Configuration {
 
     /** The registration of this worker, not started; a hand-over waits for {@code watcher} to apply an empty share. */
     public WorkerRegistration buildRegistration(CuratorFramework client, AssignmentWatcher watcher) {
-        return new WorkerRegistration(client, zookeeper.layout(), workerInfo(), worker.isHandOverOnShutdown(),
-                () -> watcher.applied().empty());
+        WorkerRegistration registration = new WorkerRegistration(client, zookeeper.layout(), workerInfo(),
+                worker.isHandOverOnShutdown(), () -> watcher.applied().empty());
+        // a duplicate of a live sidecar (a copied configuration) must not write that worker's files
+        watcher.applyOnlyWhile(registration::ownsId);
+        return registration;
     }
 
     /** The watcher applying this worker's assignment to {@link #getOutputDirectory()}, not started. */

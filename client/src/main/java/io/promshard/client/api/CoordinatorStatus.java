@@ -22,17 +22,20 @@ import java.util.List;
  * @param inventoryErrors sources of the inventory currently refused, with the reason (last good content in force)
  * @param stale         true when ZooKeeper did not answer in time: epoch, leader and coordinators are the
  *                      last ones read
+ * @param workerConflicts worker ids claimed by a second live sidecar (a copied configuration) that
+ *                      refuses to register, with the conflict in words
  */
 public record CoordinatorStatus(String coordinator, boolean isLeader, String leader, List<String> coordinators,
                                 long epoch, int workers, int targets, int replication, int unassigned,
                                 Balance balance, RebalanceEvent lastRebalance, List<String> heldWorkers,
                                 int handoffs, long deferredMoves, java.util.Map<String, String> inventoryErrors,
-                                boolean stale) {
+                                boolean stale, java.util.Map<String, String> workerConflicts) {
 
     public CoordinatorStatus {
         coordinators = coordinators == null ? List.of() : List.copyOf(coordinators);
         heldWorkers = heldWorkers == null ? List.of() : List.copyOf(heldWorkers);
         inventoryErrors = inventoryErrors == null ? java.util.Map.of() : java.util.Map.copyOf(inventoryErrors);
+        workerConflicts = workerConflicts == null ? java.util.Map.of() : java.util.Map.copyOf(workerConflicts);
     }
 
     /**

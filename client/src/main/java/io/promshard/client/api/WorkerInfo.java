@@ -15,14 +15,24 @@ import java.util.Objects;
  * @param state         ACTIVE or DRAINING
  * @param maxTargets    hard cap on targets assigned to this worker, 0 for none
  * @param maxSeries     hard cap on the summed series (target weight) of this worker, 0 for none
+ * @param instance      the sidecar process that registered it ({@code host/pid/random}, made at its start;
+ *                      empty from sidecars before it): a sidecar takes over a znode of its id only when
+ *                      the instance is its own (its earlier, expired session), never another's
  */
 public record WorkerInfo(int version, String id, String prometheusUrl, String sidecarUrl, String zone,
-                         int capacity, WorkerState state, int maxTargets, long maxSeries) {
+                         int capacity, WorkerState state, int maxTargets, long maxSeries, String instance) {
 
     public static final int FORMAT = 1;
 
+    /** A registration without an instance identity. */
+    public WorkerInfo(int version, String id, String prometheusUrl, String sidecarUrl, String zone,
+                      int capacity, WorkerState state, int maxTargets, long maxSeries) {
+        this(version, id, prometheusUrl, sidecarUrl, zone, capacity, state, maxTargets, maxSeries, "");
+    }
+
     public WorkerInfo {
         Identifiers.checkWorkerId(id);
+        instance = Objects.requireNonNullElse(instance, "");
         prometheusUrl = Objects.requireNonNullElse(prometheusUrl, "");
         sidecarUrl = Objects.requireNonNullElse(sidecarUrl, "");
         zone = Objects.requireNonNullElse(zone, "");
@@ -33,6 +43,18 @@ public record WorkerInfo(int version, String id, String prometheusUrl, String si
         if (maxTargets < 0 || maxSeries < 0) {
             throw new IllegalArgumentException("worker=" + id + ": hard caps must be >= 0");
         }
+    }
+
+    /** The same registration announcing {@code newState}. */
+    public WorkerInfo withState(WorkerState newState) {
+        return new WorkerInfo(version, id, prometheusUrl, sidecarUrl, zone, capacity, newState, maxTargets, maxSeries,
+                instance);
+    }
+
+    /** The same registration made by sidecar process {@code newInstance}. */
+    public WorkerInfo withInstance(String newInstance) {
+        return new WorkerInfo(version, id, prometheusUrl, sidecarUrl, zone, capacity, state, maxTargets, maxSeries,
+                newInstance);
     }
 
     /** The {@code host:port} of the worker's Prometheus, as a federation target. */

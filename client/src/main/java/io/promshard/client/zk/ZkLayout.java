@@ -88,6 +88,19 @@ public record ZkLayout(String root) {
         return weights() + "/" + Identifiers.checkWorkerId(worker);
     }
 
+    /**
+     * Refused registrations: {@code conflicts/<id>} (ephemeral) is written by a sidecar that found worker
+     * {@code id} registered by another live sidecar process (a copied configuration), for the coordinators
+     * to report.
+     */
+    public String conflicts() {
+        return root + "/conflicts";
+    }
+
+    public String conflict(String worker) {
+        return conflicts() + "/" + Identifiers.checkWorkerId(worker);
+    }
+
     /** Parent of the REST-managed inventory, one child per job. */
     public String inventory() {
         return root + "/inventory";

@@ -80,11 +80,12 @@ public class ZooKeeperAuth {
                 if (path.equals(layout.root()) || layout.root().startsWith(path + "/")) {
                     return new ArrayList<>(root);
                 }
-                if (path.equals(layout.workers()) || path.equals(layout.acks()) || path.equals(layout.weights())) {
+                if (path.equals(layout.workers()) || path.equals(layout.acks()) || path.equals(layout.weights())
+                        || path.equals(layout.conflicts())) {
                     return new ArrayList<>(workersParent);
                 }
                 if (path.startsWith(layout.workers() + "/") || path.startsWith(layout.acks() + "/")
-                        || path.startsWith(layout.weights() + "/")) {
+                        || path.startsWith(layout.weights() + "/") || path.startsWith(layout.conflicts() + "/")) {
                     return new ArrayList<>(workerOwned);
                 }
                 return new ArrayList<>(coordinatorOwned);

@@ -597,7 +597,7 @@ public final class Coordinator implements Managed {
         return new CoordinatorStatus(leadership.id(), leader, e.leader(), e.participants(), e.epoch(),
                 membership.snapshot().size(), inventory.current().targetCount(), engine.settings().replication(),
                 unassigned, leader ? balance : null, lastRebalance, heldWorkers, handingOff, deferredMoves,
-                inventory.errors(), election.stale());
+                inventory.errors(), election.stale(), membership.conflicts());
     }
 
     public Membership membership() {

@@ -1,5 +1,7 @@
 package io.promshard.coordinator.membership;
 
+import io.promshard.client.api.WorkerConflict;
+import io.promshard.coordinator.zk.ChildNodes;
 import io.promshard.client.Json;
 import io.promshard.client.api.WorkerInfo;
 import io.promshard.client.api.WorkerState;
@@ -47,6 +49,7 @@ public final class Membership implements Closeable {
     /** Cache events seen; a snapshot built at an older count is stale. */
     private final java.util.concurrent.atomic.AtomicLong changes = new java.util.concurrent.atomic.AtomicLong();
     private volatile Snapshot last;
+    private final ChildNodes<WorkerConflict> conflicts;
 
     private record Snapshot(long changes, SortedMap<String, WorkerInfo> workers) {
     }
@@ -59,6 +62,18 @@ public final class Membership implements Closeable {
         this.client = client;
         this.layout = layout;
         this.cache = CuratorCache.build(client, layout.workers());
+        this.conflicts = new ChildNodes<>(client, layout.conflicts(),
+                (path, data) -> Json.mapper().readValue(data, WorkerConflict.class));
+    }
+
+    /**
+     * Sidecars refusing to register because another live sidecar holds their worker id (a copied
+     * configuration), by worker id: the conflict in words.
+     */
+    public SortedMap<String, String> conflicts() {
+        SortedMap<String, String> out = new java.util.TreeMap<>();
+        conflicts.current().forEach((worker, c) -> out.put(worker, c.describe()));
+        return out;
     }
 
     /** Called after the first full read and after every change of a worker znode. */
@@ -85,6 +100,7 @@ public final class Membership implements Closeable {
                 })
                 .build());
         cache.start();
+        conflicts.start();
     }
 
     public boolean isInitialized() {
@@ -164,6 +180,7 @@ public final class Membership implements Closeable {
     public void close() {
         if (state.getAndSet(State.CLOSED) == State.STARTED) {
             cache.close();
+            conflicts.close();
         }
         listeners.clear();
     }

@@ -54,6 +54,9 @@ public class MetricsResource {
         }
         m.family("promshard_workers", "gauge", "Live workers by the state they announce.");
         byState.forEach((s, n) -> m.sample("promshard_workers", "state", s.name().toLowerCase(java.util.Locale.ROOT), n));
+        m.family("promshard_worker_id_conflicts", "gauge",
+                        "Worker ids a second live sidecar also claims (a copied configuration); it refuses to register.")
+                .sample("promshard_worker_id_conflicts", status.workerConflicts().size());
         m.family("promshard_inventory_targets", "gauge", "Targets in the inventory.")
                 .sample("promshard_inventory_targets", inventory.current().targetCount());
         m.family("promshard_inventory_refusals_total", "counter",

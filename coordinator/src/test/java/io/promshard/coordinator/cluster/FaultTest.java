@@ -222,4 +222,28 @@ class FaultTest {
             assertTrue(sameBytes(files, files(cluster, THREE)));
         }
     }
+
+    /**
+     * A second sidecar started with a live worker's id (a copied configuration): it does not register
+     * and writes no files, the coordinator reports the conflict, and nothing moves.
+     */
+    @Test
+    void aSecondSidecarWithALiveWorkersIdIsReportedAndActsAsNoWorker() throws Exception {
+        try (TestingServer zk = LoopbackZooKeeper.start(); ClusterHarness cluster = new ClusterHarness(zk.getConnectString(), tmp)) {
+            Started started = startThree(cluster, Duration.seconds(30));
+            long epoch = started.epoch();
+            try (TestSidecar copy = new TestSidecar(zk.getConnectString(), ClusterHarness.CLUSTER, "w2",
+                    tmp.resolve("sd-copy-of-w2"))) {
+                Poll.until("the coordinator to report w2 claimed twice", WAIT,
+                        () -> started.c1().coordinator().status().workerConflicts().containsKey("w2"));
+                String conflict = started.c1().coordinator().status().workerConflicts().get("w2");
+                assertTrue(conflict.contains(cluster.sidecars.get("w2").registration.info().instance()), conflict);
+                assertTrue(copy.owned().isEmpty(), "the copy must write no files: " + copy.owned());
+                assertEquals(started.before(), cluster.awaitConverged(THREE));
+                assertEquals(epoch, cluster.state().epoch(), "nothing was published for the copy");
+            }
+            Poll.until("the conflict gone with the copy", WAIT,
+                    () -> started.c1().coordinator().status().workerConflicts().isEmpty());
+        }
+    }
 }

@@ -48,6 +48,11 @@ public final class AssignmentWatcher implements Managed {
     private final ScheduledExecutorService executor;
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
     private final AtomicBoolean queued = new AtomicBoolean();
+    /** Whether this sidecar may apply now: it holds its worker's registration (not a duplicate of a live one). */
+    private volatile java.util.function.BooleanSupplier gate = () -> true;
+    /** How often a gated watcher looks again whether it may apply. */
+    private static final long GATE_MILLIS = 250;
+    private final java.util.concurrent.atomic.AtomicBoolean gated = new java.util.concurrent.atomic.AtomicBoolean();
     private final AtomicReference<AppliedState> applied;
     private final AtomicReference<ShardPayload> appliedPayload = new AtomicReference<>();
     private final java.util.concurrent.atomic.AtomicLong fileWrites = new java.util.concurrent.atomic.AtomicLong();
@@ -100,11 +105,29 @@ public final class AssignmentWatcher implements Managed {
         }
     }
 
+    /**
+     * Applies assignments only while {@code mayApply} holds (the registration is this sidecar's): a
+     * sidecar started with the id of a live one leaves its files as they are.
+     */
+    public void applyOnlyWhile(java.util.function.BooleanSupplier mayApply) {
+        this.gate = mayApply;
+    }
+
     private void sync() {
         queued.set(false);
         if (state.get() != State.STARTED) {
             return;
         }
+        if (!gate.getAsBoolean()) {
+            if (gated.compareAndSet(false, true)) {
+                LOG.info("worker={}: not applying assignments until this sidecar holds the registration", worker);
+            }
+            if (queued.compareAndSet(false, true)) {
+                executor.schedule(this::sync, GATE_MILLIS, TimeUnit.MILLISECONDS);
+            }
+            return;
+        }
+        gated.set(false);
         try {
             // the manifest as the cache holds it: a small delta inline in it is applied without a read
             Optional<AssignmentReader.Published> published = reader.read(worker, cached(cache, path));

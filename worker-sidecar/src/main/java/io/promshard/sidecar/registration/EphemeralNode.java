@@ -8,6 +8,8 @@ import org.apache.curator.framework.api.BackgroundCallback;
 import org.apache.curator.framework.recipes.nodes.PersistentNode;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.Stat;
+import org.apache.curator.framework.api.CuratorEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +47,23 @@ public final class EphemeralNode extends PersistentNode {
             LOG.info("{}: ZooKeeper unreachable; the znode ends with the session", actual);
             return;
         }
-        KeeperException.Code rc = boundedWrite(answer -> client.delete().inBackground(answer).forPath(actual));
+        // only this session's znode: after stepping back from a duplicate id the path is another sidecar's
+        CuratorEvent exists = bounded(answer -> client.checkExists().inBackground(answer).forPath(actual));
+        if (exists == null) {
+            LOG.warn("{}: ZooKeeper did not answer within {} ms; the znode ends with the session", actual, WRITE_WAIT_MS);
+            return;
+        }
+        Stat stat = exists.getStat();
+        if (stat == null) {
+            return;
+        }
+        if (stat.getEphemeralOwner() != client.getZookeeperClient().getZooKeeper().getSessionId()) {
+            LOG.info("{}: held by session 0x{}, not this one; left to it", actual,
+                    Long.toHexString(stat.getEphemeralOwner()));
+            return;
+        }
+        KeeperException.Code rc = boundedWrite(answer -> client.delete().withVersion(stat.getVersion())
+                .inBackground(answer).forPath(actual));
         if (rc == KeeperException.Code.OPERATIONTIMEOUT) {
             LOG.warn("{}: ZooKeeper did not answer the delete within {} ms; the znode ends with the session",
                     actual, WRITE_WAIT_MS);
@@ -62,12 +80,18 @@ public final class EphemeralNode extends PersistentNode {
      * its result code, or {@code OPERATIONTIMEOUT} when none came (the write may still happen later).
      */
     static KeeperException.Code boundedWrite(Write write) throws Exception {
-        CompletableFuture<KeeperException.Code> answer = new CompletableFuture<>();
-        write.start((c, event) -> answer.complete(KeeperException.Code.get(event.getResultCode())));
+        CuratorEvent event = bounded(write);
+        return event == null ? KeeperException.Code.OPERATIONTIMEOUT : KeeperException.Code.get(event.getResultCode());
+    }
+
+    /** As {@link #boundedWrite}, the whole answer (null when none came in time). */
+    static CuratorEvent bounded(Write write) throws Exception {
+        CompletableFuture<CuratorEvent> answer = new CompletableFuture<>();
+        write.start((c, event) -> answer.complete(event));
         try {
             return answer.get(WRITE_WAIT_MS, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            return KeeperException.Code.OPERATIONTIMEOUT;
+            return null;
         }
     }
 }

@@ -3,6 +3,7 @@ package io.promshard.sidecar.registration;
 import io.promshard.client.service.Daemons;
 import io.dropwizard.lifecycle.Managed;
 import io.promshard.client.Json;
+import io.promshard.client.api.WorkerConflict;
 import io.promshard.client.api.WorkerInfo;
 import io.promshard.client.api.WorkerState;
 import io.promshard.client.zk.ZkLayout;
@@ -15,7 +16,6 @@ import org.apache.curator.framework.recipes.nodes.PersistentNode;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.framework.state.ConnectionStateListener;
 import org.apache.zookeeper.KeeperException;
-import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * The worker's ephemeral {@code workers/<id>} znode, kept by a Curator {@link PersistentNode}: it is
  * re-created after a session expiry or a deletion for as long as the sidecar runs, and deleted on
  * close (left to its session when ZooKeeper is unreachable then: {@link EphemeralNode}), so the
- * coordinators see this worker exactly while the sidecar is alive and connected.
+ * coordinators see this worker exactly while the sidecar is alive and connected. The znode is first
+ * claimed ({@link IdClaim}): a sidecar started with the id of a live one does not register, acts as no
+ * worker ({@link #ownsId()}) and reports the conflict.
  *
  * <p>Lifecycle LATENT -> STARTED -> CLOSED.
  */
@@ -42,13 +44,13 @@ public final class WorkerRegistration implements Managed {
     private final AtomicReference<WorkerState> wanted;
     private volatile WorkerState written;
     private final String path;
-    private final EphemeralNode node;
+    private final IdClaim claim;
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
     private static final long CHECK_MILLIS = 2_000;
     private final ScheduledExecutorService checker = Daemons.singleThread("promshard-registration");
     private final ConnectionStateListener listener = (c, newState) -> {
         if (newState == ConnectionState.RECONNECTED) {
-            checker.execute(this::checkOwner);
+            checker.execute(this::check);
         }
     };
 
@@ -63,15 +65,25 @@ public final class WorkerRegistration implements Managed {
         this.client = client;
         this.released = released;
         this.handOverOnStop = handOverOnStop;
-        this.info = info;
+        this.path = layout.worker(info.id());
+        String instance = info.instance().isEmpty() ? newInstance() : info.instance();
+        this.info = info.withInstance(instance);
         this.wanted = new AtomicReference<>(info.state());
         this.written = info.state();
-        this.path = layout.worker(info.id());
+        this.claim = new IdClaim(client, layout, info.id(), instance,
+                () -> Json.mapper().writeValueAsBytes(withState(wanted.get())));
+    }
+
+    /** {@code host/pid/random}: names this sidecar process in its registration and in conflicts. */
+    private static String newInstance() {
+        String host;
         try {
-            this.node = new EphemeralNode(client, path, Json.mapper().writeValueAsBytes(info));
-        } catch (java.io.IOException e) {
-            throw new IllegalArgumentException("worker=" + info.id() + ": cannot encode registration", e);
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            host = "unknown-host";
         }
+        return host + "/" + ProcessHandle.current().pid() + "/"
+                + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 32);
     }
 
     @Override
@@ -79,40 +91,37 @@ public final class WorkerRegistration implements Managed {
         if (!state.compareAndSet(State.LATENT, State.STARTED)) {
             throw new IllegalStateException("WorkerRegistration cannot be started more than once");
         }
-        node.start();
         client.getConnectionStateListenable().addListener(listener);
-        checker.scheduleWithFixedDelay(() -> {
-            checkOwner();
-            writeState();
-        }, CHECK_MILLIS, CHECK_MILLIS, TimeUnit.MILLISECONDS);
-        LOG.info("worker={} registering at {}", info.id(), path);
+        checker.scheduleWithFixedDelay(this::check, 0, CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        LOG.info("worker={} registering at {} as sidecar {}", info.id(), path, info.instance());
     }
 
-    /**
-     * After a session expiry the znode can still be held by the old session until the server times it
-     * out, and PersistentNode then leaves it be (ZOOKEEPER-2985): the worker would look alive while no
-     * session of this process keeps it. A node owned by another session is deleted, and PersistentNode
-     * re-creates it under the current one.
-     */
-    void checkOwner() {
+    /** One round of upkeep: claim the id (or keep it this sidecar's), then announce the state. */
+    void check() {
         if (state.get() != State.STARTED || !client.getZookeeperClient().isConnected()) {
             return;
         }
         try {
-            Stat stat = client.checkExists().forPath(path);
-            long session = client.getZookeeperClient().getZooKeeper().getSessionId();
-            if (stat != null && stat.getEphemeralOwner() != session) {
-                LOG.warn("worker={}: {} is held by session 0x{}, not this sidecar's 0x{}; replacing it", info.id(), path,
-                        Long.toHexString(stat.getEphemeralOwner()), Long.toHexString(session));
-                client.delete().withVersion(stat.getVersion()).forPath(path);
-            }
-        } catch (KeeperException.NoNodeException | KeeperException.BadVersionException e) {
-            LOG.debug("worker={}: {} changed while checking its owner", info.id(), path);
+            claim.check();
+            writeState();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
-            LOG.warn("worker={}: cannot check the owner of {}: {}", info.id(), path, e.toString());
+            LOG.warn("worker={}: cannot check the registration at {}: {}", info.id(), path, e.toString());
         }
+    }
+
+    /** The conflict that keeps this sidecar from registering (another live sidecar holds the id), or null. */
+    public WorkerConflict conflict() {
+        return claim.conflict();
+    }
+
+    /**
+     * Whether this sidecar may act as its worker (apply its assignment, acknowledge, report series):
+     * it holds the registration. A duplicate of a live sidecar does none of it.
+     */
+    public boolean ownsId() {
+        return state.get() == State.STARTED && claim.node() != null;
     }
 
     /**
@@ -137,7 +146,8 @@ public final class WorkerRegistration implements Managed {
 
     private void writeState() {
         WorkerState s = wanted.get();
-        if (state.get() != State.STARTED || s == written) {
+        EphemeralNode node = claim.node();
+        if (state.get() != State.STARTED || s == written || node == null) {
             return;
         }
         try {
@@ -151,18 +161,25 @@ public final class WorkerRegistration implements Managed {
     }
 
     private WorkerInfo withState(WorkerState s) {
-        return new WorkerInfo(info.version(), info.id(), info.prometheusUrl(), info.sidecarUrl(), info.zone(),
-                info.capacity(), s, info.maxTargets(), info.maxSeries());
+        return info.withState(s);
     }
 
-    /** Waits until the znode has been created once. */
+    /** Waits until this sidecar holds the registration. */
     public boolean awaitRegistered(long timeout, TimeUnit unit) throws InterruptedException {
-        return node.waitForInitialCreate(timeout, unit);
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        while (claim.node() == null) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(20); // the claim happens on the checker's thread; a start-up wait can poll
+        }
+        return claim.node().waitForInitialCreate(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     }
 
     /** Whether the znode exists now, as far as this client knows. */
     public boolean isRegistered() {
-        return state.get() == State.STARTED && node.getActualPath() != null;
+        EphemeralNode node = claim.node();
+        return state.get() == State.STARTED && node != null && node.getActualPath() != null;
     }
 
     public WorkerInfo info() {
@@ -200,6 +217,13 @@ public final class WorkerRegistration implements Managed {
         if (state.getAndSet(State.CLOSED) == State.STARTED) {
             client.getConnectionStateListenable().removeListener(listener);
             checker.shutdownNow();
+            checker.awaitTermination(5, TimeUnit.SECONDS); // a round in progress finishes before the node closes
+            claim.close();
+            EphemeralNode node = claim.node();
+            if (node == null) {
+                LOG.info("worker={} stopped without holding its registration", info.id());
+                return;
+            }
             String actual = node.getActualPath();
             if (handOver && actual != null && client.getZookeeperClient().isConnected()) {
                 WorkerInfo leaving = withState(WorkerState.LEAVING);

@@ -40,6 +40,9 @@ public class SidecarMetricsResource {
         MetricsText m = new MetricsText();
         m.family("promshard_sidecar_registered", "gauge", "1 while the worker's membership znode exists, else 0.")
                 .sample("promshard_sidecar_registered", registration.isRegistered() ? 1 : 0);
+        m.family("promshard_sidecar_id_conflict", "gauge",
+                        "1 while another live sidecar holds this sidecar's worker id (it then acts as no worker), else 0.")
+                .sample("promshard_sidecar_id_conflict", registration.conflict() == null ? 0 : 1);
         m.family("promshard_zookeeper_connected", "gauge", "1 if the ZooKeeper session is connected, else 0.")
                 .sample("promshard_zookeeper_connected", curator.getZookeeperClient().isConnected() ? 1 : 0);
         m.family("promshard_sidecar_applied_epoch", "gauge", "Epoch of the assignment whose files are written.")

@@ -25,9 +25,12 @@ public class SidecarStatusResource {
      * @param ackedEpoch       the epoch last acknowledged, 0 before the first
      * @param ackLagMillis     how long the applied assignment has waited for its ack
      * @param unconfirmed      applied targets the local Prometheus has not scraped yet
+     * @param instance         this sidecar process, as its registration names it
+     * @param conflict         why it does not register (another live sidecar holds the worker id), else empty
      */
     public record SidecarStatus(boolean registered, WorkerState state, boolean prometheusReady, String outputDirectory,
-                                AppliedState applied, long ackedEpoch, long ackLagMillis, int unconfirmed) {
+                                AppliedState applied, long ackedEpoch, long ackLagMillis, int unconfirmed,
+                                String instance, String conflict) {
     }
 
     private final WorkerRegistration registration;
@@ -49,6 +52,7 @@ public class SidecarStatusResource {
         WorkerAck ack = acknowledger.last();
         return new SidecarStatus(registration.isRegistered(), registration.state(),
                 readiness == null || readiness.isReady(), watcher.directory().path().toString(), watcher.applied(),
-                ack == null ? 0 : ack.epoch(), acknowledger.lagMillis(), acknowledger.unconfirmed());
+                ack == null ? 0 : ack.epoch(), acknowledger.lagMillis(), acknowledger.unconfirmed(),
+                registration.info().instance(), registration.conflict() == null ? "" : registration.conflict().describe());
     }
 }

@@ -1,6 +1,7 @@
 package io.promshard.sidecar.registration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,8 +43,10 @@ class WorkerRegistrationTest {
                 Stat stat = observer.checkExists().forPath(layout.worker("w1"));
                 long firstOwner = stat.getEphemeralOwner();
                 assertEquals(client.getZookeeperClient().getZooKeeper().getSessionId(), firstOwner);
-                assertEquals(info, Json.mapper().readValue(observer.getData().forPath(layout.worker("w1")),
-                        WorkerInfo.class));
+                WorkerInfo registered = Json.mapper().readValue(observer.getData().forPath(layout.worker("w1")),
+                        WorkerInfo.class);
+                assertEquals(info.withInstance(registration.info().instance()), registered);
+                assertTrue(registered.instance().matches(".+/\\d+/[0-9a-f]+"), registered.instance());
 
                 // the client sees its session expire; the server still holds the old one (ZOOKEEPER-2985)
                 client.getZookeeperClient().getZooKeeper().getTestable().injectSessionExpiration();
@@ -135,6 +138,67 @@ class WorkerRegistrationTest {
                     return false;
                 }
             });
+        }
+    }
+
+    /**
+     * Two sidecars started with the same worker id (a copied configuration): the second does not
+     * register, acts as no worker, names the holder, and tells the coordinators in {@code conflicts/};
+     * the first keeps its znode untouched (they replaced each other's every 2 s). Once the first stops,
+     * the second registers.
+     */
+    @Test
+    void aSecondSidecarWithTheSameIdRefusesToRegisterAndSaysWhoHoldsIt() throws Exception {
+        try (TestingServer zk = LoopbackZooKeeper.start()) {
+            ZooKeeperSettings settings = new ZooKeeperSettings();
+            ZkLayout layout = ZkLayout.forCluster("t");
+            try (CuratorFramework first = settings.buildCuratorFramework(zk.getConnectString());
+                 CuratorFramework second = settings.buildCuratorFramework(zk.getConnectString());
+                 CuratorFramework observer = settings.buildCuratorFramework(zk.getConnectString())) {
+                first.start();
+                second.start();
+                observer.start();
+                WorkerInfo info = new WorkerInfo(1, "w1", "http://127.0.0.1:9090", "", "", 1, WorkerState.ACTIVE, 0, 0);
+                WorkerRegistration holder = new WorkerRegistration(first, layout, info, false, () -> true);
+                holder.start();
+                assertTrue(holder.awaitRegistered(30, TimeUnit.SECONDS));
+                Stat before = observer.checkExists().forPath(layout.worker("w1"));
+
+                WorkerRegistration copy = new WorkerRegistration(second, layout, info, false, () -> true);
+                copy.start();
+                Poll.until("the copy to report the conflict", WAIT, () -> copy.conflict() != null);
+                assertTrue(copy.conflict().describe().contains(holder.info().instance()), copy.conflict().describe());
+                assertFalse(copy.ownsId());
+                assertFalse(copy.isRegistered());
+                io.promshard.client.api.WorkerConflict reported = Json.mapper().readValue(
+                        observer.getData().forPath(layout.conflict("w1")), io.promshard.client.api.WorkerConflict.class);
+                assertEquals(copy.info().instance(), reported.refused());
+                assertEquals(holder.info().instance(), reported.holder());
+                // several of the copy's rounds (one every 2 s): the holder's znode stays as it was
+                for (int round = 0; round < 3; round++) {
+                    copy.check();
+                    holder.check();
+                }
+                Stat after = observer.checkExists().forPath(layout.worker("w1"));
+                assertEquals(before.getCzxid(), after.getCzxid(), "the holder's znode was replaced");
+                assertEquals(first.getZookeeperClient().getZooKeeper().getSessionId(), after.getEphemeralOwner());
+                assertEquals(holder.info().instance(), Json.mapper().readValue(
+                        observer.getData().forPath(layout.worker("w1")), WorkerInfo.class).instance());
+                assertTrue(holder.ownsId());
+
+                holder.stop();
+                Poll.until("the copy to register once the holder is gone", WAIT, copy::ownsId);
+                assertNull(copy.conflict());
+                Poll.until("the conflict report gone", WAIT, () -> {
+                    try {
+                        return observer.checkExists().forPath(layout.conflict("w1")) == null;
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                });
+                copy.stop();
+                assertNull(observer.checkExists().forPath(layout.worker("w1")));
+            }
         }
     }
 }
