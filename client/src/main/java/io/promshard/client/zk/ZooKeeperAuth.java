@@ -15,8 +15,10 @@ import org.apache.zookeeper.server.auth.DigestAuthenticationProvider;
 /**
  * The {@code zookeeper.auth:} block: ZooKeeper digest authentication and the ACLs promshard puts on
  * every znode it creates. Coordinators and workers have separate identities: coordinators may do
- * everything, workers may read assignments and state and create, replace and delete their own
- * {@code workers/<id>}, {@code acks/<id>} and {@code weights/<id>} znodes; anyone else may do nothing.
+ * everything, workers may read assignments and state and create, replace and delete the worker
+ * znodes ({@code workers/*}, {@code acks/*}, {@code weights/*}, {@code conflicts/*}); anyone else may
+ * do nothing. All workers share one identity, so one worker's credential reaches every worker's
+ * znodes (docs/security.md).
  *
  * <pre>
  * auth:
