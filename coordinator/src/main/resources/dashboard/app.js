@@ -35,10 +35,11 @@
     if (Object.keys(s.inventoryErrors || {}).length > 0) { problems.push("inventory refused"); }
     // ZooKeeper did not answer in time: epoch and election are the last ones read
     if (s.stale) { problems.push("ZooKeeper not answering: stale"); }
+    if (s.publishHeld) { problems.push("publishing held: " + s.publishHeld); }
     const conflicts = Object.keys(s.workerConflicts || {});
     if (conflicts.length > 0) { problems.push("worker id claimed twice: " + conflicts.join(", ")); }
     health.textContent = problems.length ? problems.join(", ") : "healthy";
-    health.className = "badge " + (!s.leader || s.unassigned > 0 ? "bad" : problems.length ? "warn" : "ok");
+    health.className = "badge " + (!s.leader || s.unassigned > 0 || s.publishHeld ? "bad" : problems.length ? "warn" : "ok");
     const cards = document.getElementById("cluster");
     cards.replaceChildren(
       card("leader", s.leader || "none"),

@@ -14,6 +14,7 @@ import io.promshard.coordinator.resources.ClusterResource;
 import io.promshard.coordinator.resources.ComputeBudget;
 import io.promshard.coordinator.resources.DashboardResource;
 import io.promshard.coordinator.resources.DrainResource;
+import io.promshard.coordinator.resources.DropResource;
 import io.promshard.coordinator.resources.InventoryResource;
 import io.promshard.coordinator.resources.MetricsResource;
 import io.promshard.coordinator.resources.SdResource;
@@ -59,7 +60,7 @@ public class CoordinatorApplication extends Application<CoordinatorConfiguration
         environment.lifecycle().manage(new CuratorLifecycle(curator));
 
         ManagedInventory managed = config.buildManagedInventory(curator);
-        InventoryService inventory = config.buildInventoryService(managed);
+        InventoryService inventory = config.buildInventoryService(managed, curator);
         environment.lifecycle().manage(inventory);
         Coordinator coordinator = config.buildCoordinator(curator, inventory,
                 InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid());
@@ -73,6 +74,7 @@ public class CoordinatorApplication extends Application<CoordinatorConfiguration
         ComputeBudget lookups = new ComputeBudget("lookup", 4, java.time.Duration.ofSeconds(1));
         environment.jersey().register(new ClusterResource(coordinator, dryRuns, lookups));
         environment.jersey().register(new InventoryResource(managed, inventory));
+        environment.jersey().register(new DropResource(coordinator));
         environment.jersey().register(new SdResource(reader));
         environment.jersey().register(new MetricsResource(coordinator, inventory, curator, List.of(dryRuns, lookups)));
         environment.jersey().register(new DashboardResource());

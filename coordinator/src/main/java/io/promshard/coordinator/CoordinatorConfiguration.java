@@ -27,6 +27,7 @@ import io.promshard.coordinator.publish.Publisher;
 import java.nio.file.Path;
 import org.apache.curator.framework.CuratorFramework;
 import io.promshard.coordinator.inventory.JobConfig;
+import io.promshard.coordinator.inventory.LastGoodStore;
 import jakarta.validation.Valid;
 import io.promshard.coordinator.core.PinRule;
 import jakarta.validation.constraints.DecimalMax;
@@ -116,18 +117,29 @@ public class CoordinatorConfiguration extends Configuration {
     /** The inventory service for {@code inventory:} without the REST-managed source, not started. */
     public InventoryService buildInventoryService() {
         return new InventoryService(inventory.getJobs(), inventory.getRefreshInterval().toJavaDuration(),
-                parser(), httpSdSources());
+                parser(), httpSdSources(LastGoodStore.none()));
     }
 
     /**
      * The inventory service for {@code inventory:}, with {@code managed} (the REST-managed targets in
      * ZooKeeper) as a further source; not started.
      */
-    public InventoryService buildInventoryService(ManagedInventory managed) {
-        List<InventorySource> sources = new ArrayList<>(httpSdSources());
+    public InventoryService buildInventoryService(ManagedInventory managed, CuratorFramework client) {
+        LastGoodStore lastGood = new LastGoodStore(client, zookeeper.layout());
+        List<InventorySource> sources = new ArrayList<>(httpSdSources(lastGood));
         sources.add(managed);
         return new InventoryService(inventory.getJobs(), inventory.getRefreshInterval().toJavaDuration(),
-                parser(), sources);
+                parser(), sources, lastGood);
+    }
+
+    /**
+     * The inventory service for {@code inventory:} without REST-managed targets, keeping each source's
+     * last good content in {@code client}'s ensemble; not started.
+     */
+    public InventoryService buildInventoryService(CuratorFramework client) {
+        LastGoodStore lastGood = new LastGoodStore(client, zookeeper.layout());
+        return new InventoryService(inventory.getJobs(), inventory.getRefreshInterval().toJavaDuration(),
+                parser(), httpSdSources(lastGood), lastGood);
     }
 
     /** The REST-managed inventory of this cluster, not started. */
@@ -142,12 +154,14 @@ public class CoordinatorConfiguration extends Configuration {
         return new FileSdParser(inventory.getMaxFileBytes(), inventory.isAllowParamLabels());
     }
 
-    private List<InventorySource> httpSdSources() {
+    private List<InventorySource> httpSdSources(LastGoodStore lastGood) {
         List<InventorySource> out = new ArrayList<>();
         for (JobConfig job : inventory.getJobs()) {
             for (JobConfig.HttpSd sd : job.getHttpSd()) {
-                out.add(new HttpSdSource(job.getName(), java.net.URI.create(sd.getUrl()),
-                        sd.getRefreshInterval().toJavaDuration(), parser(), inventory.getMaxFileBytes()));
+                java.time.Duration interval = sd.getRefreshInterval().toJavaDuration();
+                out.add(new HttpSdSource(job.getName(), java.net.URI.create(sd.getUrl()), interval, parser(),
+                        inventory.getMaxFileBytes(), java.time.Duration.ofSeconds(Math.max(30, 3 * interval.toSeconds())),
+                        HttpSdSource.DEFAULT_TIMEOUT, lastGood));
             }
         }
         return out;
@@ -170,7 +184,7 @@ public class CoordinatorConfiguration extends Configuration {
                 new CoordinatorSettings(assignment.getSettleTime().toJavaDuration(),
                         assignment.getReassignmentDelay().toJavaDuration(), assignment.engineSettings(),
                         assignment.getPins(), assignment.getHandoffTimeout().toJavaDuration(),
-                        assignment.getMovementBudget()));
+                        assignment.getMovementBudget(), assignment.getMaxTargetDrop()));
     }
 
     @JsonProperty
@@ -352,6 +366,26 @@ public class CoordinatorConfiguration extends Configuration {
          */
         @Min(0)
         private long movementBudget;
+
+        /**
+         * Refuse to publish an assignment whose inventory has lost more than this share of the targets
+         * in force at once (a deleted glob's directory, an upstream answering an empty list), until the
+         * drop is confirmed through the API; the published assignment stays in force meanwhile. 1: never
+         * refuse.
+         */
+        @DecimalMin("0.0")
+        @DecimalMax("1.0")
+        private double maxTargetDrop = 0.5;
+
+        @JsonProperty
+        public double getMaxTargetDrop() {
+            return maxTargetDrop;
+        }
+
+        @JsonProperty
+        public void setMaxTargetDrop(double maxTargetDrop) {
+            this.maxTargetDrop = maxTargetDrop;
+        }
 
         @JsonProperty
         public Duration getHandoffTimeout() {

@@ -358,4 +358,17 @@ class OperatorApiTest {
         }
         assertEquals(1, metric(computed) - before, "the same dry run of the same view is computed once");
     }
+
+    @Test
+    void confirmingADropNeedsTheTokenAndAHeldDrop() throws Exception {
+        HttpResponse<String> anonymous = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + app.getLocalPort() + "/api/v1/inventory/drop/confirm")).POST(HttpRequest.BodyPublishers.noBody())
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertJsonError(anonymous, 401, "token");
+        HttpResponse<String> nothing = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + app.getLocalPort() + "/api/v1/inventory/drop/confirm")).header("Authorization", "Bearer " + TOKEN)
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertJsonError(nothing, 409, "no target drop is held");
+        assertEquals("", client.status().publishHeld());
+    }
 }

@@ -24,18 +24,22 @@ import java.util.List;
  *                      last ones read
  * @param workerConflicts worker ids claimed by a second live sidecar (a copied configuration) that
  *                      refuses to register, with the conflict in words
+ * @param publishHeld   why the leader does not publish the current inventory (it lost more than
+ *                      {@code assignment.maxTargetDrop} of the targets in force), empty otherwise
  */
 public record CoordinatorStatus(String coordinator, boolean isLeader, String leader, List<String> coordinators,
                                 long epoch, int workers, int targets, int replication, int unassigned,
                                 Balance balance, RebalanceEvent lastRebalance, List<String> heldWorkers,
                                 int handoffs, long deferredMoves, java.util.Map<String, String> inventoryErrors,
-                                boolean stale, java.util.Map<String, String> workerConflicts) {
+                                boolean stale, java.util.Map<String, String> workerConflicts,
+                                String publishHeld) {
 
     public CoordinatorStatus {
         coordinators = coordinators == null ? List.of() : List.copyOf(coordinators);
         heldWorkers = heldWorkers == null ? List.of() : List.copyOf(heldWorkers);
         inventoryErrors = inventoryErrors == null ? java.util.Map.of() : java.util.Map.copyOf(inventoryErrors);
         workerConflicts = workerConflicts == null ? java.util.Map.of() : java.util.Map.copyOf(workerConflicts);
+        publishHeld = publishHeld == null ? "" : publishHeld;
     }
 
     /**

@@ -243,7 +243,8 @@ public final class AssignmentCodec {
         }
     }
 
-    static byte[] gzip(byte[] data) {
+    /** Gzip at the fastest level. */
+    public static byte[] gzip(byte[] data) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(data.length / 4 + 64);
         // fastest level: chunks are written on every rebalance, and the ratio barely differs for this JSON
         try (GZIPOutputStream z = new GZIPOutputStream(out, 64 * 1024) {
@@ -259,7 +260,7 @@ public final class AssignmentCodec {
     }
 
     /** Inflates {@code data}, refusing to produce more than {@code limit} bytes. */
-    static byte[] gunzip(byte[] data, long limit) throws IOException {
+    public static byte[] gunzip(byte[] data, long limit) throws IOException {
         try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(data))) {
             ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(limit, data.length * 4L));
             byte[] buf = new byte[64 * 1024];

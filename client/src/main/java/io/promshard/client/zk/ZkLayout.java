@@ -62,6 +62,14 @@ public record ZkLayout(String root) {
         return assignment(worker) + "/" + chunkName;
     }
 
+    /**
+     * An operator's confirmation of a large target drop: the digest of the inventory the leader may
+     * publish although it lost more than {@code assignment.maxTargetDrop} of the targets in force.
+     */
+    public String dropConfirmation() {
+        return root + "/drop-confirmed";
+    }
+
     /** Operator drains: {@code drains/<id>} exists while worker {@code id} is to be emptied. */
     public String drains() {
         return root + "/drains";
@@ -99,6 +107,20 @@ public record ZkLayout(String root) {
 
     public String conflict(String worker) {
         return conflicts() + "/" + Identifiers.checkWorkerId(worker);
+    }
+
+    /**
+     * The last good content of each inventory source (file, http_sd endpoint), one child per source
+     * named by the first 32 hex digits of the sha256 of its name: a restarted or newly elected
+     * coordinator keeps it while the source is refused.
+     */
+    public String lastGood() {
+        return root + "/lastgood";
+    }
+
+    public String lastGood(String source) {
+        return lastGood() + "/" + com.google.common.hash.Hashing.sha256()
+                .hashString(source, java.nio.charset.StandardCharsets.UTF_8).toString().substring(0, 32);
     }
 
     /** Parent of the REST-managed inventory, one child per job. */

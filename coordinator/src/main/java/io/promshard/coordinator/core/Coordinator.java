@@ -87,6 +87,10 @@ public final class Coordinator implements Managed {
     private final SeriesWeights weights;
     private final Handoffs handoffs;
     private final long movementBudget;
+    private final double maxTargetDrop;
+    /** The inventory digest a large drop holds publishing for (control loop writes), or null. */
+    private volatile String heldInventory;
+    private volatile String publishHeld = "";
     private final Duration settleTime;
     private final Duration reassignmentDelay;
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
@@ -148,6 +152,7 @@ public final class Coordinator implements Managed {
         this.weights = weights;
         this.handoffs = new Handoffs(settings.handoffTimeout().toMillis());
         this.movementBudget = settings.movementBudget();
+        this.maxTargetDrop = settings.maxTargetDrop();
         this.membership = membership;
         this.drains = drains;
         this.leadership = leadership;
@@ -281,6 +286,9 @@ public final class Coordinator implements Managed {
             targetSetSource = inv;
             targetSetWeights = learned;
         }
+        if (holdForDrop(inv)) {
+            return; // the published assignment stays in force
+        }
         Set<String> drained = drains.current();
         SortedMap<String, Membership.Departure> held = new java.util.TreeMap<>(
                 membership.departedWithin(reassignmentDelay.toMillis()));
@@ -405,6 +413,64 @@ public final class Coordinator implements Managed {
             trigger(BUDGET);
         }
         leaderRuns.incrementAndGet();
+    }
+
+    /**
+     * Whether this run must keep the published assignment because the inventory lost more than
+     * {@code maxTargetDrop} of the targets in force at once, and no operator confirmed that inventory
+     * (its digest in ZooKeeper, so a new leader honours the confirmation). The reason is in the status,
+     * the log (once per inventory) and {@code promshard_publish_held}.
+     */
+    private boolean holdForDrop(Inventory inv) throws Exception {
+        int before = inForce.targets().size();
+        int after = targetSet.size();
+        if (before == 0 || after >= before || (before - after) <= maxTargetDrop * before) {
+            releaseDropHold("the targets are back");
+            return false;
+        }
+        if (inv.digest().equals(publisher.confirmedDrop().orElse(""))) {
+            releaseDropHold("the drop of " + (before - after) + " targets was confirmed");
+            return false;
+        }
+        String reason = String.format(java.util.Locale.ROOT, "the inventory lost %d of the %d targets in force "
+                + "(%.0f%%, more than assignment.maxTargetDrop %.0f%%): not published, the published assignment "
+                + "stays in force until the drop is confirmed (POST /api/v1/inventory/drop/confirm) or the targets "
+                + "are back", before - after, before, 100.0 * (before - after) / before, 100 * maxTargetDrop);
+        if (!inv.digest().equals(heldInventory)) {
+            LOG.error(reason);
+        }
+        heldInventory = inv.digest();
+        publishHeld = reason;
+        return true;
+    }
+
+    private void releaseDropHold(String why) {
+        if (heldInventory != null) {
+            LOG.warn("publishing again: {}", why);
+        }
+        heldInventory = null;
+        publishHeld = "";
+    }
+
+    /**
+     * Confirms the target drop this leader holds, so that the inventory it held for is published.
+     *
+     * @return false when no drop is held (nothing to confirm)
+     */
+    public boolean confirmDrop() throws Exception {
+        String digest = heldInventory;
+        if (digest == null || !isLeader()) {
+            return false;
+        }
+        publisher.confirmDrop(digest);
+        LOG.warn("an operator confirmed the drop held for inventory {}", digest);
+        trigger("drop confirmed");
+        return true;
+    }
+
+    /** Why the leader does not publish the current inventory (a large target drop), or empty. */
+    public String publishHeld() {
+        return isLeader() ? publishHeld : "";
     }
 
     /** A write of the coordinator's own files. */
@@ -597,7 +663,7 @@ public final class Coordinator implements Managed {
         return new CoordinatorStatus(leadership.id(), leader, e.leader(), e.participants(), e.epoch(),
                 membership.snapshot().size(), inventory.current().targetCount(), engine.settings().replication(),
                 unassigned, leader ? balance : null, lastRebalance, heldWorkers, handingOff, deferredMoves,
-                inventory.errors(), election.stale(), membership.conflicts());
+                inventory.errors(), election.stale(), membership.conflicts(), publishHeld());
     }
 
     public Membership membership() {

@@ -15,16 +15,22 @@ import java.util.List;
  * @param handoffTimeout    a moved target stays on its previous owner at most this long without the new
  *                          owner's confirmation
  * @param movementBudget    planned placements in flight at most (0: no limit)
+ * @param maxTargetDrop     the largest share of the targets in force an inventory change may drop at once
+ *                          without an operator's confirmation (1: any)
  */
 public record CoordinatorSettings(Duration settleTime, Duration reassignmentDelay, AssignmentSettings engine,
-                                  List<PinRule> pins, Duration handoffTimeout, long movementBudget) {
+                                  List<PinRule> pins, Duration handoffTimeout, long movementBudget,
+                                  double maxTargetDrop) {
 
     public CoordinatorSettings {
         pins = List.copyOf(pins);
+        if (!(maxTargetDrop >= 0 && maxTargetDrop <= 1)) {
+            throw new IllegalArgumentException("maxTargetDrop must be between 0 and 1, was " + maxTargetDrop);
+        }
     }
 
     public CoordinatorSettings(Duration settleTime, Duration reassignmentDelay, AssignmentSettings engine,
                                List<PinRule> pins) {
-        this(settleTime, reassignmentDelay, engine, pins, Duration.ofMinutes(3), 0);
+        this(settleTime, reassignmentDelay, engine, pins, Duration.ofMinutes(3), 0, 0.5);
     }
 }

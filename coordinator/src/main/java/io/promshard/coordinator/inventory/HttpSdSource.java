@@ -53,8 +53,9 @@ public final class HttpSdSource implements InventorySource {
     private ScheduledExecutorService executor;
     private final Duration readyGrace;
     private final Duration timeout;
+    private final LastGoodStore lastGood;
     /** Prometheus' own default for an http_sd request. */
-    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
     private volatile boolean answered;
     private volatile long startedNanos;
     private final java.util.concurrent.atomic.AtomicBoolean gaveUp = new java.util.concurrent.atomic.AtomicBoolean();
@@ -75,6 +76,16 @@ public final class HttpSdSource implements InventorySource {
      */
     public HttpSdSource(String job, URI url, Duration interval, FileSdParser parser, long maxBytes,
                         Duration readyGrace, Duration timeout) {
+        this(job, url, interval, parser, maxBytes, readyGrace, timeout, LastGoodStore.none());
+    }
+
+    /**
+     * @param lastGood where the last good answer is kept: a coordinator that starts (or takes over)
+     *                 while the endpoint is down or refused starts from the answer a previous one accepted
+     */
+    public HttpSdSource(String job, URI url, Duration interval, FileSdParser parser, long maxBytes,
+                        Duration readyGrace, Duration timeout, LastGoodStore lastGood) {
+        this.lastGood = lastGood;
         this.timeout = timeout;
         this.readyGrace = readyGrace;
         this.job = job;
@@ -105,6 +116,7 @@ public final class HttpSdSource implements InventorySource {
             List<TargetGroup> groups = fetch(where);
             List<TargetGroup> before = last.getAndSet(groups);
             answered = true;
+            lastGood.remember(url.toString(), groups);
             if (error.getAndSet(null) != null) {
                 LOG.info("{}: accepted again ({} groups)", where, groups.size());
             }
@@ -144,6 +156,16 @@ public final class HttpSdSource implements InventorySource {
     }
 
     private void refuse(String message) {
+        if (!answered) {
+            // no answer in this process yet: start from the one a coordinator accepted before, if kept
+            lastGood.read(url.toString()).ifPresent(stored -> {
+                last.set(stored);
+                answered = true;
+                LOG.warn("job={} http_sd {}: starting from its last good answer kept in ZooKeeper ({} groups)", job,
+                        url, stored.size());
+                listeners.forEach(Runnable::run);
+            });
+        }
         refusals.incrementAndGet();
         if (!message.equals(error.getAndSet(message))) {
             LOG.error("refused {}; the last good answer ({} groups) stays in force", message, last.get().size());

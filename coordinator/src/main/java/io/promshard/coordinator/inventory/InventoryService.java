@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -53,6 +54,7 @@ public final class InventoryService implements Managed {
     private final Map<String, String> errors = new TreeMap<>();
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     private final List<InventorySource> sources;
+    private final LastGoodStore lastGood;
     private ScheduledExecutorService executor;
     private boolean wasReady;
     /** The groups the current inventory was built from, to skip rebuilding it when a refresh finds them unchanged. */
@@ -68,6 +70,17 @@ public final class InventoryService implements Managed {
      */
     public InventoryService(List<JobConfig> jobs, Duration refreshInterval, FileSdParser parser,
                             List<InventorySource> sources) {
+        this(jobs, refreshInterval, parser, sources, LastGoodStore.none());
+    }
+
+    /**
+     * @param lastGood where each file's last good content is kept, so that a file refused the first time
+     *                 this process reads it (a restart while it is broken) keeps the content a previous
+     *                 coordinator accepted
+     */
+    public InventoryService(List<JobConfig> jobs, Duration refreshInterval, FileSdParser parser,
+                            List<InventorySource> sources, LastGoodStore lastGood) {
+        this.lastGood = lastGood;
         this.jobs = List.copyOf(jobs);
         this.refreshInterval = refreshInterval;
         this.parser = parser;
@@ -238,7 +251,8 @@ public final class InventoryService implements Managed {
             modified = Files.getLastModifiedTime(file);
             size = Files.size(file);
         } catch (IOException e) {
-            refuse(job, file, file + ": cannot stat: " + e.getMessage(), previous != null);
+            refuse(job, file, file + ": cannot stat: " + e.getMessage(), previous != null
+                    ? "its last good content stays in force" : "the file contributes no targets");
             return lastGood;
         }
         if (previous != null && previous.modified().equals(modified) && previous.size() == size) {
@@ -247,22 +261,30 @@ public final class InventoryService implements Managed {
         try {
             List<TargetGroup> groups = parser.parse(file);
             files.put(file, new FileState(modified, size, groups));
+            this.lastGood.remember(file.toString(), groups);
             if (errors.remove(file.toString()) != null) {
                 LOG.info("job={} {}: accepted again ({} groups)", job, file, groups.size());
             }
             return groups;
         } catch (InventoryException e) {
+            String kept = "its last good content stays in force";
+            if (previous == null) {
+                // never read well in this process: the content a coordinator accepted before, if kept
+                Optional<List<TargetGroup>> stored = this.lastGood.read(file.toString());
+                lastGood = stored.orElse(List.of());
+                kept = stored.isPresent() ? "its last good content (kept in ZooKeeper) stays in force"
+                        : "the file contributes no targets";
+            }
             // remember this version as seen, so it is refused (and counted) once, not at every refresh
             files.put(file, new FileState(modified, size, lastGood));
-            refuse(job, file, e.getMessage(), previous != null);
+            refuse(job, file, e.getMessage(), kept);
             return lastGood;
         }
     }
 
-    private void refuse(String job, Path file, String message, boolean hadGoodContent) {
+    private void refuse(String job, Path file, String message, String outcome) {
         refusals.incrementAndGet();
         errors.put(file.toString(), message);
-        LOG.error("job={} refused {}; {}", job, message,
-                hadGoodContent ? "its last good content stays in force" : "the file contributes no targets");
+        LOG.error("job={} refused {}; {}", job, message, outcome);
     }
 }

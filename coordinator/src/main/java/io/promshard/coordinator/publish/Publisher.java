@@ -158,6 +158,27 @@ public final class Publisher {
         return Map.copyOf(published);
     }
 
+    /** The inventory digest an operator confirmed a large target drop for, or empty. Thread-safe. */
+    public Optional<String> confirmedDrop() throws Exception {
+        try {
+            byte[] data = client.getData().forPath(layout.dropConfirmation());
+            return Optional.of(new String(data, java.nio.charset.StandardCharsets.UTF_8));
+        } catch (KeeperException.NoNodeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Records that the inventory of {@code digest} may be published although it drops many targets. Thread-safe. */
+    public void confirmDrop(String digest) throws Exception {
+        byte[] data = digest.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            client.setData().forPath(layout.dropConfirmation(), data);
+        } catch (KeeperException.NoNodeException e) {
+            client.create().creatingParentContainersIfNeeded().withMode(CreateMode.PERSISTENT)
+                    .forPath(layout.dropConfirmation(), data);
+        }
+    }
+
     public Optional<ClusterState> readState() throws Exception {
         try {
             byte[] data = client.getData().forPath(layout.state());

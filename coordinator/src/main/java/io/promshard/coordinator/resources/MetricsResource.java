@@ -73,6 +73,9 @@ public class MetricsResource {
                 .sample("promshard_zookeeper_written_bytes_total", coordinator.bytesWrittenTotal());
         m.family("promshard_publish_errors_total", "counter", "Leader runs that failed and were retried.")
                 .sample("promshard_publish_errors_total", coordinator.publishErrors());
+        m.family("promshard_publish_held", "gauge",
+                        "1 while the leader holds an inventory that lost more than assignment.maxTargetDrop of the targets.")
+                .sample("promshard_publish_held", status.publishHeld().isEmpty() ? 0 : 1);
         m.family("promshard_publish_failing", "gauge", "1 while the leader's last run failed and a retry is scheduled.")
                 .sample("promshard_publish_failing", coordinator.publishFailing() ? 1 : 0);
         m.family("promshard_output_write_errors_total", "counter",

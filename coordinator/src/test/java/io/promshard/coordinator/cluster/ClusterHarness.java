@@ -96,7 +96,7 @@ final class ClusterHarness implements AutoCloseable {
         tweak.accept(config);
         CuratorFramework curator = config.getZookeeper().buildCuratorFramework(connectString);
         curator.start();
-        InventoryService inventory = config.buildInventoryService();
+        InventoryService inventory = config.buildInventoryService(curator);
         inventory.start();
         Coordinator coordinator = config.buildCoordinator(curator, inventory, id);
         coordinator.start();

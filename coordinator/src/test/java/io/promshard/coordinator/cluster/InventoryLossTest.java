@@ -1,0 +1,83 @@
+package io.promshard.coordinator.cluster;
+
+import static io.promshard.coordinator.cluster.ClusterHarness.WAIT;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.promshard.client.testing.LoopbackZooKeeper;
+import io.promshard.client.testing.Poll;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Losing inventory never silently unscrapes targets: a source refused when a coordinator first reads
+ * it keeps the content a previous coordinator accepted (kept in ZooKeeper), and an inventory that
+ * lost more than {@code assignment.maxTargetDrop} of the targets in force is not published until an
+ * operator confirms it.
+ */
+class InventoryLossTest {
+
+    private static final Set<String> TWO = Set.of("w1", "w2");
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aCoordinatorRestartedWhileAFileIsBrokenKeepsItsLastGoodContent() throws Exception {
+        try (TestingServer zk = LoopbackZooKeeper.start(); ClusterHarness cluster = new ClusterHarness(zk.getConnectString(), tmp)) {
+            ClusterHarness.RunningCoordinator c1 = cluster.coordinator("c1");
+            TWO.forEach(cluster::sidecar);
+            Map<String, String> before = cluster.awaitConverged(TWO);
+            long epoch = cluster.state().epoch();
+            cluster.stop(c1);
+            Path broken = tmp.resolve("inventory/node/f0.yml");
+            Files.writeString(broken, "- targets: [\"no port at all\"\n");
+
+            ClusterHarness.RunningCoordinator c2 = cluster.coordinator("c2");
+            Poll.until("c2 to lead and run", WAIT, () -> c2.coordinator().isLeader() && c2.coordinator().leaderRuns() > 0);
+            assertEquals(cluster.targetCount, c2.inventory().current().targetCount(),
+                    "f0.yml's 150 targets come from ZooKeeper");
+            assertTrue(c2.inventory().errors().containsKey(broken.toString()), c2.inventory().errors().toString());
+            assertEquals(before, cluster.awaitConverged(TWO), "nothing moves, nothing is dropped");
+            assertEquals(epoch, cluster.state().epoch());
+        }
+    }
+
+    @Test
+    void anInventoryThatLostMostTargetsIsHeldUntilTheDropIsConfirmed() throws Exception {
+        try (TestingServer zk = LoopbackZooKeeper.start(); ClusterHarness cluster = new ClusterHarness(zk.getConnectString(), tmp)) {
+            ClusterHarness.RunningCoordinator c1 = cluster.coordinator("c1",
+                    c -> c.getAssignment().setMaxTargetDrop(0.3));
+            TWO.forEach(cluster::sidecar);
+            Map<String, String> before = cluster.awaitConverged(TWO);
+            long epoch = cluster.state().epoch();
+
+            Files.delete(tmp.resolve("inventory/api/web.json")); // 200 of the 500 targets: 40% > 30%
+            Poll.until("the publish held", WAIT, () -> !c1.coordinator().status().publishHeld().isEmpty());
+            String reason = c1.coordinator().status().publishHeld();
+            assertTrue(reason.contains("lost 200 of the 500 targets"), reason);
+            assertEquals(before, cluster.awaitConverged(TWO), "the published assignment stays in force");
+            assertEquals(epoch, cluster.state().epoch());
+
+            // a new leader holds the same drop: the published assignment stays in force across leaders
+            ClusterHarness.RunningCoordinator c2 = cluster.coordinator("c2", c -> c.getAssignment().setMaxTargetDrop(0.3));
+            cluster.stop(c1);
+            Poll.until("c2 to lead and hold the drop", WAIT, () -> c2.coordinator().isLeader()
+                    && !c2.coordinator().status().publishHeld().isEmpty());
+            assertEquals(before, cluster.awaitConverged(TWO));
+            assertEquals(epoch, cluster.state().epoch());
+
+            assertTrue(c2.coordinator().confirmDrop());
+            cluster.targetCount = 300;
+            cluster.awaitConverged(TWO);
+            Poll.until("the hold released", WAIT, () -> c2.coordinator().status().publishHeld().isEmpty());
+            assertFalse(c2.coordinator().confirmDrop(), "nothing left to confirm");
+        }
+    }
+}
