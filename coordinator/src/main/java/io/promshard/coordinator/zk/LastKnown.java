@@ -57,6 +57,9 @@ public final class LastKnown<T> implements java.io.Closeable {
         Future<T> reading;
         synchronized (this) {
             if (inFlight == null || inFlight.isDone()) {
+                if (executor.isShutdown()) {
+                    return staleValue(); // closed: the last value, as after a failed read
+                }
                 inFlight = executor.submit(read);
             }
             reading = inFlight;

@@ -10,9 +10,13 @@ import io.promshard.client.filesd.FileSdDirectory;
 import io.promshard.client.testing.LoopbackZooKeeper;
 import io.promshard.client.testing.Poll;
 import io.promshard.client.testing.Seeds;
+import io.promshard.coordinator.CoordinatorConfiguration;
 import io.promshard.coordinator.assign.Assignment;
 import io.promshard.coordinator.assign.AssignmentInvariants;
 import io.promshard.coordinator.assign.Member;
+import io.promshard.coordinator.drain.Drains;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -23,23 +27,34 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A seeded random sequence of joins, stops, crashes, session expiries, ZooKeeper server kills and
- * inventory changes against a 3-server ensemble, two coordinators and the sidecars. After every step,
- * once converged, the engine's invariant checker holds on what the sidecars' files say; throughout,
- * a sampler reads every live sidecar's files: none is ever partial or unparsable, and no target is
- * missing from all of them for longer than the detection window.
+ * A seeded random sequence of faults against a 3-server ensemble, coordinators and the sidecars:
+ * joins, stops, crashes, session expiries, ZooKeeper server kills, inventory changes, and what an
+ * operator or a bad hand does: the {@code state} znode or a manifest deleted or overwritten, drains
+ * of every worker sent at once, a second sidecar started with a live worker's id, an inventory file
+ * broken and mended, the leading coordinator replaced. After every step, once converged, the
+ * engine's invariant checker holds on what the sidecars' files say (every target owned by a live,
+ * undrained worker, balanced); throughout, a sampler reads every live sidecar's files: none is ever
+ * partial or unparsable, and no target is missing from all of them for longer than the detection
+ * window.
  */
 class ChaosTest {
 
     private static final long DELAY_MILLIS = 1_000;
     /** Reassignment delay + session timeout (6 s for coordinators and sidecars alike) + settle and apply time. */
     private static final long WINDOW_MILLIS = DELAY_MILLIS + 6_000 + 5_000;
+    private static final Consumer<CoordinatorConfiguration> CONFIG =
+            c -> c.getAssignment().setReassignmentDelay(Duration.milliseconds(DELAY_MILLIS));
 
     @TempDir
     Path tmp;
@@ -47,95 +62,257 @@ class ChaosTest {
     @Test
     void randomFaultsNeverLoseATargetOrAFile() throws Exception {
         long seed = Seeds.seed("randomFaultsNeverLoseATargetOrAFile");
-        Random random = new Random(seed);
         int steps = Integer.getInteger("promshard.chaosSteps", 30);
         try (TestingCluster zk = LoopbackZooKeeper.cluster(3);
              ClusterHarness cluster = new ClusterHarness(zk.getConnectString(), tmp)) {
-            java.util.function.Consumer<io.promshard.coordinator.CoordinatorConfiguration> config =
-                    c -> c.getAssignment().setReassignmentDelay(Duration.milliseconds(DELAY_MILLIS));
-            cluster.coordinator("c1", config);
-            cluster.coordinator("c2", config);
-            Set<String> live = ConcurrentHashMap.newKeySet();
-            int next = 1;
-            for (; next <= 4; next++) {
-                cluster.sidecar("w" + next);
-                live.add("w" + next);
-            }
-            cluster.awaitConverged(Set.copyOf(live));
-
-            Map<String, Long> lastSeen = new ConcurrentHashMap<>();
-            cluster.inventoryTargets().forEach(t -> lastSeen.put(t, System.currentTimeMillis()));
+            Chaos chaos = new Chaos(cluster, zk, new Random(seed));
+            cluster.awaitConverged(Set.copyOf(chaos.live));
             List<String> violations = new CopyOnWriteArrayList<>();
-            Thread sampler = sampler(cluster, live, lastSeen, violations);
+            Thread sampler = sampler(cluster, chaos.live, chaos.lastSeen, violations);
             sampler.start();
-            InstanceSpec down = null;
             try {
                 for (int step = 0; step < steps && violations.isEmpty(); step++) {
-                    List<String> ids = new ArrayList<>(live);
-                    ids.sort(null);
-                    int roll = random.nextInt(12);
-                    String what;
-                    if (roll < 3 || live.size() < 3) {
-                        String id = "w" + next++;
-                        cluster.sidecar(id);
-                        live.add(id);
-                        what = "join " + id;
-                    } else if (roll < 5) {
-                        String id = ids.get(random.nextInt(ids.size()));
-                        live.remove(id);
-                        cluster.leave(id);
-                        what = "stop " + id;
-                    } else if (roll < 7) {
-                        String id = ids.get(random.nextInt(ids.size()));
-                        live.remove(id);
-                        cluster.crash(id);
-                        what = "crash " + id;
-                    } else if (roll < 8) {
-                        String id = ids.get(random.nextInt(ids.size()));
-                        cluster.sidecars.get(id).curator.getZookeeperClient().getZooKeeper().getTestable()
-                                .injectSessionExpiration();
-                        what = "expire the session of " + id;
-                    } else if (roll < 10) {
-                        if (down == null) {
-                            down = List.copyOf(zk.getInstances()).get(random.nextInt(3));
-                            zk.killServer(down);
-                            what = "kill ZooKeeper server " + down.getServerId();
-                        } else {
-                            zk.restartServer(down);
-                            what = "restart ZooKeeper server " + down.getServerId();
-                            down = null;
-                        }
-                    } else {
-                        int n = random.nextInt(60);
-                        long now = System.currentTimeMillis();
-                        cluster.setExtraTargets(n);
-                        Set<String> inventory = cluster.inventoryTargets();
-                        lastSeen.keySet().retainAll(inventory);
-                        inventory.forEach(t -> lastSeen.putIfAbsent(t, now));
-                        what = "inventory now has " + n + " extra targets";
-                    }
+                    String what = chaos.step();
                     System.out.println("chaos seed " + seed + " step " + step + ": " + what);
                     // a worker held after a lost session keeps its share while others join: balance is a
                     // property of the settled state, so the check is polled until it holds
-                    Poll.until("step " + step + " converged and balanced", WAIT,
-                            () -> checkWithTheEngine(cluster, cluster.awaitConverged(Set.copyOf(live)), live));
+                    Poll.until("step " + step + " (" + what + ") converged and balanced", WAIT,
+                            () -> checkWithTheEngine(cluster, cluster.awaitConverged(Set.copyOf(chaos.live)),
+                                    chaos.live, chaos.drained));
+                    chaos.afterConverged();
                 }
             } finally {
                 sampler.interrupt();
                 sampler.join();
+                chaos.close();
             }
             assertTrue(violations.isEmpty(), "seed " + seed + ": " + violations);
         }
     }
 
+    /** The state of the run and one method per kind of step. */
+    private static final class Chaos implements AutoCloseable {
+
+        final ClusterHarness cluster;
+        final TestingCluster zk;
+        final Random random;
+        final Set<String> live = ConcurrentHashMap.newKeySet();
+        final Set<String> drained = ConcurrentHashMap.newKeySet();
+        final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
+        final List<ClusterHarness.RunningCoordinator> coordinators = new ArrayList<>();
+        final ExecutorService pool = Executors.newFixedThreadPool(8);
+        int nextWorker = 1;
+        int nextCoordinator = 1;
+        InstanceSpec down;
+        boolean fileBroken;
+        TestSidecar duplicate;
+
+        Chaos(ClusterHarness cluster, TestingCluster zk, Random random) throws Exception {
+            this.cluster = cluster;
+            this.zk = zk;
+            this.random = random;
+            for (int i = 0; i < 2; i++) {
+                coordinators.add(cluster.coordinator("c" + nextCoordinator++, CONFIG));
+            }
+            for (int i = 0; i < 4; i++) {
+                join();
+            }
+            cluster.inventoryTargets().forEach(t -> lastSeen.put(t, System.currentTimeMillis()));
+        }
+
+        String step() throws Exception {
+            List<String> ids = new ArrayList<>(live);
+            ids.sort(null);
+            String someone = ids.get(random.nextInt(ids.size()));
+            int roll = random.nextInt(20);
+            if (roll < 3 || live.size() < 3) {
+                return join();
+            } else if (roll < 5) {
+                live.remove(someone);
+                cluster.leave(someone);
+                return "stop " + someone;
+            } else if (roll < 7) {
+                live.remove(someone);
+                cluster.crash(someone);
+                return "crash " + someone;
+            } else if (roll < 8) {
+                cluster.sidecars.get(someone).curator.getZookeeperClient().getZooKeeper().getTestable()
+                        .injectSessionExpiration();
+                return "expire the session of " + someone;
+            } else if (roll < 10) {
+                return killOrRestartAServer();
+            } else if (roll < 11) {
+                return changeTheInventory();
+            } else if (roll < 12) {
+                return damageThePublishedState(someone);
+            } else if (roll < 13) {
+                return drainEveryoneAtOnce();
+            } else if (roll < 14) {
+                return startADuplicateOf(someone);
+            } else if (roll < 15) {
+                return breakOrMendAFile();
+            } else if (roll < 16) {
+                return replaceTheLeader();
+            }
+            return crashAndJoin(someone);
+        }
+
+        /** Undoes what a step left for one step only: drains and the duplicate sidecar. */
+        void afterConverged() throws Exception {
+            if (duplicate != null) {
+                assertTrue(duplicate.owned().isEmpty(), "the duplicate must write no files: " + duplicate.owned());
+                duplicate.close();
+                duplicate = null;
+            }
+            if (!drained.isEmpty()) {
+                Drains drains = leader().coordinator().drains();
+                for (String id : List.copyOf(drained)) {
+                    drains.undrain(id);
+                }
+                drained.clear();
+            }
+        }
+
+        private String join() {
+            String id = "w" + nextWorker++;
+            cluster.sidecar(id);
+            live.add(id);
+            return "join " + id;
+        }
+
+        private String crashAndJoin(String someone) throws Exception {
+            live.remove(someone);
+            cluster.crash(someone);
+            return "crash " + someone + ", then " + join();
+        }
+
+        private String killOrRestartAServer() throws Exception {
+            if (down == null) {
+                down = List.copyOf(zk.getInstances()).get(random.nextInt(3));
+                zk.killServer(down);
+                return "kill ZooKeeper server " + down.getServerId();
+            }
+            zk.restartServer(down);
+            String what = "restart ZooKeeper server " + down.getServerId();
+            down = null;
+            return what;
+        }
+
+        private String changeTheInventory() throws Exception {
+            int n = random.nextInt(60);
+            if (n == cluster.extraTargets) {
+                n = (n + 1) % 60; // a change: the leader has something to publish
+            }
+            long now = System.currentTimeMillis();
+            cluster.setExtraTargets(n);
+            Set<String> inventory = cluster.inventoryTargets();
+            lastSeen.keySet().retainAll(inventory);
+            inventory.forEach(t -> lastSeen.putIfAbsent(t, now));
+            return "inventory now has " + n + " extra targets";
+        }
+
+        /**
+         * By hand: the state znode deleted or overwritten, or a live worker's manifest deleted; then an
+         * inventory change, the next event the leader publishes (a deleted manifest is noticed then:
+         * its sidecar keeps its files meanwhile).
+         */
+        private String damageThePublishedState(String someone) throws Exception {
+            int which = random.nextInt(3);
+            String what;
+            if (which == 0) {
+                cluster.observer.delete().quietly().forPath(cluster.layout.state());
+                what = "delete the state znode";
+            } else if (which == 1) {
+                cluster.observer.setData().forPath(cluster.layout.state(), "{corrupt".getBytes(StandardCharsets.UTF_8));
+                what = "overwrite the state znode with garbage";
+            } else {
+                cluster.observer.delete().quietly().deletingChildrenIfNeeded().forPath(cluster.layout.assignment(someone));
+                what = "delete the manifest of " + someone;
+            }
+            return what + ", then " + changeTheInventory();
+        }
+
+        /** Every live worker drained at once through the drains of both coordinators: one must stay undrained. */
+        private String drainEveryoneAtOnce() throws Exception {
+            List<String> ids = List.copyOf(live);
+            Set<String> active = Set.copyOf(ids);
+            CyclicBarrier together = new CyclicBarrier(ids.size());
+            List<Future<Drains.Outcome>> outcomes = new ArrayList<>();
+            for (int i = 0; i < ids.size(); i++) {
+                Drains drains = coordinators.get(i % coordinators.size()).coordinator().drains();
+                String id = ids.get(i);
+                outcomes.add(pool.submit(() -> {
+                    together.await();
+                    return drains.drain(id, new byte[0], active);
+                }));
+            }
+            int started = 0;
+            for (int i = 0; i < ids.size(); i++) {
+                if (outcomes.get(i).get() == Drains.Outcome.STARTED) {
+                    drained.add(ids.get(i));
+                    started++;
+                }
+            }
+            assertEquals(ids.size() - 1, started, "drains of " + ids + " at once: exactly one worker stays undrained");
+            return "drain all of " + ids + " at once: " + drained + " drained";
+        }
+
+        private String startADuplicateOf(String someone) {
+            duplicate = new TestSidecar(cluster.connectString(), ClusterHarness.CLUSTER, someone, cluster.sidecarDir(someone).resolveSibling("copy-of-" + someone
+                    + "-" + nextWorker));
+            return "start a second sidecar with " + someone + "'s id";
+        }
+
+        /** A file of the inventory broken (refused, its last good content stays) or mended. */
+        private String breakOrMendAFile() throws Exception {
+            Path file = cluster.inventoryFile(1);
+            if (!fileBroken) {
+                ClusterHarness.writeAtomically(file, "- targets: [\"no port\"\n");
+                fileBroken = true;
+                return "break " + file.getFileName();
+            }
+            cluster.writeInventoryFile(1);
+            fileBroken = false;
+            return "mend " + file.getFileName();
+        }
+
+        /** The leading coordinator stopped and a new one started (with any broken file as it is now). */
+        private String replaceTheLeader() throws Exception {
+            ClusterHarness.RunningCoordinator leader = leader();
+            String id = leader.coordinator().status().coordinator();
+            coordinators.remove(leader);
+            cluster.stop(leader);
+            String replacement = "c" + nextCoordinator++;
+            coordinators.add(cluster.coordinator(replacement, CONFIG));
+            return "replace leader " + id + " by a new coordinator " + replacement;
+        }
+
+        private ClusterHarness.RunningCoordinator leader() {
+            Poll.until("a leader among " + coordinators.size() + " coordinators", WAIT,
+                    () -> coordinators.stream().anyMatch(c -> c.coordinator().isLeader()));
+            return coordinators.stream().filter(c -> c.coordinator().isLeader()).findFirst().orElseThrow();
+        }
+
+        @Override
+        public void close() throws Exception {
+            pool.shutdownNow();
+            if (duplicate != null) {
+                duplicate.close();
+            }
+        }
+    }
+
     /** The engine's invariant checker on the assignment the sidecars' files describe. */
-    private static boolean checkWithTheEngine(ClusterHarness cluster, Map<String, String> owners, Set<String> live) {
+    private static boolean checkWithTheEngine(ClusterHarness cluster, Map<String, String> owners, Set<String> live,
+                                              Set<String> drained) {
         Map<String, List<String>> byKey = new TreeMap<>();
         owners.forEach((target, worker) -> byKey.put(target, List.of(worker)));
-        List<Member> members = live.stream().sorted().map(id -> new Member(id, 1)).toList();
+        List<Member> members = live.stream().sorted()
+                .map(id -> new Member(id, 1, "", drained.contains(id), 0, 0)).toList();
         Assignment a = Assignment.of(byKey, live, 1);
         AssignmentInvariants.check(a, cluster.inventoryTargets(), members);
-        AssignmentInvariants.checkBalance(a, members, false, 1.05 + 1.0 / (cluster.targetCount / (double) live.size()));
+        long undrained = live.stream().filter(id -> !drained.contains(id)).count();
+        AssignmentInvariants.checkBalance(a, members, false, 1.05 + 1.0 / (cluster.targetCount / (double) undrained));
         assertEquals(cluster.targetCount, owners.size());
         return true;
     }

@@ -60,13 +60,9 @@ final class ClusterHarness implements AutoCloseable {
     }
 
     private void writeInventory() throws Exception {
-        Path node = Files.createDirectories(tmp.resolve("inventory/node"));
+        Files.createDirectories(tmp.resolve("inventory/node"));
         for (int file = 0; file < 2; file++) {
-            StringBuilder yaml = new StringBuilder("- labels: {env: test, file: f" + file + "}\n  targets:\n");
-            for (int i = 0; i < 150; i++) {
-                yaml.append("    - 127.0.0.").append(file + 1).append(':').append(9100 + i).append('\n');
-            }
-            Files.writeString(node.resolve("f" + file + ".yml"), yaml);
+            writeInventoryFile(file);
         }
         Path api = Files.createDirectories(tmp.resolve("inventory/api"));
         StringBuilder json = new StringBuilder("[{\"labels\": {\"tier\": \"web\"}, \"targets\": [");
@@ -75,6 +71,32 @@ final class ClusterHarness implements AutoCloseable {
         }
         Files.writeString(api.resolve("web.json"), json.append("]}]"));
         targetCount = 500;
+    }
+
+    /** Job node's inventory file {@code f<file>.yml} (0 or 1), 150 targets each. */
+    Path inventoryFile(int file) {
+        return tmp.resolve("inventory/node/f" + file + ".yml");
+    }
+
+    /** Writes {@link #inventoryFile} with its 150 targets, atomically (a reader never sees part of it). */
+    void writeInventoryFile(int file) throws Exception {
+        StringBuilder yaml = new StringBuilder("- labels: {env: test, file: f" + file + "}\n  targets:\n");
+        for (int i = 0; i < 150; i++) {
+            yaml.append("    - 127.0.0.").append(file + 1).append(':').append(9100 + i).append('\n');
+        }
+        writeAtomically(inventoryFile(file), yaml.toString());
+    }
+
+    /** Replaces {@code file} by a rename, as configuration management does. */
+    static void writeAtomically(Path file, String content) throws Exception {
+        Path temp = file.resolveSibling("." + file.getFileName() + ".tmp");
+        Files.writeString(temp, content);
+        Files.move(temp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    String connectString() {
+        return connectString;
     }
 
     RunningCoordinator coordinator(String id) throws Exception {

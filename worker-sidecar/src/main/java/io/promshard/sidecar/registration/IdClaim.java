@@ -148,14 +148,14 @@ final class IdClaim {
     }
 
     private void hold() throws Exception {
-        EphemeralNode fresh = new EphemeralNode(client, path, content.get());
-        fresh.start();
-        node = fresh;
         if (conflict != null) {
             LOG.info("worker={}: the id is this sidecar's now", worker);
         }
-        conflict = null;
+        conflict = null; // before the node: whoever sees this instance hold the id sees no conflict
         closeConflictNode();
+        EphemeralNode fresh = new EphemeralNode(client, path, content.get());
+        fresh.start();
+        node = fresh;
         LOG.info("worker={}: registered at {} as sidecar {}", worker, path, instance);
     }
 

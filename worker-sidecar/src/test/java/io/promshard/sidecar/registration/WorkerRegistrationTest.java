@@ -170,6 +170,13 @@ class WorkerRegistrationTest {
                 assertTrue(copy.conflict().describe().contains(holder.info().instance()), copy.conflict().describe());
                 assertFalse(copy.ownsId());
                 assertFalse(copy.isRegistered());
+                Poll.until("the conflict reported in ZooKeeper", WAIT, () -> {
+                    try {
+                        return observer.checkExists().forPath(layout.conflict("w1")) != null;
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                });
                 io.promshard.client.api.WorkerConflict reported = Json.mapper().readValue(
                         observer.getData().forPath(layout.conflict("w1")), io.promshard.client.api.WorkerConflict.class);
                 assertEquals(copy.info().instance(), reported.refused());
