@@ -54,10 +54,12 @@ PROMSHARD_HTTP_PORT=18080 PROMSHARD_ADMIN_PORT=18081 PROMSHARD_ZK_PORT=12181 PRO
   ops/demo.sh --once "$demo_dir/promshard-demo"
 # the local cluster from docs/operations.md: a three-server ZooKeeper ensemble (ops/zk-ensemble.sh),
 # two coordinators, three sidecars with their Prometheus servers and a master; then a leader failover
-PROMSHARD_PORT_OFFSET=30000 ops/local-cluster.sh --once --workers 3 "$demo_dir/promshard-cluster"
+# ports shifted by 20000: every port they listen on stays below 32768, outside Linux's ephemeral range
+# (32768-60999), where any outgoing connection or port-0 server could take it
+PROMSHARD_PORT_OFFSET=20000 ops/local-cluster.sh --once --workers 3 "$demo_dir/promshard-cluster"
 # every block of README.md and docs/: commands run (against the demo, the examples in ops/ started
 # together, the local cluster), configurations and queries checked
-PROMSHARD_PORT_OFFSET=30000 ops/docs-check.sh
+PROMSHARD_PORT_OFFSET=20000 ops/docs-check.sh
 
 # every unit, integration and application test; Surefire's summary closes the output
 mvn -B -ntp verify
