@@ -44,18 +44,19 @@ public class SidecarApplication extends Application<SidecarConfiguration> {
         AssignmentWatcher watcher = config.buildAssignmentWatcher(curator);
         environment.lifecycle().manage(watcher);
         WorkerRegistration registration = config.buildRegistration(curator, watcher);
-        environment.lifecycle().manage(registration);
         PrometheusClient prometheus = config.buildPrometheusClient();
         ReadinessMonitor readiness = null;
         // a duplicate of a live sidecar acknowledges and reports nothing for the worker it does not hold
         BooleanSupplier ready = registration::ownsId;
         if (prometheus != null) {
             readiness = config.buildReadinessMonitor(prometheus, registration);
+            // started before the registration: its first answer decides the state the worker registers with
             environment.lifecycle().manage(readiness);
             ReadinessMonitor monitor = readiness;
             ready = () -> registration.ownsId() && monitor.isReady();
             environment.lifecycle().manage(config.buildSeriesReporter(curator, watcher, prometheus, ready));
         }
+        environment.lifecycle().manage(registration);
         Acknowledger acknowledger = config.buildAcknowledger(curator, watcher, prometheus, ready);
         environment.lifecycle().manage(acknowledger);
 

@@ -292,7 +292,8 @@ public final class Coordinator implements Managed {
         Set<String> drained = drains.current();
         SortedMap<String, Membership.Departure> held = new java.util.TreeMap<>(
                 membership.departedWithin(reassignmentDelay.toMillis()));
-        held.keySet().removeAll(workers.keySet());
+        // a worker back UNREADY within the delay stays held: a sidecar restart must not move its targets
+        held.keySet().removeIf(id -> workers.containsKey(id) && workers.get(id).state() != WorkerState.UNREADY);
         heldWorkers = List.copyOf(held.keySet());
         // a previous owner keeps a moved target while it can scrape: live, its Prometheus answering
         Predicate<String> mayScrape = w -> workers.containsKey(w) && workers.get(w).state() != WorkerState.UNREADY;
@@ -500,6 +501,9 @@ public final class Coordinator implements Managed {
                                  SortedMap<String, Membership.Departure> held) {
         List<Member> members = new ArrayList<>();
         for (WorkerInfo w : workers.values()) {
+            if (held.containsKey(w.id())) {
+                continue; // back UNREADY within the reassignment delay: a member as held, below
+            }
             Member m = new Member(w.id(), w.capacity(), w.zone(),
                     w.state() != WorkerState.ACTIVE || drained.contains(w.id()), w.maxTargets(), w.maxSeries());
             members.add(filling.contains(w.id()) ? m.asFilling() : m);

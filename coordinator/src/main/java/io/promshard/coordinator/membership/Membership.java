@@ -158,13 +158,19 @@ public final class Membership implements Closeable {
             last.values().stream().filter(w -> w.state() != WorkerState.LEAVING)
                     .forEach(w -> departures.put(w.id(), new Departure(w, System.currentTimeMillis())));
         } else if (data != null && parent.equals(ZKPaths.getPathAndNode(data.getPath()).getPath())) {
-            departures.remove(ZKPaths.getNodeFromPath(data.getPath()));
+            // back UNREADY (a sidecar restarted while its Prometheus starts): still held, not withdrawn
+            Map<String, WorkerInfo> back = new TreeMap<>();
+            parse(data, back);
+            if (back.values().stream().noneMatch(w -> w.state() == WorkerState.UNREADY)) {
+                departures.remove(ZKPaths.getNodeFromPath(data.getPath()));
+            }
         }
     }
 
     /**
      * Workers that vanished without announcing LEAVING less than {@code graceMillis} ago and are not
-     * back: they keep their targets until the grace period ends. Older departures are forgotten.
+     * back, or are back UNREADY: they keep their targets until the grace period (counted from the
+     * departure) ends or they are ACTIVE again. Older departures are forgotten.
      */
     public SortedMap<String, Departure> departedWithin(long graceMillis) {
         long now = System.currentTimeMillis();

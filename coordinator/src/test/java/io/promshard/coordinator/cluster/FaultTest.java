@@ -246,4 +246,36 @@ class FaultTest {
                     () -> started.c1().coordinator().status().workerConflicts().isEmpty());
         }
     }
+
+    /**
+     * A sidecar restarted while its Prometheus is starting registers UNREADY for a moment: within the
+     * reassignment delay the worker stays held (keeps its targets) instead of being withdrawn, so the
+     * restart moves nothing, without or with the moment (its targets moved away without a hand-off).
+     */
+    @Test
+    void aSidecarRestartedUnreadyWithinTheDelayKeepsItsTargets() throws Exception {
+        try (TestingServer zk = LoopbackZooKeeper.start(); ClusterHarness cluster = new ClusterHarness(zk.getConnectString(), tmp)) {
+            Started started = startThree(cluster, Duration.seconds(30));
+            ClusterHarness.RunningCoordinator c1 = started.c1();
+            for (int restart = 0; restart < 3; restart++) {
+                crashAndAwaitHeld(cluster, c1, "w2");
+                long runs = c1.coordinator().leaderRuns();
+                TestSidecar back = new TestSidecar(zk.getConnectString(), ClusterHarness.CLUSTER, "w2",
+                        cluster.sidecarDir("w2"), false, io.promshard.client.api.WorkerState.UNREADY);
+                cluster.sidecars.put("w2", back);
+                Poll.until("the coordinator to see w2 back UNREADY and run", WAIT, () ->
+                        c1.coordinator().membership().snapshot().containsKey("w2")
+                                && c1.coordinator().membership().snapshot().get("w2").state()
+                                == io.promshard.client.api.WorkerState.UNREADY
+                                && c1.coordinator().leaderRuns() > runs);
+                assertTrue(c1.coordinator().status().heldWorkers().contains("w2"), "w2 back UNREADY is held");
+                assertEquals(started.before(), cluster.awaitConverged(THREE), "restart " + restart + ": nothing moves");
+                back.announce(io.promshard.client.api.WorkerState.ACTIVE);
+                Poll.until("w2 ACTIVE and no longer held", WAIT,
+                        () -> !c1.coordinator().status().heldWorkers().contains("w2"));
+                assertEquals(started.before(), cluster.awaitConverged(THREE));
+            }
+            assertEquals(started.epoch(), cluster.state().epoch(), "three restarts published nothing");
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package io.promshard.coordinator.cluster;
 
 import io.promshard.client.api.TargetGroup;
+import io.promshard.client.api.WorkerState;
 import io.promshard.client.filesd.FileSdDirectory;
 import io.promshard.sidecar.SidecarConfiguration;
 import io.promshard.sidecar.assignment.AppliedState;
@@ -41,6 +42,15 @@ public final class TestSidecar implements AutoCloseable {
     }
 
     public TestSidecar(String connectString, String cluster, String id, Path outputDir, boolean handOver) {
+        this(connectString, cluster, id, outputDir, handOver, WorkerState.ACTIVE);
+    }
+
+    /**
+     * @param announced the state the worker registers with: UNREADY as a sidecar whose Prometheus does not
+     *                  answer yet ({@link #announce} changes it)
+     */
+    public TestSidecar(String connectString, String cluster, String id, Path outputDir, boolean handOver,
+                       WorkerState announced) {
         this.id = id;
         SidecarConfiguration config = new SidecarConfiguration();
         config.getZookeeper().setConnectString(connectString);
@@ -57,10 +67,16 @@ public final class TestSidecar implements AutoCloseable {
         this.registration = config.buildRegistration(curator, watcher);
         this.acknowledger = config.buildAcknowledger(curator, watcher, null, () -> !holdAcks.get());
         this.files = watcher.directory();
+        registration.setState(announced);
         curator.start();
         watcher.start();
         registration.start();
         acknowledger.start();
+    }
+
+    /** Announces {@code state}, as the readiness monitor does when its Prometheus answers or stops answering. */
+    public void announce(WorkerState state) {
+        registration.setState(state);
     }
 
     public AppliedState applied() {

@@ -35,9 +35,16 @@ public final class ReadinessMonitor implements Managed {
         this.withdrawAfter = withdrawAfter;
     }
 
+    /**
+     * Asks Prometheus once before returning (within the client's timeout), so that a registration
+     * started after this announces ACTIVE from the start when Prometheus answers: a sidecar restarted
+     * beside a running Prometheus never shows its worker UNREADY, which would move its targets away
+     * without a hand-off. Then polls every interval.
+     */
     @Override
     public void start() {
-        executor.scheduleWithFixedDelay(this::poll, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+        poll();
+        executor.scheduleWithFixedDelay(this::poll, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Whether the last poll found Prometheus ready. */

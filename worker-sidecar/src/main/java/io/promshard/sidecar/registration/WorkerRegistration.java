@@ -49,8 +49,13 @@ public final class WorkerRegistration implements Managed {
     private static final long CHECK_MILLIS = 2_000;
     private final ScheduledExecutorService checker = Daemons.singleThread("promshard-registration");
     private final ConnectionStateListener listener = (c, newState) -> {
-        if (newState == ConnectionState.RECONNECTED) {
-            checker.execute(this::check);
+        if ((newState == ConnectionState.CONNECTED || newState == ConnectionState.RECONNECTED)
+                && state.get() == State.STARTED) {
+            try {
+                checker.execute(this::check); // claim (or re-check) at once, not at the next round
+            } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                // stopping: nothing to check
+            }
         }
     };
 
@@ -70,8 +75,11 @@ public final class WorkerRegistration implements Managed {
         this.info = info.withInstance(instance);
         this.wanted = new AtomicReference<>(info.state());
         this.written = info.state();
-        this.claim = new IdClaim(client, layout, info.id(), instance,
-                () -> Json.mapper().writeValueAsBytes(withState(wanted.get())));
+        this.claim = new IdClaim(client, layout, info.id(), instance, () -> {
+            WorkerState s = wanted.get();
+            written = s; // the znode is created with it
+            return Json.mapper().writeValueAsBytes(withState(s));
+        });
     }
 
     /** {@code host/pid/random}: names this sidecar process in its registration and in conflicts. */
@@ -133,9 +141,13 @@ public final class WorkerRegistration implements Managed {
         if (newState == WorkerState.LEAVING) {
             throw new IllegalArgumentException("LEAVING is announced by stop()");
         }
-        if (wanted.getAndSet(newState) != newState) {
+        if (wanted.getAndSet(newState) != newState && state.get() != State.CLOSED) {
             LOG.info("worker={}: announcing {}", info.id(), newState);
-            checker.execute(this::writeState);
+            try {
+                checker.execute(this::writeState);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                LOG.debug("worker={}: stopped meanwhile; {} not announced", info.id(), newState);
+            }
         }
     }
 
