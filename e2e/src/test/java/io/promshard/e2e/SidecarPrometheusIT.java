@@ -175,4 +175,78 @@ class SidecarPrometheusIT {
         }
         curator.setData().forPath(layout.assignment("w1"), AssignmentCodec.encodeManifest(encoded.manifest()));
     }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /**
+     * The packaged sidecar restarted three times beside a running Prometheus: every registration it
+     * writes says ACTIVE. An UNREADY moment (the registration used to be written before the first
+     * readiness answer) made the coordinators move the worker's targets away without a hand-off.
+     */
+    @Test
+    void restartsBesideARunningPrometheusNeverAnnounceUnready() throws Exception {
+        Path root = Path.of(System.getProperty("promshard.root", "..")).toAbsolutePath().normalize();
+        Path jar = root.resolve("worker-sidecar/target/promshard-worker-sidecar.jar");
+        assertTrue(Files.isRegularFile(jar), jar + " is missing: the end-to-end tests start the packaged jars");
+        int port = freePort();
+        try (TestingServer zk = LoopbackZooKeeper.start();
+             CuratorFramework observer = new SidecarConfiguration().getZookeeper()
+                     .buildCuratorFramework(zk.getConnectString())) {
+            observer.start();
+            Path sd = Files.createDirectories(tmp.resolve("sd"));
+            Files.writeString(tmp.resolve("prometheus.yml"), """
+                    global: {scrape_interval: 2s, scrape_timeout: 1s}
+                    scrape_configs:
+                      - job_name: node
+                        file_sd_configs: [{files: ["%s/*.json"]}]
+                    """.formatted(sd));
+            ZkLayout layout = ZkLayout.forCluster("it");
+            List<WorkerState> announced = new java.util.concurrent.CopyOnWriteArrayList<>();
+            org.apache.curator.framework.recipes.cache.CuratorCache cache =
+                    org.apache.curator.framework.recipes.cache.CuratorCache.build(observer, layout.worker("w1"));
+            cache.listenable().addListener((type, before, after) -> {
+                if (after != null && after.getData() != null && after.getData().length > 0) {
+                    try {
+                        announced.add(Json.mapper().readValue(after.getData(), WorkerInfo.class).state());
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+            });
+            cache.start();
+            Proc prom = startPrometheus(Prometheus.binary(), port);
+            try {
+                PrometheusClient client = new PrometheusClient("http://127.0.0.1:" + port, java.time.Duration.ofSeconds(2));
+                Poll.until("Prometheus ready", WAIT, client::ready);
+                for (int restart = 0; restart < 3; restart++) {
+                    Path yml = tmp.resolve("sidecar-" + restart + ".yml");
+                    int api = freePort();
+                    Files.writeString(yml, """
+                            zookeeper: {connectString: "%s", cluster: it}
+                            worker: {id: w1, prometheusUrl: "http://127.0.0.1:%d"}
+                            outputDirectory: %s
+                            server:
+                              applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: %d}]
+                              adminConnectors: [{type: http, bindHost: 127.0.0.1, port: %d}]
+                            """.formatted(zk.getConnectString(), port, sd, api, freePort()));
+                    try (Proc sidecar = Proc.start("sidecar-" + restart, tmp.resolve("logs"),
+                            Proc.java("-jar", jar.toString(), "server", yml.toString()))) {
+                        int seen = announced.size();
+                        Poll.until("restart " + restart + " registered", WAIT, () -> announced.size() > seen
+                                && state(observer, layout) != null);
+                    }
+                    Poll.until("restart " + restart + " deregistered", WAIT, () -> state(observer, layout) == null);
+                }
+            } finally {
+                cache.close();
+                prom.close();
+            }
+            assertTrue(announced.size() >= 3, "a registration per start: " + announced);
+            assertTrue(announced.stream().allMatch(s -> s == WorkerState.ACTIVE), "announced " + announced);
+        }
+    }
 }
