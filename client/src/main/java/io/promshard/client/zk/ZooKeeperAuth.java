@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.curator.framework.AuthInfo;
 import org.apache.curator.framework.api.ACLProvider;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.data.ACL;
@@ -15,17 +16,22 @@ import org.apache.zookeeper.server.auth.DigestAuthenticationProvider;
 /**
  * The {@code zookeeper.auth:} block: ZooKeeper digest authentication and the ACLs promshard puts on
  * every znode it creates. Coordinators and workers have separate identities: coordinators may do
- * everything, workers may read assignments and state and create, replace and delete the worker
- * znodes ({@code workers/*}, {@code acks/*}, {@code weights/*}, {@code conflicts/*}); anyone else may
- * do nothing. All workers share one identity, so one worker's credential reaches every worker's
- * znodes (docs/security.md).
+ * everything; workers may read assignments and state and create children of {@code workers/},
+ * {@code acks/}, {@code weights/} and {@code conflicts/}, but delete none (an ephemeral znode ends
+ * with its session). A sidecar given its own identity ({@code ownUsername}/{@code ownPassword}, on
+ * top of the shared worker identity) puts it alone on the znodes it creates for its worker, so a
+ * leaked credential of one worker cannot rewrite or delete another's registration, acknowledgement
+ * or series report; without one, every worker's znodes carry the shared identity (docs/security.md).
+ * Anyone else may do nothing.
  *
  * <pre>
  * auth:
- *   username: prom-1                                  # this component's identity
+ *   username: worker                                  # the shared identity (coordinators: coordinator)
  *   password: ...
  *   coordinatorDigest: coordinator:x8PqL...=           # user:base64(sha1(user:password)), as printed by
  *   workerDigest: worker:Zt2...=                       # ZooKeeper's DigestAuthenticationProvider user:password
+ *   ownUsername: worker-w1                             # sidecars: this worker's own identity
+ *   ownPassword: ...
  * </pre>
  */
 public class ZooKeeperAuth {
@@ -38,6 +44,11 @@ public class ZooKeeperAuth {
     private String coordinatorDigest = "";
     @NotNull
     private String workerDigest = "";
+    /** A sidecar's own identity: the only one allowed to write or delete the znodes of its worker. */
+    @NotNull
+    private String ownUsername = "";
+    @NotNull
+    private String ownPassword = "";
 
     public boolean enabled() {
         return !username.isEmpty();
@@ -56,20 +67,39 @@ public class ZooKeeperAuth {
         return (username + ":" + password).getBytes(StandardCharsets.UTF_8);
     }
 
-    /** The ACLs for every path under {@code layout}'s root. */
+    /** The digest identities this client authenticates as: the shared one, and its own when configured. */
+    List<AuthInfo> authInfos() {
+        List<AuthInfo> out = new ArrayList<>(List.of(new AuthInfo("digest", credentials())));
+        if (!ownUsername.isEmpty()) {
+            out.add(new AuthInfo("digest", (ownUsername + ":" + ownPassword).getBytes(StandardCharsets.UTF_8)));
+        }
+        return out;
+    }
+
+    /**
+     * The ACLs for every path under {@code layout}'s root. The children of the worker parents this
+     * client creates (a sidecar creates only its own worker's) carry its own identity when one is
+     * configured, else the shared worker identity.
+     */
     ACLProvider aclProvider(ZkLayout layout) {
         if (coordinatorDigest.isEmpty() || workerDigest.isEmpty()) {
             throw new IllegalArgumentException("zookeeper.auth needs coordinatorDigest and workerDigest");
         }
+        if (!ownUsername.isEmpty() && ownPassword.isEmpty()) {
+            throw new IllegalArgumentException("zookeeper.auth.ownUsername needs ownPassword");
+        }
         Id coordinator = new Id("digest", coordinatorDigest);
         Id worker = new Id("digest", workerDigest);
+        Id writer = ownUsername.isEmpty() ? worker : new Id("digest", digest(ownUsername, ownPassword));
         List<ACL> coordinatorOwned = List.of(new ACL(ZooDefs.Perms.ALL, coordinator), new ACL(ZooDefs.Perms.READ, worker));
+        // no DELETE for workers: deleting a child is the parent's permission, and it would reach every worker's
         List<ACL> workersParent = List.of(new ACL(ZooDefs.Perms.ALL, coordinator),
-                new ACL(ZooDefs.Perms.READ | ZooDefs.Perms.CREATE | ZooDefs.Perms.DELETE, worker));
-        List<ACL> workerOwned = List.of(new ACL(ZooDefs.Perms.ALL, worker), new ACL(ZooDefs.Perms.READ, coordinator));
+                new ACL(ZooDefs.Perms.READ | ZooDefs.Perms.CREATE, worker));
+        List<ACL> workerOwned = List.of(new ACL(ZooDefs.Perms.ALL, writer), new ACL(ZooDefs.Perms.READ, coordinator));
         // the root and its ancestors: a worker that starts first must be able to create workers/
         List<ACL> root = List.of(new ACL(ZooDefs.Perms.ALL, coordinator),
                 new ACL(ZooDefs.Perms.READ | ZooDefs.Perms.CREATE, worker));
+        List<String> parents = List.of(layout.workers(), layout.acks(), layout.weights(), layout.conflicts());
         return new ACLProvider() {
             // fresh mutable lists: ZooKeeper's ACL check calls contains(null), which List.of refuses
             @Override
@@ -82,12 +112,10 @@ public class ZooKeeperAuth {
                 if (path.equals(layout.root()) || layout.root().startsWith(path + "/")) {
                     return new ArrayList<>(root);
                 }
-                if (path.equals(layout.workers()) || path.equals(layout.acks()) || path.equals(layout.weights())
-                        || path.equals(layout.conflicts())) {
+                if (parents.contains(path)) {
                     return new ArrayList<>(workersParent);
                 }
-                if (path.startsWith(layout.workers() + "/") || path.startsWith(layout.acks() + "/")
-                        || path.startsWith(layout.weights() + "/") || path.startsWith(layout.conflicts() + "/")) {
+                if (parents.stream().anyMatch(parent -> path.startsWith(parent + "/"))) {
                     return new ArrayList<>(workerOwned);
                 }
                 return new ArrayList<>(coordinatorOwned);
@@ -123,6 +151,26 @@ public class ZooKeeperAuth {
     @JsonProperty
     public void setCoordinatorDigest(String coordinatorDigest) {
         this.coordinatorDigest = coordinatorDigest;
+    }
+
+    @JsonProperty
+    public String getOwnUsername() {
+        return ownUsername;
+    }
+
+    @JsonProperty
+    public void setOwnUsername(String ownUsername) {
+        this.ownUsername = ownUsername;
+    }
+
+    @JsonProperty
+    public String getOwnPassword() {
+        return ownPassword;
+    }
+
+    @JsonProperty
+    public void setOwnPassword(String ownPassword) {
+        this.ownPassword = ownPassword;
     }
 
     @JsonProperty

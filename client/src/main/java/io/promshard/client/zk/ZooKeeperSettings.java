@@ -118,7 +118,7 @@ public class ZooKeeperSettings {
                 .retryPolicy(new ExponentialBackoffRetry(250, 29, 5_000))
                 .zkClientConfig(tls.clientConfig());
         if (auth.enabled()) {
-            builder.authorization("digest", auth.credentials()).aclProvider(auth.aclProvider(layout()));
+            builder.authorization(auth.authInfos()).aclProvider(auth.aclProvider(layout()));
         }
         return builder.build();
     }

@@ -112,4 +112,88 @@ class AuthTest {
             }
         }
     }
+
+    /** A sidecar of {@code id} with the shared worker identity and its own, its components started. */
+    private record Sidecar(CuratorFramework client, AssignmentWatcher watcher, WorkerRegistration registration,
+                           Acknowledger acknowledger) implements AutoCloseable {
+        static Sidecar start(String connect, String id, Path dir) {
+            SidecarConfiguration config = new SidecarConfiguration();
+            config.getZookeeper().setConnectString(connect);
+            config.getZookeeper().setCluster("secure");
+            ZooKeeperAuth auth = auth("worker", "w-secret");
+            auth.setOwnUsername("worker-" + id);
+            auth.setOwnPassword(id + "-secret");
+            config.getZookeeper().setAuth(auth);
+            config.getWorker().setId(id);
+            config.setOutputDirectory(dir.toString());
+            config.getPrometheus().setEnabled(false);
+            CuratorFramework client = config.getZookeeper().buildCuratorFramework(connect);
+            client.start();
+            AssignmentWatcher watcher = config.buildAssignmentWatcher(client);
+            WorkerRegistration registration = config.buildRegistration(client, watcher);
+            Acknowledger acknowledger = config.buildAcknowledger(client, watcher, null, () -> true);
+            watcher.start();
+            registration.start();
+            acknowledger.start();
+            return new Sidecar(client, watcher, registration, acknowledger);
+        }
+
+        @Override
+        public void close() throws Exception {
+            acknowledger.stop();
+            registration.stop();
+            watcher.stop();
+            client.close();
+        }
+    }
+
+    /**
+     * Each sidecar with its own identity besides the shared one: the loop works, and one worker's
+     * credential can rewrite or delete none of another worker's znodes (registration, ack, series
+     * report), only its own.
+     */
+    @Test
+    void aWorkerWithItsOwnIdentityCannotTouchAnotherWorkersZnodes() throws Exception {
+        try (TestingServer zk = LoopbackZooKeeper.start();
+             Sidecar w1 = Sidecar.start(zk.getConnectString(), "w1", tmp.resolve("sd-w1"));
+             Sidecar w2 = Sidecar.start(zk.getConnectString(), "w2", tmp.resolve("sd-w2"))) {
+            CoordinatorConfiguration coordinator = new CoordinatorConfiguration();
+            coordinator.setCoordinatorId("c1");
+            coordinator.getZookeeper().setCluster("secure");
+            coordinator.getZookeeper().setAuth(auth("coordinator", "c-secret"));
+            coordinator.setOutputDirectory(tmp.resolve("out").toString());
+            coordinator.getAssignment().setSettleTime(io.dropwizard.util.Duration.milliseconds(100));
+            coordinator.getInventory().setJobs(List.of(new JobConfig("node", List.of(),
+                    List.of(TargetGroup.of(List.of("a:1", "b:1", "c:1", "d:1"), Map.of())))));
+            CuratorFramework coordinatorClient = coordinator.getZookeeper().buildCuratorFramework(zk.getConnectString());
+            coordinatorClient.start();
+            InventoryService inventory = coordinator.buildInventoryService();
+            inventory.start();
+            Coordinator c = coordinator.buildCoordinator(coordinatorClient, inventory, "c1");
+            c.start();
+            try {
+                Poll.until("both workers holding the 4 targets", Duration.ofSeconds(30),
+                        () -> w1.watcher().applied().targets() + w2.watcher().applied().targets() == 4
+                                && w1.acknowledger().last() != null && w2.acknowledger().last() != null);
+                ZkLayout layout = ZkLayout.forCluster("secure");
+                byte[] report = io.promshard.client.zk.SeriesReportCodec.encode(new io.promshard.client.api.SeriesReport(
+                        1, "w2", 1, new java.util.TreeMap<>()));
+                w2.client().create().orSetData().forPath(layout.weight("w2"), report);
+                for (String path : List.of(layout.worker("w2"), layout.ack("w2"), layout.weight("w2"))) {
+                    assertThrows(KeeperException.NoAuthException.class,
+                            () -> w1.client().setData().forPath(path, new byte[0]), "w1 rewriting " + path);
+                    assertThrows(KeeperException.NoAuthException.class,
+                            () -> w1.client().delete().forPath(path), "w1 deleting " + path);
+                }
+                // its own znodes stay its own to write
+                w1.client().create().orSetData().forPath(layout.weight("w1"), report);
+                w1.client().setData().forPath(layout.worker("w1"), w1.client().getData().forPath(layout.worker("w1")));
+                assertEquals(4, w1.watcher().applied().targets() + w2.watcher().applied().targets());
+            } finally {
+                c.stop();
+                inventory.stop();
+                coordinatorClient.close();
+            }
+        }
+    }
 }
