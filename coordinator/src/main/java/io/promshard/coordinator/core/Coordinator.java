@@ -241,6 +241,14 @@ public final class Coordinator implements Managed {
         if (e instanceof FencedOutException || e instanceof StaleViewException) {
             loaded = false; // re-read the state and the manifests before computing again
         }
+        if (e instanceof FencedOutException) {
+            // the latch says this instance leads, but its znode is not its own first one: enter again
+            try {
+                leadership.rejoin();
+            } catch (Exception rejoin) {
+                LOG.error("cannot enter the election again: {}", rejoin.toString());
+            }
+        }
         long delay = Math.min(MAX_RETRY.toMillis(), RETRY.toMillis() << Math.min(failedRuns, 10));
         failedRuns++;
         if (e instanceof FencedOutException || e instanceof StaleViewException) {

@@ -27,12 +27,17 @@ public final class Leadership implements Closeable {
     private enum State { LATENT, STARTED, CLOSED }
 
     private final String id;
-    private final LeaderLatch latch;
+    private final CuratorFramework client;
+    private final String path;
+    private final AtomicReference<LeaderLatch> latch = new AtomicReference<>();
+    private final java.util.List<LeaderLatchListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
 
     public Leadership(CuratorFramework client, ZkLayout layout, String id) {
         this.id = id;
-        this.latch = new LeaderLatch(client, layout.leader(), id);
+        this.client = client;
+        this.path = layout.leader();
+        this.latch.set(new LeaderLatch(client, path, id));
     }
 
     /**
@@ -40,7 +45,7 @@ public final class Leadership implements Closeable {
      *                 runs on Curator's event thread and must only hand work off
      */
     public void addListener(java.util.function.Consumer<Boolean> onChange) {
-        latch.addListener(new LeaderLatchListener() {
+        LeaderLatchListener listener = new LeaderLatchListener() {
             @Override
             public void isLeader() {
                 LOG.info("coordinator {} is now the leader", id);
@@ -52,14 +57,36 @@ public final class Leadership implements Closeable {
                 LOG.info("coordinator {} is no longer the leader", id);
                 onChange.accept(false);
             }
-        });
+        };
+        listeners.add(listener);
+        latch.get().addListener(listener);
     }
 
     public void start() throws Exception {
         if (!state.compareAndSet(State.LATENT, State.STARTED)) {
             throw new IllegalStateException("Leadership cannot be started more than once");
         }
-        latch.start();
+        latch.get().start();
+    }
+
+    /**
+     * Leaves the election and enters it again with a new latch znode. For a latch that believes it
+     * leads although its znode is gone (deleted by hand: Curator's LeaderLatch does not watch its own
+     * node, CURATOR-171): the fence check finds that, and without a new znode this coordinator would
+     * neither publish nor let the election see it again. Listeners hear {@code false}, then
+     * {@code true} if it wins again.
+     */
+    public synchronized void rejoin() throws Exception {
+        if (state.get() != State.STARTED) {
+            return;
+        }
+        LeaderLatch fresh = new LeaderLatch(client, path, id);
+        listeners.forEach(fresh::addListener);
+        LeaderLatch old = latch.getAndSet(fresh);
+        LOG.warn("coordinator {}: its latch znode {} is gone or not its own; entering the election again", id,
+                old.getOurPath());
+        old.close(LeaderLatch.CloseMode.NOTIFY_LEADER);
+        fresh.start();
     }
 
     public String id() {
@@ -67,18 +94,18 @@ public final class Leadership implements Closeable {
     }
 
     public boolean isLeader() {
-        return state.get() == State.STARTED && latch.hasLeadership();
+        return state.get() == State.STARTED && latch.get().hasLeadership();
     }
 
     /** This instance's latch znode, for fencing; empty before it is created. */
     public Optional<String> latchPath() {
-        return Optional.ofNullable(latch.getOurPath());
+        return Optional.ofNullable(latch.get().getOurPath());
     }
 
     /** The current leader's id as seen in ZooKeeper, or empty when there is none or it cannot be read. */
     public Optional<String> leaderId() {
         try {
-            Participant leader = latch.getLeader();
+            Participant leader = latch.get().getLeader();
             return leader != null && leader.isLeader() ? Optional.of(leader.getId()) : Optional.empty();
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
@@ -91,7 +118,7 @@ public final class Leadership implements Closeable {
     /** Ids of every coordinator in the election, leader first; empty when they cannot be read. */
     public java.util.List<String> participants() {
         try {
-            return latch.getParticipants().stream().sorted(java.util.Comparator.comparing(p -> !p.isLeader()))
+            return latch.get().getParticipants().stream().sorted(java.util.Comparator.comparing(p -> !p.isLeader()))
                     .map(Participant::getId).toList();
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
@@ -104,7 +131,7 @@ public final class Leadership implements Closeable {
     @Override
     public void close() throws IOException {
         if (state.getAndSet(State.CLOSED) == State.STARTED) {
-            latch.close();
+            latch.get().close();
         }
     }
 }

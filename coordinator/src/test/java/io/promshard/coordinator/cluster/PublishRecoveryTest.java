@@ -97,4 +97,31 @@ class PublishRecoveryTest {
             }
         }
     }
+
+    /**
+     * The leader's latch znode deleted by hand: Curator's latch does not notice (it believes it still
+     * leads), the other coordinator takes over; the fence check finds the znode gone and the former
+     * leader enters the election again, so exactly one coordinator leads and publishing goes on.
+     */
+    @Test
+    void aLeaderWhoseLatchZnodeIsDeletedEntersTheElectionAgain() throws Exception {
+        try (TestingServer zk = LoopbackZooKeeper.start(); ClusterHarness cluster = new ClusterHarness(zk.getConnectString(), tmp)) {
+            ClusterHarness.RunningCoordinator c1 = cluster.coordinator("c1");
+            THREE.forEach(cluster::sidecar);
+            cluster.awaitConverged(THREE);
+            ClusterHarness.RunningCoordinator c2 = cluster.coordinator("c2");
+            Poll.until("c2 in the election", ClusterHarness.WAIT,
+                    () -> c1.coordinator().status().coordinators().size() == 2);
+            String leaderPath = cluster.layout.leader();
+            String first = cluster.observer.getChildren().forPath(leaderPath).stream()
+                    .min(java.util.Comparator.comparing(n -> n.substring(n.length() - 10))).orElseThrow();
+            cluster.observer.delete().forPath(leaderPath + "/" + first);
+            cluster.crash("w3");
+            cluster.awaitConverged(TWO);
+            Poll.until("exactly one coordinator leading", ClusterHarness.WAIT,
+                    () -> c1.coordinator().isLeader() != c2.coordinator().isLeader());
+            Poll.until("both in the election again", ClusterHarness.WAIT,
+                    () -> c2.coordinator().status().coordinators().size() == 2);
+        }
+    }
 }
