@@ -49,10 +49,7 @@ class SidecarPrometheusIT {
     @Test
     void readinessAcksAndSeriesComeFromTheLocalPrometheus() throws Exception {
         String prometheus = Prometheus.binary();
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
+        int port = freePort();
         try (Exporters exporters = new Exporters(List.of(7, 50, 300));
              TestingServer zk = LoopbackZooKeeper.start()) {
             Path sd = Files.createDirectories(tmp.resolve("sd"));

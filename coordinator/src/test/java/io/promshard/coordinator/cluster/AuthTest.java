@@ -45,6 +45,35 @@ class AuthTest {
         return a;
     }
 
+    /** A coordinator authenticated as {@code coordinator}, assigning the static {@code targets} of job node. */
+    private record SecureCoordinator(CuratorFramework client, InventoryService inventory, Coordinator coordinator)
+            implements AutoCloseable {
+        static SecureCoordinator start(String connect, Path tmp, List<String> targets) throws Exception {
+            CoordinatorConfiguration config = new CoordinatorConfiguration();
+            config.setCoordinatorId("c1");
+            config.getZookeeper().setCluster("secure");
+            config.getZookeeper().setAuth(auth("coordinator", "c-secret"));
+            config.setOutputDirectory(tmp.resolve("out").toString());
+            config.getAssignment().setSettleTime(io.dropwizard.util.Duration.milliseconds(100));
+            config.getInventory().setJobs(List.of(new JobConfig("node", List.of(),
+                    List.of(TargetGroup.of(targets, Map.of())))));
+            CuratorFramework client = config.getZookeeper().buildCuratorFramework(connect);
+            client.start();
+            InventoryService inventory = config.buildInventoryService();
+            inventory.start();
+            Coordinator coordinator = config.buildCoordinator(client, inventory, "c1");
+            coordinator.start();
+            return new SecureCoordinator(client, inventory, coordinator);
+        }
+
+        @Override
+        public void close() throws Exception {
+            coordinator.stop();
+            inventory.stop();
+            client.close();
+        }
+    }
+
     @Test
     void authenticatedComponentsWorkAndStrangersAreRefused() throws Exception {
         try (TestingServer zk = LoopbackZooKeeper.start()) {
@@ -65,21 +94,8 @@ class AuthTest {
             registration.start();
             acknowledger.start();
 
-            CoordinatorConfiguration coordinator = new CoordinatorConfiguration();
-            coordinator.setCoordinatorId("c1");
-            coordinator.getZookeeper().setCluster("secure");
-            coordinator.getZookeeper().setAuth(auth("coordinator", "c-secret"));
-            coordinator.setOutputDirectory(tmp.resolve("out").toString());
-            coordinator.getAssignment().setSettleTime(io.dropwizard.util.Duration.milliseconds(100));
-            coordinator.getInventory().setJobs(List.of(new JobConfig("node", List.of(),
-                    List.of(TargetGroup.of(List.of("a:1", "b:1", "c:1"), Map.of())))));
-            CuratorFramework coordinatorClient = coordinator.getZookeeper().buildCuratorFramework(zk.getConnectString());
-            coordinatorClient.start();
-            InventoryService inventory = coordinator.buildInventoryService();
-            inventory.start();
-            Coordinator c = coordinator.buildCoordinator(coordinatorClient, inventory, "c1");
-            c.start();
-            try {
+            try (SecureCoordinator secure = SecureCoordinator.start(zk.getConnectString(), tmp, List.of("a:1", "b:1", "c:1"))) {
+                Coordinator c = secure.coordinator();
                 Poll.until("w1 to apply its 3 targets", Duration.ofSeconds(30), () -> watcher.applied().targets() == 3);
 
                 ZkLayout layout = ZkLayout.forCluster("secure");
@@ -102,12 +118,9 @@ class AuthTest {
                 assertThrows(KeeperException.NoAuthException.class,
                         () -> sidecarClient.setData().forPath(layout.assignment("w1"), new byte[0]));
             } finally {
-                c.stop();
-                inventory.stop();
                 acknowledger.stop();
                 registration.stop();
                 watcher.stop();
-                coordinatorClient.close();
                 sidecarClient.close();
             }
         }
@@ -157,21 +170,8 @@ class AuthTest {
         try (TestingServer zk = LoopbackZooKeeper.start();
              Sidecar w1 = Sidecar.start(zk.getConnectString(), "w1", tmp.resolve("sd-w1"));
              Sidecar w2 = Sidecar.start(zk.getConnectString(), "w2", tmp.resolve("sd-w2"))) {
-            CoordinatorConfiguration coordinator = new CoordinatorConfiguration();
-            coordinator.setCoordinatorId("c1");
-            coordinator.getZookeeper().setCluster("secure");
-            coordinator.getZookeeper().setAuth(auth("coordinator", "c-secret"));
-            coordinator.setOutputDirectory(tmp.resolve("out").toString());
-            coordinator.getAssignment().setSettleTime(io.dropwizard.util.Duration.milliseconds(100));
-            coordinator.getInventory().setJobs(List.of(new JobConfig("node", List.of(),
-                    List.of(TargetGroup.of(List.of("a:1", "b:1", "c:1", "d:1"), Map.of())))));
-            CuratorFramework coordinatorClient = coordinator.getZookeeper().buildCuratorFramework(zk.getConnectString());
-            coordinatorClient.start();
-            InventoryService inventory = coordinator.buildInventoryService();
-            inventory.start();
-            Coordinator c = coordinator.buildCoordinator(coordinatorClient, inventory, "c1");
-            c.start();
-            try {
+            try (SecureCoordinator secure = SecureCoordinator.start(zk.getConnectString(), tmp, List.of("a:1", "b:1", "c:1", "d:1"))) {
+                Coordinator c = secure.coordinator();
                 Poll.until("both workers holding the 4 targets", Duration.ofSeconds(30),
                         () -> w1.watcher().applied().targets() + w2.watcher().applied().targets() == 4
                                 && w1.acknowledger().last() != null && w2.acknowledger().last() != null);
@@ -189,10 +189,6 @@ class AuthTest {
                 w1.client().create().orSetData().forPath(layout.weight("w1"), report);
                 w1.client().setData().forPath(layout.worker("w1"), w1.client().getData().forPath(layout.worker("w1")));
                 assertEquals(4, w1.watcher().applied().targets() + w2.watcher().applied().targets());
-            } finally {
-                c.stop();
-                inventory.stop();
-                coordinatorClient.close();
             }
         }
     }
