@@ -384,7 +384,10 @@ class HandoffE2EIT {
     }
 
     private String fourLetter(String cmd) {
-        try (Socket s = new Socket("127.0.0.1", zkPort)) {
+        try (Socket s = new Socket()) {
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", zkPort), 2_000);
+            // a server still starting may accept and never answer: a CI run waited on it for good
+            s.setSoTimeout(5_000);
             s.getOutputStream().write(cmd.getBytes(StandardCharsets.US_ASCII));
             s.shutdownOutput();
             return new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();

@@ -124,4 +124,28 @@ class PublishRecoveryTest {
                     () -> c2.coordinator().status().coordinators().size() == 2);
         }
     }
+
+    /**
+     * The coordinator's own output directory cannot be written (here a file stands where it should be):
+     * publishing goes on, the failures are counted, and the files are written once the directory is back.
+     */
+    @Test
+    void failingFileWritesNeitherStopNorDelayPublishing() throws Exception {
+        try (TestingServer zk = LoopbackZooKeeper.start(); ClusterHarness cluster = new ClusterHarness(zk.getConnectString(), tmp)) {
+            java.nio.file.Path out = tmp.resolve("blocked-output");
+            java.nio.file.Files.writeString(out, "a file where the output directory should be");
+            ClusterHarness.RunningCoordinator c1 = cluster.coordinator("c1", c -> c.setOutputDirectory(out.toString()));
+            THREE.forEach(cluster::sidecar);
+            cluster.awaitConverged(THREE);
+            Poll.until("the failed writes counted", ClusterHarness.WAIT, () -> c1.coordinator().outputErrors() > 0);
+            long epoch = cluster.state().epoch();
+            cluster.crash("w3");
+            cluster.awaitConverged(TWO);
+            assertTrue(cluster.state().epoch() > epoch, "published while the files cannot be written");
+            java.nio.file.Files.delete(out);
+            Poll.until("the files written once the directory can be", ClusterHarness.WAIT,
+                    () -> java.nio.file.Files.exists(out.resolve("federation.json"))
+                            && java.nio.file.Files.exists(out.resolve("w1")));
+        }
+    }
 }
