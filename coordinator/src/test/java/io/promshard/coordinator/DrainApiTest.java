@@ -43,6 +43,18 @@ class DrainApiTest {
         return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** The coordinator application on {@code zk}, with the API token and a 4 KiB body limit, started. */
+    private DropwizardTestSupport<CoordinatorConfiguration> startCoordinator(TestingServer zk) throws Exception {
+        DropwizardTestSupport<CoordinatorConfiguration> app = new DropwizardTestSupport<>(CoordinatorApplication.class,
+                ResourceHelpers.resourceFilePath("coordinator-test.yml"),
+                ConfigOverride.config("zookeeper.connectString", zk.getConnectString()),
+                ConfigOverride.config("outputDirectory", tmp.resolve("out").toString()),
+                ConfigOverride.config("api.token", TOKEN),
+                ConfigOverride.config("api.maxBodyBytes", "4096"));
+        app.before();
+        return app;
+    }
+
     private static void assertJsonError(HttpResponse<String> r, int code) throws Exception {
         assertEquals(code, r.statusCode(), r.body());
         JsonNode error = Json.mapper().readTree(r.body());
@@ -53,13 +65,7 @@ class DrainApiTest {
     @Test
     void drainEmptiesAWorkerSafelyAndMutationsAreGuarded() throws Exception {
         try (TestingServer zk = LoopbackZooKeeper.start()) {
-            DropwizardTestSupport<CoordinatorConfiguration> app = new DropwizardTestSupport<>(CoordinatorApplication.class,
-                    ResourceHelpers.resourceFilePath("coordinator-test.yml"),
-                    ConfigOverride.config("zookeeper.connectString", zk.getConnectString()),
-                    ConfigOverride.config("outputDirectory", tmp.resolve("out").toString()),
-                    ConfigOverride.config("api.token", TOKEN),
-                    ConfigOverride.config("api.maxBodyBytes", "4096"));
-            app.before();
+            DropwizardTestSupport<CoordinatorConfiguration> app = startCoordinator(zk);
             TestSidecar w1 = new TestSidecar(zk.getConnectString(), "apptest", "w1", tmp.resolve("sd1"));
             TestSidecar w2 = new TestSidecar(zk.getConnectString(), "apptest", "w2", tmp.resolve("sd2"));
             String bearer = "Bearer " + TOKEN;
@@ -114,12 +120,7 @@ class DrainApiTest {
     @Test
     void drainsSentAtOnceNeverDrainEveryWorker() throws Exception {
         try (TestingServer zk = LoopbackZooKeeper.start()) {
-            DropwizardTestSupport<CoordinatorConfiguration> app = new DropwizardTestSupport<>(CoordinatorApplication.class,
-                    ResourceHelpers.resourceFilePath("coordinator-test.yml"),
-                    ConfigOverride.config("zookeeper.connectString", zk.getConnectString()),
-                    ConfigOverride.config("outputDirectory", tmp.resolve("out").toString()),
-                    ConfigOverride.config("api.token", TOKEN));
-            app.before();
+            DropwizardTestSupport<CoordinatorConfiguration> app = startCoordinator(zk);
             java.util.List<TestSidecar> sidecars = new java.util.ArrayList<>();
             for (int i = 1; i <= 3; i++) {
                 sidecars.add(new TestSidecar(zk.getConnectString(), "apptest", "w" + i, tmp.resolve("sd" + i)));

@@ -53,12 +53,7 @@ class SidecarPrometheusIT {
         try (Exporters exporters = new Exporters(List.of(7, 50, 300));
              TestingServer zk = LoopbackZooKeeper.start()) {
             Path sd = Files.createDirectories(tmp.resolve("sd"));
-            Files.writeString(tmp.resolve("prometheus.yml"), """
-                    global: {scrape_interval: 2s, scrape_timeout: 1s}
-                    scrape_configs:
-                      - job_name: node
-                        file_sd_configs: [{files: ["%s/*.json"]}]
-                    """.formatted(sd));
+            writePrometheusConfig(sd);
             SidecarConfiguration config = new SidecarConfiguration();
             config.getZookeeper().setConnectString(zk.getConnectString());
             config.getZookeeper().setCluster("it");
@@ -132,6 +127,16 @@ class SidecarPrometheusIT {
         }
     }
 
+    /** A Prometheus configuration scraping job node from the sidecar's file_sd files in {@code sd}. */
+    private void writePrometheusConfig(Path sd) throws java.io.IOException {
+        Files.writeString(tmp.resolve("prometheus.yml"), """
+                global: {scrape_interval: 2s, scrape_timeout: 1s}
+                scrape_configs:
+                  - job_name: node
+                    file_sd_configs: [{files: ["%s/*.json"]}]
+                """.formatted(sd));
+    }
+
     private Proc startPrometheus(String binary, int port) throws Exception {
         return Proc.start("prometheus-" + System.nanoTime(), tmp.resolve("logs"), List.of(binary,
                 "--config.file=" + tmp.resolve("prometheus.yml"), "--storage.tsdb.path=" + tmp.resolve("data"),
@@ -195,12 +200,7 @@ class SidecarPrometheusIT {
                      .buildCuratorFramework(zk.getConnectString())) {
             observer.start();
             Path sd = Files.createDirectories(tmp.resolve("sd"));
-            Files.writeString(tmp.resolve("prometheus.yml"), """
-                    global: {scrape_interval: 2s, scrape_timeout: 1s}
-                    scrape_configs:
-                      - job_name: node
-                        file_sd_configs: [{files: ["%s/*.json"]}]
-                    """.formatted(sd));
+            writePrometheusConfig(sd);
             ZkLayout layout = ZkLayout.forCluster("it");
             List<WorkerState> announced = new java.util.concurrent.CopyOnWriteArrayList<>();
             org.apache.curator.framework.recipes.cache.CuratorCache cache =

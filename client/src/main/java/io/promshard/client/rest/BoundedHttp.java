@@ -26,13 +26,21 @@ public final class BoundedHttp {
     private BoundedHttp() {
     }
 
+    /** The answer holds more than the limit (its Content-Length says so, or the bytes received). */
+    public static final class TooLargeException extends IOException {
+        TooLargeException(String message) {
+            super(message);
+        }
+    }
+
     /**
      * Sends {@code request} and reads the whole body within {@code deadline} (headers included),
      * refusing more than {@code maxBytes}; on timeout the exchange is cancelled.
      *
      * @throws HttpTimeoutException when the whole answer did not arrive within the deadline
-     * @throws IOException          when the body exceeds the limit (its Content-Length already, or the
-     *                              bytes received), or the exchange fails
+     * @throws TooLargeException     when the body exceeds the limit (its Content-Length already, or the
+     *                              bytes received)
+     * @throws IOException          when the exchange fails
      */
     public static HttpResponse<byte[]> send(HttpClient http, HttpRequest request, long maxBytes, Duration deadline)
             throws IOException, InterruptedException {
@@ -101,7 +109,7 @@ public final class BoundedHttp {
         }
 
         private IOException tooLarge(String what) {
-            return new IOException("answer exceeds the limit of " + maxBytes + " bytes (" + what + ")");
+            return new TooLargeException("answer exceeds the limit of " + maxBytes + " bytes (" + what + ")");
         }
 
         @Override

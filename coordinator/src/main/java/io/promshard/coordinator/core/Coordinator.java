@@ -238,7 +238,8 @@ public final class Coordinator implements Managed {
         }
         publishErrors.incrementAndGet();
         failing = true;
-        if (e instanceof FencedOutException || e instanceof StaleViewException) {
+        boolean notCommitted = e instanceof FencedOutException || e instanceof StaleViewException;
+        if (notCommitted) {
             loaded = false; // re-read the state and the manifests before computing again
         }
         if (e instanceof FencedOutException) {
@@ -251,7 +252,7 @@ public final class Coordinator implements Managed {
         }
         long delay = Math.min(MAX_RETRY.toMillis(), RETRY.toMillis() << Math.min(failedRuns, 10));
         failedRuns++;
-        if (e instanceof FencedOutException || e instanceof StaleViewException) {
+        if (notCommitted) {
             LOG.error("rebalance for {} not committed: {}; re-reading what is published and retrying in {} ms",
                     causes, e.getMessage(), delay);
         } else {

@@ -54,6 +54,8 @@ public final class HttpSdSource implements InventorySource {
     private final Duration readyGrace;
     private final Duration timeout;
     private final LastGoodStore lastGood;
+    /** Whether the answer kept in ZooKeeper was looked for (only before the first answer, once). */
+    private boolean triedStored;
     /** Prometheus' own default for an http_sd request. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
     private volatile boolean answered;
@@ -139,11 +141,8 @@ public final class HttpSdSource implements InventorySource {
         HttpResponse<byte[]> response;
         try {
             response = BoundedHttp.send(http, request, maxBytes, timeout);
-        } catch (IOException e) {
-            if (e.getMessage() != null && e.getMessage().startsWith("answer exceeds the limit")) {
-                throw new InventoryException(where + ": " + e.getMessage());
-            }
-            throw e;
+        } catch (BoundedHttp.TooLargeException e) {
+            throw new InventoryException(where + ": " + e.getMessage());
         }
         if (response.statusCode() != 200) {
             throw new InventoryException(where + ": HTTP status " + response.statusCode() + ", expected 200");
@@ -156,7 +155,8 @@ public final class HttpSdSource implements InventorySource {
     }
 
     private void refuse(String message) {
-        if (!answered) {
+        if (!answered && !triedStored) {
+            triedStored = true; // once: later refusals need not ask ZooKeeper again
             // no answer in this process yet: start from the one a coordinator accepted before, if kept
             lastGood.read(url.toString()).ifPresent(stored -> {
                 last.set(stored);

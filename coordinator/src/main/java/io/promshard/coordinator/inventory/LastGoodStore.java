@@ -64,12 +64,8 @@ public final class LastGoodStore {
                 known.put(source, groups);
                 return;
             }
-            String path = layout.lastGood(source);
-            try {
-                client.setData().forPath(path, gz);
-            } catch (KeeperException.NoNodeException e) {
-                client.create().creatingParentContainersIfNeeded().withMode(CreateMode.PERSISTENT).forPath(path, gz);
-            }
+            client.create().orSetData().creatingParentContainersIfNeeded().withMode(CreateMode.PERSISTENT)
+                    .forPath(layout.lastGood(source), gz);
             known.put(source, groups);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

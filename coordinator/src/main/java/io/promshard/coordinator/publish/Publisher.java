@@ -170,13 +170,8 @@ public final class Publisher {
 
     /** Records that the inventory of {@code digest} may be published although it drops many targets. Thread-safe. */
     public void confirmDrop(String digest) throws Exception {
-        byte[] data = digest.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        try {
-            client.setData().forPath(layout.dropConfirmation(), data);
-        } catch (KeeperException.NoNodeException e) {
-            client.create().creatingParentContainersIfNeeded().withMode(CreateMode.PERSISTENT)
-                    .forPath(layout.dropConfirmation(), data);
-        }
+        client.create().orSetData().creatingParentContainersIfNeeded().withMode(CreateMode.PERSISTENT)
+                .forPath(layout.dropConfirmation(), digest.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     public Optional<ClusterState> readState() throws Exception {
@@ -307,7 +302,10 @@ public final class Publisher {
         return new PublishResult(next, List.copyOf(changed.keySet()), removed, bytes, transactions);
     }
 
-    /** Operations that belong in one transaction (a worker's manifest, or a departed worker's znodes), and their size. */
+    /**
+     * Operations that belong in one transaction (a worker's manifest, or a departed worker's znodes),
+     * and the bytes of their paths and data ({@link #commit} adds {@value #OP_BYTES} per operation).
+     */
     private record Commit(List<CuratorOp> ops, long bytes) {
     }
 
@@ -330,7 +328,7 @@ public final class Publisher {
         for (String chunk : children(layout.assignment(worker))) {
             String path = layout.assignment(worker) + "/" + chunk;
             ops.add(client.transactionOp().delete().forPath(path));
-            size += path.length() + OP_BYTES;
+            size += path.length();
         }
         ops.add(client.transactionOp().delete().forPath(layout.assignment(worker)));
         return new Commit(ops, size + layout.assignment(worker).length());

@@ -41,6 +41,8 @@ final class IdClaim {
     private final String conflictPath;
     private final Content content;
     private volatile EphemeralNode node;
+    /** Counted down the first time this instance holds the id. */
+    private final java.util.concurrent.CountDownLatch firstHeld = new java.util.concurrent.CountDownLatch(1);
     private volatile WorkerConflict conflict;
     private EphemeralNode conflictNode;
     /** The czxid of the znode this instance created; -1 before. */
@@ -58,6 +60,11 @@ final class IdClaim {
     /** The node keeping the registration, or null while this instance does not hold the id. */
     EphemeralNode node() {
         return node;
+    }
+
+    /** Waits until this instance has held the id once; false when the time ran out first. */
+    boolean awaitFirstHeld(long timeout, java.util.concurrent.TimeUnit unit) throws InterruptedException {
+        return firstHeld.await(timeout, unit);
     }
 
     /** The conflict that keeps this sidecar from registering, or null. */
@@ -156,6 +163,7 @@ final class IdClaim {
         EphemeralNode fresh = new EphemeralNode(client, path, content.get());
         fresh.start();
         node = fresh;
+        firstHeld.countDown();
         LOG.info("worker={}: registered at {} as sidecar {}", worker, path, instance);
     }
 

@@ -179,13 +179,12 @@ public final class WorkerRegistration implements Managed {
     /** Waits until this sidecar holds the registration. */
     public boolean awaitRegistered(long timeout, TimeUnit unit) throws InterruptedException {
         long deadline = System.nanoTime() + unit.toNanos(timeout);
-        while (claim.node() == null) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            Thread.sleep(20); // the claim happens on the checker's thread; a start-up wait can poll
+        if (!claim.awaitFirstHeld(timeout, unit)) {
+            return false;
         }
-        return claim.node().waitForInitialCreate(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        EphemeralNode node = claim.node();
+        return node != null
+                && node.waitForInitialCreate(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     }
 
     /** Whether the znode exists now, as far as this client knows. */
