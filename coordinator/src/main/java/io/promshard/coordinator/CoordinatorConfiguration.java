@@ -12,6 +12,7 @@ import io.promshard.client.api.WorkerAck;
 import io.promshard.client.zk.SeriesReportCodec;
 import io.promshard.coordinator.core.Coordinator;
 import io.promshard.coordinator.core.SeriesWeights;
+import io.promshard.coordinator.zk.BoundedChildren;
 import io.promshard.coordinator.zk.ChildNodes;
 import io.promshard.coordinator.core.CoordinatorSettings;
 import io.promshard.coordinator.drain.Drains;
@@ -149,6 +150,8 @@ public class CoordinatorConfiguration extends Configuration {
 
     /** A managed job is one znode: kept well under ZooKeeper's 1 MiB limit. */
     public static final int MANAGED_MAX_BYTES = 900 * 1024;
+    /** Series reports read at most: one per worker, each a compressed znode of up to 1 MiB, 256 MiB in all. */
+    static final BoundedChildren.Limits SERIES_REPORT_LIMITS = new BoundedChildren.Limits(100_000, 1 << 20, 256L << 20);
 
     private FileSdParser parser() {
         return new FileSdParser(inventory.getMaxFileBytes(), inventory.isAllowParamLabels());
@@ -180,7 +183,7 @@ public class CoordinatorConfiguration extends Configuration {
                 new Drains(client, layout), inventoryService,
                 new Publisher(client, layout, new AssignmentCodec(), id), new OutputWriter(Path.of(outputDirectory)),
                 new ChildNodes<>(client, layout.acks(), (path, data) -> Json.mapper().readValue(data, WorkerAck.class)),
-                new SeriesWeights(new ChildNodes<>(client, layout.weights(), SeriesReportCodec::decode)),
+                new SeriesWeights(new ChildNodes<>(client, layout.weights(), SERIES_REPORT_LIMITS, SeriesReportCodec::decode)),
                 new CoordinatorSettings(assignment.getSettleTime().toJavaDuration(),
                         assignment.getReassignmentDelay().toJavaDuration(), assignment.engineSettings(),
                         assignment.getPins(), assignment.getHandoffTimeout().toJavaDuration(),

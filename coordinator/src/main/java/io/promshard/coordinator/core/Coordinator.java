@@ -38,8 +38,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.function.Predicate;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -66,12 +68,19 @@ public final class Coordinator implements Managed {
     private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
     private static final Duration RETRY = Duration.ofSeconds(1);
     private static final Duration MAX_RETRY = Duration.ofSeconds(30);
+    /**
+     * How often the leader compares what ZooKeeper holds with what it published
+     * ({@link Publisher#differenceFromZooKeeper()}): the bound on how long a znode deleted by hand
+     * stays missing when no event follows.
+     */
+    static final Duration AUDIT_INTERVAL = Duration.ofSeconds(5);
     /** The longest a status answer waits for ZooKeeper before it answers the last state read, marked stale. */
     static final Duration STATUS_WAIT = Duration.ofMillis(500);
     private static final String ACK = "ack";
     private static final String HANDOFF_TIMEOUT = "handoff timeout";
     private static final String BUDGET = "movement budget";
     private static final String FILES = "file write retry";
+    private static final String PUBLISHED_CHANGED = "published state changed outside the leader";
 
     private enum State { LATENT, STARTED, CLOSED }
 
@@ -189,6 +198,30 @@ public final class Coordinator implements Managed {
         acks.start();
         weights.start();
         leadership.start();
+        executor.scheduleWithFixedDelay(this::audit, AUDIT_INTERVAL.toMillis(), AUDIT_INTERVAL.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * On the control loop, while this instance leads and no run is due: if ZooKeeper no longer holds
+     * what it published (a state or manifest znode deleted or overwritten by hand), load again and
+     * publish what is missing now rather than at the next event.
+     */
+    private void audit() {
+        if (!loaded || pending != null || !leadership.isLeader()) {
+            return;
+        }
+        try {
+            Optional<String> difference = publisher.differenceFromZooKeeper();
+            if (difference.isPresent()) {
+                LOG.error("ZooKeeper no longer holds what this leader published: {}; loading and publishing again",
+                        difference.get());
+                loaded = false;
+                trigger(PUBLISHED_CHANGED);
+            }
+        } catch (Exception e) {
+            LOG.debug("cannot compare the published state with ZooKeeper now: {}", e.toString());
+        }
     }
 
     /** Asks for a run after the settle time; causes arriving meanwhile join the same run. Never blocks. */
@@ -681,6 +714,18 @@ public final class Coordinator implements Managed {
 
     public Membership membership() {
         return membership;
+    }
+
+    /**
+     * Znodes refused by the read limits ({@link io.promshard.coordinator.zk.BoundedChildren}): worker
+     * registrations, conflicts, acks, series reports and drains, by path, with the reason.
+     */
+    public SortedMap<String, String> refusedZnodes() {
+        SortedMap<String, String> out = new TreeMap<>(membership.refusals());
+        out.putAll(acks.refusals());
+        out.putAll(weights.refusals());
+        out.putAll(drains.refusals());
+        return out;
     }
 
     public Drains drains() {

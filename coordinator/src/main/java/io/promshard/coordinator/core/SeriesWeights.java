@@ -33,6 +33,11 @@ public final class SeriesWeights implements Closeable {
         reports.start();
     }
 
+    /** Series reports refused by the read limits, by path, with the reason. */
+    public java.util.SortedMap<String, String> refusals() {
+        return reports.refusals();
+    }
+
     /** Rounded series count by target key; the same map as long as no report changed. */
     public synchronized Map<String, Long> learned() {
         long now = changes.get();

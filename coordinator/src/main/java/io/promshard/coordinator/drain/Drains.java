@@ -8,9 +8,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.api.transaction.CuratorOp;
-import org.apache.curator.framework.recipes.cache.CuratorCache;
-import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
-import org.apache.curator.utils.ZKPaths;
+import io.promshard.coordinator.zk.BoundedChildren;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
@@ -27,14 +25,14 @@ public final class Drains implements Closeable {
 
     private final CuratorFramework client;
     private final ZkLayout layout;
-    private final CuratorCache cache;
+    private final BoundedChildren cache;
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
     private final java.util.List<Runnable> listeners = new CopyOnWriteArrayList<>();
 
     public Drains(CuratorFramework client, ZkLayout layout) {
         this.client = client;
         this.layout = layout;
-        this.cache = CuratorCache.build(client, layout.drains());
+        this.cache = new BoundedChildren(client, layout.drains(), BoundedChildren.Limits.SMALL_RECORDS);
     }
 
     public void addListener(Runnable listener) {
@@ -45,18 +43,18 @@ public final class Drains implements Closeable {
         if (!state.compareAndSet(State.LATENT, State.STARTED)) {
             throw new IllegalStateException("Drains cannot be started more than once");
         }
-        client.createContainers(layout.drains());
-        cache.listenable().addListener(CuratorCacheListener.builder()
-                .forAll((type, before, after) -> listeners.forEach(Runnable::run)).build());
+        cache.addListener((type, before, after) -> listeners.forEach(Runnable::run));
         cache.start();
+    }
+
+    /** Drain znodes refused by the read limits, by path, with the reason. */
+    public java.util.SortedMap<String, String> refusals() {
+        return cache.refusals();
     }
 
     /** Ids of the workers being drained. */
     public Set<String> current() {
-        Set<String> out = new TreeSet<>();
-        cache.stream().filter(d -> layout.drains().equals(ZKPaths.getPathAndNode(d.getPath()).getPath()))
-                .forEach(d -> out.add(ZKPaths.getNodeFromPath(d.getPath())));
-        return out;
+        return new TreeSet<>(cache.current().keySet());
     }
 
     /** What a drain request decided. */

@@ -16,9 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.ChildData;
-import org.apache.curator.framework.recipes.cache.CuratorCache;
-import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
-import org.apache.curator.utils.ZKPaths;
+import io.promshard.coordinator.zk.BoundedChildren;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
@@ -41,11 +39,16 @@ public final class ManagedInventory implements InventorySource {
     private record Parsed(long mzxid, List<TargetGroup> groups) {
     }
 
+    /** Managed jobs read at most: each is one znode. */
+    static final int MAX_JOBS = 10_000;
+    /** The managed jobs' content together, read at most. */
+    static final long MAX_TOTAL_BYTES = 256L << 20;
+
     private final CuratorFramework client;
     private final String parent;
     private final FileSdParser parser;
     private final int maxBytes;
-    private final CuratorCache cache;
+    private final BoundedChildren cache;
     private final Map<String, Parsed> good = new ConcurrentHashMap<>();
     private final Map<String, String> errors = new ConcurrentHashMap<>();
     private final AtomicLong refusals = new AtomicLong();
@@ -58,7 +61,7 @@ public final class ManagedInventory implements InventorySource {
         this.parent = parent;
         this.parser = parser;
         this.maxBytes = maxBytes;
-        this.cache = CuratorCache.build(client, parent);
+        this.cache = new BoundedChildren(client, parent, new BoundedChildren.Limits(MAX_JOBS, maxBytes, MAX_TOTAL_BYTES));
     }
 
     @Override
@@ -66,13 +69,11 @@ public final class ManagedInventory implements InventorySource {
         if (!state.compareAndSet(State.LATENT, State.STARTED)) {
             throw new IllegalStateException("ManagedInventory cannot be started more than once");
         }
-        client.createContainers(parent);
-        cache.listenable().addListener(CuratorCacheListener.builder()
-                .forAll((type, before, after) -> listeners.forEach(Runnable::run))
-                .forInitialized(() -> {
-                    initialized = true;
-                    listeners.forEach(Runnable::run);
-                }).build());
+        cache.addListener((type, before, after) -> listeners.forEach(Runnable::run));
+        cache.addInitializedListener(() -> {
+            initialized = true;
+            listeners.forEach(Runnable::run);
+        });
         cache.start();
     }
 
@@ -91,11 +92,9 @@ public final class ManagedInventory implements InventorySource {
     public synchronized Map<String, List<TargetGroup>> groups() {
         Map<String, List<TargetGroup>> out = new TreeMap<>();
         Set<String> present = new HashSet<>();
-        for (ChildData d : (Iterable<ChildData>) cache.stream()::iterator) {
-            if (!parent.equals(ZKPaths.getPathAndNode(d.getPath()).getPath()) || d.getStat() == null) {
-                continue;
-            }
-            String job = ZKPaths.getNodeFromPath(d.getPath());
+        for (Map.Entry<String, ChildData> child : cache.current().entrySet()) {
+            String job = child.getKey();
+            ChildData d = child.getValue();
             present.add(job);
             Parsed known = good.get(job);
             if (known == null || known.mzxid() != d.getStat().getMzxid()) {
@@ -124,7 +123,9 @@ public final class ManagedInventory implements InventorySource {
 
     @Override
     public Map<String, String> errors() {
-        return Map.copyOf(errors);
+        Map<String, String> out = new TreeMap<>(errors);
+        out.putAll(cache.refusals());
+        return out;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.promshard.coordinator.membership;
 
 import io.promshard.client.api.WorkerConflict;
+import io.promshard.coordinator.zk.BoundedChildren;
 import io.promshard.coordinator.zk.ChildNodes;
 import io.promshard.client.Json;
 import io.promshard.client.api.WorkerInfo;
@@ -18,14 +19,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.ChildData;
-import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.apache.curator.utils.ZKPaths;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The live workers: a {@link CuratorCache} of the ephemeral {@code workers/<id>} znodes. A znode
+ * The live workers: a {@link BoundedChildren} of the ephemeral {@code workers/<id>} znodes. A znode
  * that does not parse as a {@link WorkerInfo}, or whose id does not match its name, is left out and
  * logged once per version.
  *
@@ -38,9 +38,8 @@ public final class Membership implements Closeable {
 
     private enum State { LATENT, STARTED, CLOSED }
 
-    private final CuratorFramework client;
     private final ZkLayout layout;
-    private final CuratorCache cache;
+    private final BoundedChildren cache;
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
     private final AtomicBoolean initialized = new AtomicBoolean();
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
@@ -59,9 +58,8 @@ public final class Membership implements Closeable {
     }
 
     public Membership(CuratorFramework client, ZkLayout layout) {
-        this.client = client;
         this.layout = layout;
-        this.cache = CuratorCache.build(client, layout.workers());
+        this.cache = new BoundedChildren(client, layout.workers(), BoundedChildren.Limits.SMALL_RECORDS);
         this.conflicts = new ChildNodes<>(client, layout.conflicts(),
                 (path, data) -> Json.mapper().readValue(data, WorkerConflict.class));
     }
@@ -76,6 +74,13 @@ public final class Membership implements Closeable {
         return out;
     }
 
+    /** Worker and conflict znodes refused by the read limits, by path, with the reason. */
+    public SortedMap<String, String> refusals() {
+        SortedMap<String, String> out = new TreeMap<>(cache.refusals());
+        out.putAll(conflicts.refusals());
+        return out;
+    }
+
     /** Called after the first full read and after every change of a worker znode. */
     public void addListener(Runnable listener) {
         listeners.add(listener);
@@ -85,20 +90,17 @@ public final class Membership implements Closeable {
         if (!state.compareAndSet(State.LATENT, State.STARTED)) {
             throw new IllegalStateException("Membership cannot be started more than once");
         }
-        client.createContainers(layout.workers());
-        cache.listenable().addListener(CuratorCacheListener.builder()
-                .forInitialized(() -> {
-                    initialized.set(true);
-                    fire();
-                })
-                .forAll((type, oldData, data) -> {
-                    changes.incrementAndGet();
-                    track(type, oldData, data);
-                    if (initialized.get()) {
-                        fire();
-                    }
-                })
-                .build());
+        cache.addInitializedListener(() -> {
+            initialized.set(true);
+            fire();
+        });
+        cache.addListener((type, oldData, data) -> {
+            changes.incrementAndGet();
+            track(type, oldData, data);
+            if (initialized.get()) {
+                fire();
+            }
+        });
         cache.start();
         conflicts.start();
     }
@@ -118,10 +120,7 @@ public final class Membership implements Closeable {
             return s.workers();
         }
         TreeMap<String, WorkerInfo> out = new TreeMap<>();
-        String parent = layout.workers();
-        cache.stream()
-                .filter(d -> parent.equals(ZKPaths.getPathAndNode(d.getPath()).getPath()))
-                .forEach(d -> parse(d, out));
+        cache.current().values().forEach(d -> parse(d, out));
         SortedMap<String, WorkerInfo> workers = Collections.unmodifiableSortedMap(out);
         last = new Snapshot(at, workers);
         return workers;
@@ -150,14 +149,12 @@ public final class Membership implements Closeable {
     }
 
     private void track(CuratorCacheListener.Type type, ChildData oldData, ChildData data) {
-        String parent = layout.workers();
-        if (type == CuratorCacheListener.Type.NODE_DELETED && oldData != null
-                && parent.equals(ZKPaths.getPathAndNode(oldData.getPath()).getPath())) {
+        if (type == CuratorCacheListener.Type.NODE_DELETED && oldData != null) {
             Map<String, WorkerInfo> last = new TreeMap<>();
             parse(oldData, last);
             last.values().stream().filter(w -> w.state() != WorkerState.LEAVING)
                     .forEach(w -> departures.put(w.id(), new Departure(w, System.currentTimeMillis())));
-        } else if (data != null && parent.equals(ZKPaths.getPathAndNode(data.getPath()).getPath())) {
+        } else if (data != null) {
             // back UNREADY (a sidecar restarted while its Prometheus starts): still held, not withdrawn
             Map<String, WorkerInfo> back = new TreeMap<>();
             parse(data, back);

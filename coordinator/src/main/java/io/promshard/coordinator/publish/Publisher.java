@@ -66,6 +66,8 @@ public final class Publisher {
     /** Each worker's base: the last share published whole, which deltas apply to. */
     private final Map<String, AssignmentReader.Published> bases = new java.util.HashMap<>();
     private boolean stateExists;
+    /** Whether the {@code state} znode holds this publisher's epoch (false after a load found it missing, corrupt or behind). */
+    private boolean stateInForce;
     private long epoch;
     private Optional<ClusterState> loadedState = Optional.empty();
 
@@ -124,6 +126,7 @@ public final class Publisher {
             LOG.warn("the state znode says epoch {} but published manifests carry epoch {}: continuing from {}",
                     stateEpoch, epoch, epoch);
         }
+        stateInForce = loadedState.isPresent() && stateEpoch == epoch;
         LOG.info("loaded published state: epoch {}, {} worker assignments, {} stale chunks removed", epoch,
                 published.size(), stale.size());
         return shares;
@@ -151,6 +154,35 @@ public final class Publisher {
 
     public long epoch() {
         return epoch;
+    }
+
+    /**
+     * What differs between ZooKeeper and what this publisher last loaded or committed: the
+     * {@code state} znode missing, unreadable or at another epoch, or a worker's manifest missing or
+     * one more than it published. Only a hand (or a bug) outside the leader makes them differ, since
+     * every write is fenced; the leader then loads again and publishes what is missing, without
+     * waiting for the next event. Two small reads: the state and the list of manifests.
+     *
+     * @return the difference in words, empty when ZooKeeper holds what this publisher wrote
+     */
+    public Optional<String> differenceFromZooKeeper() throws Exception {
+        if (epoch > 0) {
+            Optional<ClusterState> state = readStateLeniently();
+            if (state.isEmpty()) {
+                return Optional.of(layout.state() + " is missing or unreadable (published epoch " + epoch + ")");
+            }
+            if (state.get().epoch() != epoch) {
+                return Optional.of(layout.state() + " says epoch " + state.get().epoch() + ", published " + epoch);
+            }
+        }
+        Set<String> present = new java.util.TreeSet<>(children(layout.assignments()));
+        Set<String> missing = new java.util.TreeSet<>(published.keySet());
+        missing.removeAll(present);
+        present.removeAll(published.keySet());
+        if (!missing.isEmpty() || !present.isEmpty()) {
+            return Optional.of("manifests missing " + missing + ", not published by this leader " + present);
+        }
+        return Optional.empty();
     }
 
     /** The manifests in force as this leader knows them. */
@@ -241,7 +273,7 @@ public final class Publisher {
                 removed.add(worker);
             }
         }
-        if (changed.isEmpty() && removed.isEmpty()) {
+        if (changed.isEmpty() && removed.isEmpty() && (stateInForce || epoch == 0)) {
             return new PublishResult(epoch, List.of(), List.of(), 0, 0);
         }
         verifyFence(fence);
@@ -280,6 +312,7 @@ public final class Publisher {
         int transactions = commit(fence, next, commits);
         LOG.debug("epoch {} committed in {} fenced transactions", next, transactions);
         epoch = next;
+        stateInForce = true;
         List<String> unreferenced = new ArrayList<>();
         for (Map.Entry<String, AssignmentManifest> e : manifests.entrySet()) {
             AssignmentManifest old = published.get(e.getKey());

@@ -57,6 +57,9 @@ public class MetricsResource {
         m.family("promshard_worker_id_conflicts", "gauge",
                         "Worker ids a second live sidecar also claims (a copied configuration); it refuses to register.")
                 .sample("promshard_worker_id_conflicts", status.workerConflicts().size());
+        m.family("promshard_zookeeper_refused_znodes", "gauge",
+                        "Znodes (or parents with too many children) refused by the read limits; the log names each.")
+                .sample("promshard_zookeeper_refused_znodes", coordinator.refusedZnodes().size());
         m.family("promshard_inventory_targets", "gauge", "Targets in the inventory.")
                 .sample("promshard_inventory_targets", inventory.current().targetCount());
         m.family("promshard_inventory_refusals_total", "counter",

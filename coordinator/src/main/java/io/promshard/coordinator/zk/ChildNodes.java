@@ -10,15 +10,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.ChildData;
-import org.apache.curator.framework.recipes.cache.CuratorCache;
-import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
-import org.apache.curator.utils.ZKPaths;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The decoded children of one znode ({@code acks/*}, {@code weights/*}), kept by a CuratorCache.
- * Each child is decoded once per version; a child that cannot be decoded is left out and logged
+ * The decoded children of one znode ({@code acks/*}, {@code weights/*}), kept by
+ * {@link BoundedChildren} within its limits. Each child is decoded once per version; a child that cannot be decoded is left out and logged
  * once per version, so one bad writer cannot stop the others being read. Lifecycle LATENT ->
  * STARTED -> CLOSED; listeners run on Curator's cache thread and must only hand work off.
  *
@@ -39,19 +36,21 @@ public final class ChildNodes<T> implements Closeable {
     private record Decoded<T>(long mzxid, T value) {
     }
 
-    private final CuratorFramework client;
     private final String parent;
     private final Decoder<T> decoder;
-    private final CuratorCache cache;
+    private final BoundedChildren cache;
     private final Map<String, Decoded<T>> decoded = new ConcurrentHashMap<>();
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
 
     public ChildNodes(CuratorFramework client, String parent, Decoder<T> decoder) {
-        this.client = client;
+        this(client, parent, BoundedChildren.Limits.SMALL_RECORDS, decoder);
+    }
+
+    public ChildNodes(CuratorFramework client, String parent, BoundedChildren.Limits limits, Decoder<T> decoder) {
         this.parent = parent;
         this.decoder = decoder;
-        this.cache = CuratorCache.build(client, parent);
+        this.cache = new BoundedChildren(client, parent, limits);
     }
 
     public void addListener(Runnable listener) {
@@ -62,20 +61,17 @@ public final class ChildNodes<T> implements Closeable {
         if (!state.compareAndSet(State.LATENT, State.STARTED)) {
             throw new IllegalStateException("ChildNodes(" + parent + ") cannot be started more than once");
         }
-        client.createContainers(parent);
-        cache.listenable().addListener(CuratorCacheListener.builder()
-                .forAll((type, before, after) -> listeners.forEach(Runnable::run)).build());
+        cache.addListener((type, before, after) -> listeners.forEach(Runnable::run));
         cache.start();
     }
 
     /** Every decodable child, by name. */
     public SortedMap<String, T> current() {
         SortedMap<String, T> out = new TreeMap<>();
-        for (ChildData d : (Iterable<ChildData>) cache.stream()::iterator) {
-            if (!parent.equals(ZKPaths.getPathAndNode(d.getPath()).getPath()) || d.getStat() == null) {
-                continue;
-            }
-            String name = ZKPaths.getNodeFromPath(d.getPath());
+        SortedMap<String, ChildData> children = cache.current();
+        for (Map.Entry<String, ChildData> child : children.entrySet()) {
+            String name = child.getKey();
+            ChildData d = child.getValue();
             Decoded<T> known = decoded.get(name);
             if (known == null || known.mzxid() != d.getStat().getMzxid()) {
                 T value = null;
@@ -91,8 +87,13 @@ public final class ChildNodes<T> implements Closeable {
                 out.put(name, known.value());
             }
         }
-        decoded.keySet().retainAll(cache.stream().map(d -> ZKPaths.getNodeFromPath(d.getPath())).toList());
+        decoded.keySet().retainAll(children.keySet());
         return out;
+    }
+
+    /** Children refused by the limits, by path, with the reason. */
+    public SortedMap<String, String> refusals() {
+        return cache.refusals();
     }
 
     @Override

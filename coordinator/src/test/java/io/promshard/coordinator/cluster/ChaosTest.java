@@ -15,6 +15,7 @@ import io.promshard.coordinator.assign.Assignment;
 import io.promshard.coordinator.assign.AssignmentInvariants;
 import io.promshard.coordinator.assign.Member;
 import io.promshard.coordinator.drain.Drains;
+import io.promshard.coordinator.inventory.JobConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,19 +43,24 @@ import org.junit.jupiter.api.io.TempDir;
  * joins, stops, crashes, session expiries, ZooKeeper server kills, inventory changes, and what an
  * operator or a bad hand does: the {@code state} znode or a manifest deleted or overwritten, drains
  * of every worker sent at once, a second sidecar started with a live worker's id, an inventory file
- * broken and mended, the leading coordinator replaced. After every step, once converged, the
- * engine's invariant checker holds on what the sidecars' files say (every target owned by a live,
- * undrained worker, balanced); throughout, a sampler reads every live sidecar's files: none is ever
- * partial or unparsable, and no target is missing from all of them for longer than the detection
- * window.
+ * broken and mended, an http_sd endpoint that stalls its answers and resumes, the leading coordinator
+ * replaced. After every step, once converged, the engine's invariant checker holds on what the
+ * sidecars' files say (every target owned by a live, undrained worker, balanced) and the published
+ * state is readable; throughout, a sampler reads every live sidecar's files: none is ever partial or
+ * unparsable, and no target is missing from all of them for longer than reassignment delay + settle
+ * time + 5 s, counted from the moment its owner's loss is known to ZooKeeper (for a crash, the end of
+ * its session: a crashed sidecar's close may not reach the ensemble, so at the latest its session
+ * timeout later).
  */
 class ChaosTest {
 
     private static final long DELAY_MILLIS = 1_000;
-    /** Reassignment delay + session timeout (6 s for coordinators and sidecars alike) + settle and apply time. */
-    private static final long WINDOW_MILLIS = DELAY_MILLIS + 6_000 + 5_000;
-    private static final Consumer<CoordinatorConfiguration> CONFIG =
-            c -> c.getAssignment().setReassignmentDelay(Duration.milliseconds(DELAY_MILLIS));
+    /** The harness's settle time. */
+    private static final long SETTLE_MILLIS = 100;
+    /** The sidecars' session timeout: a crashed sidecar's targets are known lost when its session ends. */
+    private static final long SESSION_MILLIS = 6_000;
+    /** Reassignment delay + settle time + 5 s to compute, publish and apply. */
+    private static final long WINDOW_MILLIS = DELAY_MILLIS + SETTLE_MILLIS + 5_000;
 
     @TempDir
     Path tmp;
@@ -64,8 +70,10 @@ class ChaosTest {
         long seed = Seeds.seed("randomFaultsNeverLoseATargetOrAFile");
         int steps = Integer.getInteger("promshard.chaosSteps", 30);
         try (TestingCluster zk = LoopbackZooKeeper.cluster(3);
+             StallingHttpSd probes = new StallingHttpSd("probe", 50);
              ClusterHarness cluster = new ClusterHarness(zk.getConnectString(), tmp)) {
-            Chaos chaos = new Chaos(cluster, zk, new Random(seed));
+            cluster.addJobTargets(probes.targets());
+            Chaos chaos = new Chaos(cluster, zk, probes, new Random(seed));
             cluster.awaitConverged(Set.copyOf(chaos.live));
             List<String> violations = new CopyOnWriteArrayList<>();
             Thread sampler = sampler(cluster, chaos.live, chaos.lastSeen, violations);
@@ -78,7 +86,7 @@ class ChaosTest {
                     // property of the settled state, so the check is polled until it holds
                     Poll.until("step " + step + " (" + what + ") converged and balanced", WAIT,
                             () -> checkWithTheEngine(cluster, cluster.awaitConverged(Set.copyOf(chaos.live)),
-                                    chaos.live, chaos.drained));
+                                    chaos.live, chaos.drained) && stateReadable(cluster));
                     chaos.afterConverged();
                 }
             } finally {
@@ -95,24 +103,37 @@ class ChaosTest {
 
         final ClusterHarness cluster;
         final TestingCluster zk;
+        final StallingHttpSd probes;
+        final Consumer<CoordinatorConfiguration> config;
         final Random random;
         final Set<String> live = ConcurrentHashMap.newKeySet();
         final Set<String> drained = ConcurrentHashMap.newKeySet();
         final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
         final List<ClusterHarness.RunningCoordinator> coordinators = new ArrayList<>();
-        final ExecutorService pool = Executors.newFixedThreadPool(8);
+        /** One thread per drain request: they meet at a barrier, however many workers are live. */
+        final ExecutorService pool = Executors.newCachedThreadPool();
         int nextWorker = 1;
         int nextCoordinator = 1;
         InstanceSpec down;
         boolean fileBroken;
         TestSidecar duplicate;
 
-        Chaos(ClusterHarness cluster, TestingCluster zk, Random random) throws Exception {
+        Chaos(ClusterHarness cluster, TestingCluster zk, StallingHttpSd probes, Random random) throws Exception {
             this.cluster = cluster;
             this.zk = zk;
+            this.probes = probes;
             this.random = random;
+            this.config = c -> {
+                c.getAssignment().setReassignmentDelay(Duration.milliseconds(DELAY_MILLIS));
+                c.getAssignment().setSettleTime(Duration.milliseconds(SETTLE_MILLIS));
+                List<JobConfig> jobs = new ArrayList<>(c.getInventory().getJobs());
+                JobConfig probe = new JobConfig(probes.job(), List.of(), List.of());
+                probe.getHttpSd().add(new JobConfig.HttpSd(probes.url().toString(), Duration.milliseconds(200)));
+                jobs.add(probe);
+                c.getInventory().setJobs(jobs);
+            };
             for (int i = 0; i < 2; i++) {
-                coordinators.add(cluster.coordinator("c" + nextCoordinator++, CONFIG));
+                coordinators.add(cluster.coordinator("c" + nextCoordinator++, config));
             }
             for (int i = 0; i < 4; i++) {
                 join();
@@ -132,9 +153,7 @@ class ChaosTest {
                 cluster.leave(someone);
                 return "stop " + someone;
             } else if (roll < 7) {
-                live.remove(someone);
-                cluster.crash(someone);
-                return "crash " + someone;
+                return crash(someone);
             } else if (roll < 8) {
                 cluster.sidecars.get(someone).curator.getZookeeperClient().getZooKeeper().getTestable()
                         .injectSessionExpiration();
@@ -153,6 +172,8 @@ class ChaosTest {
                 return breakOrMendAFile();
             } else if (roll < 16) {
                 return replaceTheLeader();
+            } else if (roll < 17) {
+                return stallOrResumeTheHttpSd();
             }
             return crashAndJoin(someone);
         }
@@ -181,9 +202,26 @@ class ChaosTest {
         }
 
         private String crashAndJoin(String someone) throws Exception {
-            live.remove(someone);
+            return crash(someone) + ", then " + join();
+        }
+
+        /** A crash: the sampler's clock for the crashed worker's targets starts when its session ends. */
+        private String crash(String someone) throws Exception {
+            live.remove(someone); // first: the sampler no longer sees its files, so nothing resets the clock below
+            long sessionEnds = System.currentTimeMillis() + SESSION_MILLIS;
+            cluster.sidecars.get(someone).owned().keySet().forEach(target -> lastSeen.put(target, sessionEnds));
             cluster.crash(someone);
-            return "crash " + someone + ", then " + join();
+            return "crash " + someone;
+        }
+
+        /** The http_sd endpoint stalls its answers (its last good targets stay in force) or resumes. */
+        private String stallOrResumeTheHttpSd() {
+            if (probes.isStalled()) {
+                probes.resume();
+                return "resume the http_sd endpoint";
+            }
+            probes.stall();
+            return "stall the http_sd endpoint";
         }
 
         private String killOrRestartAServer() throws Exception {
@@ -212,9 +250,9 @@ class ChaosTest {
         }
 
         /**
-         * By hand: the state znode deleted or overwritten, or a live worker's manifest deleted; then an
-         * inventory change, the next event the leader publishes (a deleted manifest is noticed then:
-         * its sidecar keeps its files meanwhile).
+         * By hand: the state znode deleted or overwritten, or a live worker's manifest deleted, and no
+         * event after it: the leader's audit must notice and publish again (the sidecar of a deleted
+         * manifest keeps its files meanwhile).
          */
         private String damageThePublishedState(String someone) throws Exception {
             int which = random.nextInt(3);
@@ -229,7 +267,7 @@ class ChaosTest {
                 cluster.observer.delete().quietly().deletingChildrenIfNeeded().forPath(cluster.layout.assignment(someone));
                 what = "delete the manifest of " + someone;
             }
-            return what + ", then " + changeTheInventory();
+            return what;
         }
 
         /** Every live worker drained at once through the drains of both coordinators: one must stay undrained. */
@@ -248,7 +286,7 @@ class ChaosTest {
             }
             int started = 0;
             for (int i = 0; i < ids.size(); i++) {
-                if (outcomes.get(i).get() == Drains.Outcome.STARTED) {
+                if (outcomes.get(i).get(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS) == Drains.Outcome.STARTED) {
                     drained.add(ids.get(i));
                     started++;
                 }
@@ -283,7 +321,7 @@ class ChaosTest {
             coordinators.remove(leader);
             cluster.stop(leader);
             String replacement = "c" + nextCoordinator++;
-            coordinators.add(cluster.coordinator(replacement, CONFIG));
+            coordinators.add(cluster.coordinator(replacement, config));
             return "replace leader " + id + " by a new coordinator " + replacement;
         }
 
@@ -299,6 +337,17 @@ class ChaosTest {
             if (duplicate != null) {
                 duplicate.close();
             }
+        }
+    }
+
+    /** The {@code state} znode decodes, at an epoch no manifest is above. */
+    private static boolean stateReadable(ClusterHarness cluster) {
+        try {
+            long highest = cluster.manifests(Set.copyOf(cluster.sidecars.keySet())).values().stream()
+                    .mapToLong(io.promshard.client.api.AssignmentManifest::epoch).max().orElse(0);
+            return cluster.state().epoch() >= highest;
+        } catch (Exception e) {
+            return false;
         }
     }
 

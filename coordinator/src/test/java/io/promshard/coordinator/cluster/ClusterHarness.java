@@ -163,10 +163,18 @@ final class ClusterHarness implements AutoCloseable {
         Files.writeString(temp, json.append("]}]"));
         Files.move(temp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         extraTargets = n;
-        targetCount = 500 + n;
+        targetCount = 500 + n + otherTargets.size();
     }
 
     int extraTargets;
+    /** Targets of jobs a test adds to the coordinators' configuration itself (an http_sd source, say). */
+    private final Set<String> otherTargets = new java.util.TreeSet<>();
+
+    /** Counts {@code keys} ({@code job/address}) as inventory targets: a job the test configured itself serves them. */
+    void addJobTargets(Set<String> keys) {
+        otherTargets.addAll(keys);
+        targetCount = 500 + extraTargets + otherTargets.size();
+    }
 
     /** Every target key of the inventory as the sidecars' files name them: {@code job/address}. */
     Set<String> inventoryTargets() {
@@ -182,6 +190,7 @@ final class ClusterHarness implements AutoCloseable {
         for (int i = 0; i < extraTargets; i++) {
             out.add("api/10.7.0." + i + ":8080");
         }
+        out.addAll(otherTargets);
         return out;
     }
 

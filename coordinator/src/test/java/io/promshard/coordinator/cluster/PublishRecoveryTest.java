@@ -61,6 +61,38 @@ class PublishRecoveryTest {
         }
     }
 
+    /** No event follows the damage: the leader's audit notices it and publishes what is missing. */
+    @Test
+    void aManifestOrStateDeletedByHandIsPublishedAgainWithoutAnotherEvent() throws Exception {
+        try (TestingServer zk = LoopbackZooKeeper.start(); ClusterHarness cluster = new ClusterHarness(zk.getConnectString(), tmp)) {
+            ClusterHarness.RunningCoordinator c1 = cluster.coordinator("c1");
+            THREE.forEach(cluster::sidecar);
+            Map<String, String> before = cluster.awaitConverged(THREE);
+            long epoch = cluster.state().epoch();
+            cluster.observer.delete().deletingChildrenIfNeeded().forPath(cluster.layout.assignment("w2"));
+            assertEquals(before, cluster.awaitConverged(THREE), "w2's manifest published again, nothing moved");
+            cluster.observer.delete().forPath(cluster.layout.state());
+            Poll.until("the state written again", ClusterHarness.WAIT, () -> {
+                try {
+                    return cluster.observer.checkExists().forPath(cluster.layout.state()) != null;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            cluster.observer.setData().forPath(cluster.layout.state(), "{garbage".getBytes(StandardCharsets.UTF_8));
+            Poll.until("the state readable again", ClusterHarness.WAIT, () -> {
+                try {
+                    return cluster.state().epoch() > epoch;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            assertTrue(cluster.state().epoch() >= highestManifestEpoch(cluster, THREE));
+            assertEquals(before, cluster.awaitConverged(THREE));
+            assertEquals(0, c1.coordinator().publishErrors(), "healed before any event could fail");
+        }
+    }
+
     @Test
     void aDepartedWorkersAssignmentAlreadyGoneDoesNotStopTheLeaderPublishing() throws Exception {
         // what a commit retried after a lost reply meets: its first attempt already deleted the departed znodes
