@@ -99,7 +99,7 @@ final class Simulator {
 
     private static List<String> readKeys(Path file) throws InventoryException {
         List<String> keys = new ArrayList<>();
-        for (TargetGroup g : new FileSdParser(Long.MAX_VALUE, true).parse(file)) {
+        for (TargetGroup g : new FileSdParser(Long.MAX_VALUE).parse(file)) {
             for (String t : g.targets()) {
                 keys.add(Target.key("file", t, g.labels().get("__metrics_path__")));
             }

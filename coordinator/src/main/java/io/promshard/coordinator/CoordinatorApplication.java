@@ -6,6 +6,7 @@ import io.dropwizard.core.setup.Environment;
 import io.promshard.client.service.Loopback;
 import io.promshard.client.zk.AssignmentCodec;
 import io.promshard.client.zk.AssignmentReader;
+import io.promshard.coordinator.cli.CheckInventoryCommand;
 import io.promshard.coordinator.core.Coordinator;
 import io.promshard.client.service.ZooKeeperHealthCheck;
 import io.promshard.coordinator.inventory.InventoryService;
@@ -44,6 +45,7 @@ public class CoordinatorApplication extends Application<CoordinatorConfiguration
     public void initialize(Bootstrap<CoordinatorConfiguration> bootstrap) {
         // a server block without bindHost keeps the admin connector (and its /tasks) on loopback
         bootstrap.addBundle(Loopback.bundle());
+        bootstrap.addCommand(new CheckInventoryCommand());
     }
 
     @Override

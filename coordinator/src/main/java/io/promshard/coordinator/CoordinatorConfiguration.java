@@ -145,7 +145,8 @@ public class CoordinatorConfiguration extends Configuration {
 
     /** The REST-managed inventory of this cluster, not started. */
     public ManagedInventory buildManagedInventory(CuratorFramework client) {
-        return new ManagedInventory(client, zookeeper.layout().inventory(), parser(), MANAGED_MAX_BYTES);
+        return new ManagedInventory(client, zookeeper.layout().inventory(),
+                FileSdParser.restricted(MANAGED_MAX_BYTES, inventory.isAllowParamLabels()), MANAGED_MAX_BYTES);
     }
 
     /** A managed job is one znode: kept well under ZooKeeper's 1 MiB limit. */
@@ -153,8 +154,10 @@ public class CoordinatorConfiguration extends Configuration {
     /** Series reports read at most: one per worker, each a compressed znode of up to 1 MiB, 256 MiB in all. */
     static final BoundedChildren.Limits SERIES_REPORT_LIMITS = new BoundedChildren.Limits(100_000, 1 << 20, 256L << 20);
 
+    /** The parser of the operator's files and http_sd upstreams: every label Prometheus accepts. */
     private FileSdParser parser() {
-        return new FileSdParser(inventory.getMaxFileBytes(), inventory.isAllowParamLabels());
+        return new FileSdParser(inventory.getMaxFileBytes(), FileSdParser.LabelPolicy.PROMETHEUS, true,
+                inventory.getLabelNames());
     }
 
     private List<InventorySource> httpSdSources(LastGoodStore lastGood) {
@@ -288,7 +291,12 @@ public class CoordinatorConfiguration extends Configuration {
         @Min(1)
         private long maxFileBytes = 16L * 1024 * 1024;
 
+        /** Whether the REST-managed inventory accepts {@code __param_*} labels (files and http_sd always do). */
         private boolean allowParamLabels;
+
+        /** Which label names are valid in files and http_sd: Prometheus 2.x's rule, or 3.x's UTF-8 names. */
+        @NotNull
+        private FileSdParser.LabelNames labelNames = FileSdParser.LabelNames.LEGACY;
 
         @Valid
         @NotNull
@@ -322,6 +330,16 @@ public class CoordinatorConfiguration extends Configuration {
         @JsonProperty
         public void setAllowParamLabels(boolean allowParamLabels) {
             this.allowParamLabels = allowParamLabels;
+        }
+
+        @JsonProperty
+        public FileSdParser.LabelNames getLabelNames() {
+            return labelNames;
+        }
+
+        @JsonProperty
+        public void setLabelNames(FileSdParser.LabelNames labelNames) {
+            this.labelNames = labelNames;
         }
 
         @JsonProperty

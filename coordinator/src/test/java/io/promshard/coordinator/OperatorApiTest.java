@@ -191,7 +191,7 @@ class OperatorApiTest {
         // validated exactly like a file, nothing written when refused
         for (String[] bad : new String[][] {
                 {"[{\"targets\": [\"10.1.0.3:9100\"], \"labels\": {\"__address__\": \"evil:1\"}}]", "reserved"},
-                {"[{\"targets\": [\"no-port\"]}]", "is not host:port"},
+                {"[{\"targets\": [\"http://no-port/\"]}]", "is not a scrapable address"},
                 {"{\"targets\": []}", "list of target groups"},
                 {"[{\"targets\": [\"10.1.0.3:9100\"]}", "not valid JSON"}}) {
             HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(

@@ -118,9 +118,9 @@ class PromshardCtlTest {
         JsonNode listed = ctl("-o", "json", "targets", "list", "cli").json();
         assertEquals(2, listed.get("targets").asInt());
 
-        Result invalid = ctl("--token", ApiCluster.TOKEN, "targets", "add", "cli", "not-an-address");
+        Result invalid = ctl("--token", ApiCluster.TOKEN, "targets", "add", "cli", "http://not-an-address/");
         assertEquals(PromshardCtl.REFUSED, invalid.code());
-        assertTrue(invalid.err().contains("is not host:port"), invalid.err());
+        assertTrue(invalid.err().contains("is not a scrapable address"), invalid.err());
 
         Result removed = ctl("--token", ApiCluster.TOKEN, "targets", "remove", "cli", "10.3.0.1:9100",
                 "10.3.0.2:9100");

@@ -1,47 +1,87 @@
 package io.promshard.coordinator.inventory;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.promshard.client.api.TargetGroup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Reads a Prometheus {@code file_sd} file (JSON, or YAML for {@code .yml}/{@code .yaml}) exactly as
- * Prometheus accepts it, and refuses anything Prometheus would refuse or that could redirect a
- * scrape, with a message naming the file, the entry and the reason.
+ * Reads a Prometheus {@code file_sd} file (JSON, or YAML for {@code .yml}/{@code .yaml}) or an
+ * http_sd answer exactly as Prometheus 2.x accepts it ({@link YamlTargetGroups},
+ * {@link JsonTargetGroups}): the same verdict (a file is accepted whole or refused whole, with a
+ * message naming the file, the entry and the reason) and the same groups. Targets are any string
+ * Prometheus takes into a group (URLs, hosts without a port, IPv6); an empty one, which Prometheus
+ * drops when it builds the scrape target, is left out and logged. Label names follow Prometheus's
+ * rule; which reserved ({@code __*}) labels are accepted is the {@link LabelPolicy}.
  */
 public final class FileSdParser {
 
-    /** Prometheus' label name syntax. */
-    private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
-    /** {@code host:port}, host a DNS name, IPv4 or bracketed IPv6; the port is required. */
-    private static final Pattern ADDRESS = Pattern.compile(
-            "(?:[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,252})?|\\[[0-9A-Fa-f:.]+\\]):[0-9]{1,5}");
+    private static final Logger LOG = LoggerFactory.getLogger(FileSdParser.class);
 
-    private static final ObjectMapper JSON = JsonMapper.builder().build();
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    /** Prometheus 2.x's label name syntax. */
+    private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
+    /** A scrape address as Prometheus takes it without relabelling: no slash, no space or control character. */
+    private static final Pattern SCRAPABLE = Pattern.compile("[^/\\s\\p{Cntrl}]+");
+
+    /** Which labels a source may set. */
+    public enum LabelPolicy {
+        /**
+         * As Prometheus reads file_sd and http_sd: every valid name, those that redirect a scrape
+         * ({@code __address__}, {@code __scheme__}, {@code __metrics_path__}, {@code __param_*}) and
+         * {@code __meta_*} included. For the operator's own files and upstreams.
+         */
+        PROMETHEUS,
+        /**
+         * The REST-managed inventory's (anyone with the API's credentials writes it): reserved labels
+         * refused except {@code __scheme__} (http or https) and {@code __metrics_path__}, and
+         * {@code __param_*} only when allowed; a target must be an address Prometheus scrapes as it
+         * is (no {@code /}, as Prometheus checks a scrape address, and no space or control character),
+         * since no relabelling of the operator's applies to it first.
+         */
+        RESTRICTED
+    }
+
+    /** Which label names are valid: Prometheus 2.x's rule, or 3.x's UTF-8 names. */
+    public enum LabelNames { LEGACY, UTF8 }
+
+    /** One group as read, before the label policy: its position in the file, its targets and labels. */
+    record Group(int entry, List<String> targets, Map<String, String> labels) {
+    }
 
     private final long maxFileBytes;
+    private final LabelPolicy policy;
     private final boolean allowParamLabels;
+    private final LabelNames names;
+
+    /** As Prometheus reads the operator's files and upstreams: {@link LabelPolicy#PROMETHEUS}, 2.x names. */
+    public FileSdParser(long maxFileBytes) {
+        this(maxFileBytes, LabelPolicy.PROMETHEUS, true, LabelNames.LEGACY);
+    }
 
     /**
      * @param maxFileBytes     larger files are refused unread
-     * @param allowParamLabels whether {@code __param_*} labels (which change scrape URLs) are accepted
+     * @param policy           which reserved labels are accepted
+     * @param allowParamLabels under {@link LabelPolicy#RESTRICTED}, whether {@code __param_*} labels
+     *                         (which change scrape URLs) are accepted
+     * @param names            which label names are valid
      */
-    public FileSdParser(long maxFileBytes, boolean allowParamLabels) {
+    public FileSdParser(long maxFileBytes, LabelPolicy policy, boolean allowParamLabels, LabelNames names) {
         this.maxFileBytes = maxFileBytes;
+        this.policy = policy;
         this.allowParamLabels = allowParamLabels;
+        this.names = names;
+    }
+
+    /** The REST-managed inventory's parser: {@link LabelPolicy#RESTRICTED}. */
+    public static FileSdParser restricted(long maxFileBytes, boolean allowParamLabels) {
+        return new FileSdParser(maxFileBytes, LabelPolicy.RESTRICTED, allowParamLabels, LabelNames.LEGACY);
     }
 
     public List<TargetGroup> parse(Path file) throws InventoryException {
@@ -55,129 +95,64 @@ public final class FileSdParser {
         } catch (IOException e) {
             throw new InventoryException(file + ": cannot read: " + e.getMessage(), e);
         }
-        String name = file.getFileName().toString();
+        String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
         boolean yaml = name.endsWith(".yml") || name.endsWith(".yaml");
         return parse(file.toString(), bytes, yaml);
     }
 
+    /** {@code bytes} as a YAML file when {@code yaml}, else as JSON (the format of a {@code .json} file and of http_sd). */
     public List<TargetGroup> parse(String source, byte[] bytes, boolean yaml) throws InventoryException {
-        JsonNode root;
-        try {
-            root = (yaml ? YAML : JSON).readTree(bytes);
-        } catch (JsonProcessingException e) {
-            throw new InventoryException(source + ": not valid " + (yaml ? "YAML" : "JSON") + ": "
-                    + e.getOriginalMessage() + locate(e), e);
-        } catch (IOException e) {
-            throw new InventoryException(source + ": cannot parse: " + e.getMessage(), e);
+        if (bytes.length > maxFileBytes) {
+            throw new InventoryException(source + ": " + bytes.length + " bytes exceeds the limit of " + maxFileBytes);
         }
-        if (root == null || root.isMissingNode() || root.isNull()) {
-            if (yaml) {
-                return List.of(); // Prometheus reads an empty YAML file as no groups
+        List<Group> read = yaml ? YamlTargetGroups.read(source, bytes) : JsonTargetGroups.read(source, bytes);
+        List<TargetGroup> groups = new ArrayList<>(read.size());
+        for (Group g : read) {
+            String where = source + ": entry " + g.entry();
+            for (Map.Entry<String, String> label : g.labels().entrySet()) {
+                checkLabel(where, label.getKey(), label.getValue());
             }
-            throw new InventoryException(source + ": empty JSON file (Prometheus refuses it)");
-        }
-        if (!root.isArray()) {
-            throw new InventoryException(source + ": top level must be a list of target groups, found "
-                    + root.getNodeType());
-        }
-        List<TargetGroup> groups = new ArrayList<>(root.size());
-        java.util.Map<String, String> seen = new java.util.HashMap<>();
-        for (int i = 0; i < root.size(); i++) {
-            String where = source + ": entry " + i;
-            TargetGroup g = group(where, root.get(i));
-            String path = g.labels().getOrDefault("__metrics_path__", "");
+            List<String> targets = new ArrayList<>(g.targets().size());
             for (int t = 0; t < g.targets().size(); t++) {
-                String first = seen.putIfAbsent(g.targets().get(t) + "\u0000" + path, "entry " + i + " target " + t);
-                if (first != null) {
-                    throw new InventoryException(where + ": target " + t + " \"" + g.targets().get(t)
-                            + "\" duplicates " + first);
+                if (policy == LabelPolicy.RESTRICTED && !SCRAPABLE.matcher(g.targets().get(t)).matches()) {
+                    throw new InventoryException(where + ": target " + t + " \"" + printable(g.targets().get(t))
+                            + "\" is not a scrapable address (host or host:port)");
+                }
+                if (g.targets().get(t).isEmpty()) {
+                    LOG.warn("{}: target {} is empty: Prometheus drops it (no address); left out", where, t);
+                } else {
+                    targets.add(g.targets().get(t));
                 }
             }
-            groups.add(g);
+            if (!targets.isEmpty()) {
+                groups.add(TargetGroup.of(targets, new TreeMap<>(g.labels())));
+            }
         }
         return List.copyOf(groups);
     }
 
-    private TargetGroup group(String where, JsonNode node) throws InventoryException {
-        if (!node.isObject()) {
-            throw new InventoryException(where + ": must be an object with \"targets\" and \"labels\"");
+    private void checkLabel(String where, String name, String value) throws InventoryException {
+        boolean valid = names == LabelNames.UTF8 ? !name.isEmpty() && !name.contains("\uFFFD")
+                : LABEL_NAME.matcher(name).matches();
+        if (!valid) {
+            throw new InventoryException(where + ": \"" + printable(name) + "\" is not a valid label name");
         }
-        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-            String field = it.next();
-            if (!field.equals("targets") && !field.equals("labels")) {
-                throw new InventoryException(where + ": unknown field \"" + field + "\"");
-            }
+        if (policy == LabelPolicy.PROMETHEUS || !name.startsWith("__")) {
+            return;
         }
-        JsonNode targets = node.get("targets");
-        List<String> addresses = new ArrayList<>();
-        if (targets != null && !targets.isNull()) {
-            if (!targets.isArray()) {
-                throw new InventoryException(where + ": \"targets\" must be a list of host:port strings");
-            }
-            for (int t = 0; t < targets.size(); t++) {
-                JsonNode target = targets.get(t);
-                if (!target.isTextual()) {
-                    throw new InventoryException(where + ": target " + t + " must be a string, found "
-                            + target.getNodeType());
-                }
-                String address = target.asText();
-                if (address.isEmpty()) {
-                    throw new InventoryException(where + ": target " + t + " is empty");
-                }
-                if (!ADDRESS.matcher(address).matches() || !validPort(address)) {
-                    throw new InventoryException(where + ": target " + t + " \"" + printable(address)
-                            + "\" is not host:port");
-                }
-                addresses.add(address);
-            }
+        boolean allowed = name.equals("__scheme__") || name.equals("__metrics_path__")
+                || (allowParamLabels && name.startsWith("__param_"));
+        if (!allowed) {
+            throw new InventoryException(where + ": label " + name + " is reserved: only __scheme__ and "
+                    + "__metrics_path__" + (allowParamLabels ? " and __param_*" : "") + " may be set");
         }
-        Map<String, String> labels = new TreeMap<>();
-        JsonNode labelNode = node.get("labels");
-        if (labelNode != null && !labelNode.isNull()) {
-            if (!labelNode.isObject()) {
-                throw new InventoryException(where + ": \"labels\" must be a map of strings");
-            }
-            for (Iterator<Map.Entry<String, JsonNode>> it = labelNode.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                checkLabel(where, e.getKey(), e.getValue());
-                labels.put(e.getKey(), e.getValue().asText());
-            }
-        }
-        return TargetGroup.of(addresses, labels);
-    }
-
-    private void checkLabel(String where, String name, JsonNode value) throws InventoryException {
-        if (!LABEL_NAME.matcher(name).matches()) {
-            throw new InventoryException(where + ": invalid label name \"" + printable(name) + "\"");
-        }
-        if (!value.isTextual()) {
-            throw new InventoryException(where + ": label " + name + " must be a string, found " + value.getNodeType());
-        }
-        if (name.startsWith("__")) {
-            boolean allowed = name.equals("__scheme__") || name.equals("__metrics_path__")
-                    || (allowParamLabels && name.startsWith("__param_"));
-            if (!allowed) {
-                throw new InventoryException(where + ": label " + name + " is reserved: only __scheme__ and "
-                        + "__metrics_path__" + (allowParamLabels ? " and __param_*" : "") + " may be set");
-            }
-        }
-        if (name.equals("__scheme__") && !value.asText().matches("https?")) {
+        if (name.equals("__scheme__") && !value.matches("https?")) {
             throw new InventoryException(where + ": __scheme__ must be http or https, was \""
-                    + printable(value.asText()) + "\"");
+                    + printable(value) + "\"");
         }
     }
 
-    private static boolean validPort(String address) {
-        int port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
-        return port > 0 && port <= 65535;
-    }
-
-    private static String locate(JsonProcessingException e) {
-        return e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
-                + e.getLocation().getColumnNr();
-    }
-
-    private static String printable(String s) {
+    static String printable(String s) {
         StringBuilder sb = new StringBuilder();
         s.codePoints().limit(200).forEach(cp -> {
             if (cp >= 0x20 && cp < 0x7f) {

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /** Expands a file_sd glob such as {@code /etc/prometheus/node/*.yml} to the regular files it matches. */
-final class GlobFiles {
+public final class GlobFiles {
 
     private GlobFiles() {
     }
@@ -20,7 +20,7 @@ final class GlobFiles {
      * @return matching regular files, sorted; empty when the base directory does not exist
      * @throws IOException when the directory exists but cannot be listed (the caller keeps its last good state)
      */
-    static List<Path> expand(String glob) throws IOException {
+    public static List<Path> expand(String glob) throws IOException {
         Path absolute = Paths.get(glob).toAbsolutePath().normalize();
         Path base = absolute.getRoot();
         int depth = 0;

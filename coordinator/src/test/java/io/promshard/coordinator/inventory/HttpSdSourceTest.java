@@ -46,7 +46,7 @@ class HttpSdSourceTest {
         });
         server.start();
         URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/sd");
-        HttpSdSource source = new HttpSdSource("node", url, Duration.ofHours(1), new FileSdParser(1 << 20, false), 4096);
+        HttpSdSource source = new HttpSdSource("node", url, Duration.ofHours(1), new FileSdParser(1 << 20), 4096);
         AtomicInteger changes = new AtomicInteger();
         source.addListener(changes::incrementAndGet);
         try {
@@ -60,9 +60,9 @@ class HttpSdSourceTest {
             String[][] failures = {
                     {"500", "application/json", "[]", "HTTP status 500"},
                     {"200", "text/plain", "[]", "Content-Type"},
-                    {"200", "application/json", "[{\"targets\": [\"no-port\"]}]", "is not host:port"},
-                    {"200", "application/json", "[{\"targets\": [\"10.0.0.3:1\"], \"labels\": {\"__address__\": \"x:1\"}}]",
-                            "reserved"},
+                    {"200", "application/json", "[{\"targets\": [9100]}]", "must be a string"},
+                    {"200", "application/json", "[{\"targets\": [\"10.0.0.3:1\"], \"labels\": {\"1x\": \"y\"}}]",
+                            "is not a valid label name"},
                     {"200", "application/json", "{\"not\": \"a list\"}", "list of target groups"},
                     {"200", "application/json", "[" + "{\"targets\": [\"10.0.0.9:1\"]},".repeat(300) + "{}]",
                             "limit of 4096"},
@@ -106,7 +106,7 @@ class HttpSdSourceTest {
         });
         server.start();
         URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/sd");
-        FileSdParser parser = new FileSdParser(1 << 20, false);
+        FileSdParser parser = new FileSdParser(1 << 20);
         HttpSdSource waiting = new HttpSdSource("node", url, Duration.ofHours(1), parser, 1 << 20, Duration.ofHours(1));
         HttpSdSource giving = new HttpSdSource("node", url, Duration.ofHours(1), parser, 1 << 20, Duration.ofMillis(300));
         try {
@@ -146,7 +146,7 @@ class HttpSdSourceTest {
         });
         server.start();
         HttpSdSource source = new HttpSdSource("node", URI.create("http://127.0.0.1:" + server.getAddress().getPort()
-                + "/sd"), Duration.ofHours(1), new FileSdParser(1 << 20, false), 1 << 20);
+                + "/sd"), Duration.ofHours(1), new FileSdParser(1 << 20), 1 << 20);
         try {
             source.start();
             Poll.until("the first answer", Duration.ofSeconds(30), () -> !source.groups().isEmpty());
@@ -191,7 +191,7 @@ class HttpSdSourceTest {
         });
         server.start();
         URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/sd");
-        HttpSdSource source = new HttpSdSource("node", url, Duration.ofHours(1), new FileSdParser(1 << 20, false),
+        HttpSdSource source = new HttpSdSource("node", url, Duration.ofHours(1), new FileSdParser(1 << 20),
                 1 << 20, Duration.ofHours(1), Duration.ofMillis(500));
         try {
             org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(20), source::start,

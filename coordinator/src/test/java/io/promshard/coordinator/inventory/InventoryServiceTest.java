@@ -21,7 +21,7 @@ class InventoryServiceTest {
     Path tmp;
 
     private InventoryService service(JobConfig... jobs) {
-        return new InventoryService(List.of(jobs), Duration.ofHours(1), new FileSdParser(1 << 20, false));
+        return new InventoryService(List.of(jobs), Duration.ofHours(1), new FileSdParser(1 << 20));
     }
 
     /** Writes and moves the modification time forward, so the change is seen even within one clock tick. */
@@ -72,12 +72,12 @@ class InventoryServiceTest {
         assertEquals(2, s.current().targetCount());
         int afterStart = changes.get();
 
-        write(file, "[{\"targets\": [\"h1:1\", \"h2\"]}]");
+        write(file, "[{\"targets\": [\"h1:1\", 2]}]");
         s.refresh();
         s.refresh();
         assertEquals(2, s.current().targetCount(), "the last good content must stay in force");
         assertEquals(1, s.refusals(), "a refused version is counted once");
-        assertTrue(s.errors().get(file.toString()).contains("target 1 \"h2\" is not host:port"), s.errors().toString());
+        assertTrue(s.errors().get(file.toString()).contains("target 1 of entry 0 must be a string"), s.errors().toString());
         assertEquals(afterStart, changes.get(), "a refused file changes nothing");
 
         write(file, "[{\"targets\": [\"h1:1\", \"h2:1\", \"h3:1\"]}]");
