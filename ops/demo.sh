@@ -54,9 +54,10 @@ for rack in 1 2; do
   } > "$dir/inventory/node/rack$rack.yml"
 done
 {
+  # probes as blackbox_exporter users write them: URLs; the job's relabelConfigs make them probes
   echo '[{"labels": {"module": "http_2xx"}, "targets": ['
-  for i in $(seq 1 39); do printf '"127.0.0.1:%d",' $((29000 + i)); done
-  echo '"127.0.0.1:29040"]}]'
+  for i in $(seq 1 39); do printf '"http://127.0.0.1:%d/health",' $((29000 + i)); done
+  echo '"http://127.0.0.1:29040/health"]}]'
 } > "$dir/inventory/blackbox/probes.json"
 
 cat > "$dir/coordinator.yml" <<YAML
@@ -73,6 +74,11 @@ inventory:
       files: ["$dir/inventory/node/*.yml"]
     - name: blackbox
       files: ["$dir/inventory/blackbox/*.json"]
+      relabelConfigs:          # the job's relabel rules, moved from the scrapers (docs/migration.md)
+        - {source_labels: [__address__], target_label: __param_target}
+        - {source_labels: [__param_target], target_label: instance}
+        - {target_label: __address__, replacement: "127.0.0.1:9115"}
+        - {target_label: __metrics_path__, replacement: /probe}
 assignment:
   settleTime: 1s
   reassignmentDelay: 3s        # a stopped worker's targets wait this long (a restart moves nothing)
@@ -117,13 +123,18 @@ start_sidecar() {
   pids+=($!)
 }
 
-# owners: one "job/target worker" line per target found in the sidecars' files
+# owners: one "job/target worker" line per target found in the sidecars' files (a probe is named
+# by its __param_target: all of them share the exporter's address)
 owners() {
   local f w job
   for f in "$dir"/w[0-9]/*.json; do
     [ -e "$f" ] || continue
     w=$(basename "$(dirname "$f")"); job=$(basename "$f" .json)
-    grep -o '"[0-9.]*:[0-9]*"' "$f" | tr -d '"' | sed "s|^|$job/|; s|\$| $w|"
+    if grep -q '"__param_target"' "$f"; then
+      grep -o '"__param_target" *: *"[^"]*"' "$f" | sed 's/.*: *"//; s/"$//'
+    else
+      grep -o '"[0-9.]*:[0-9]*"' "$f" | tr -d '"'
+    fi | sed "s|^|$job/|; s|\$| $w|"
   done | sort
 }
 

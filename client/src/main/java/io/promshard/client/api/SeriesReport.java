@@ -36,6 +36,11 @@ public record SeriesReport(int version, String worker, long atMillis, SortedMap<
         series.computeIfAbsent(job, j -> new TreeMap<>()).put(key.substring(job.length() + 1), count);
     }
 
+    /** Adds {@code count} for the target whose full key is {@code key} (of job {@code job}). */
+    public static void putKey(SortedMap<String, SortedMap<String, Long>> series, String job, String key, long count) {
+        series.computeIfAbsent(job, j -> new TreeMap<>()).put(key.substring(job.length() + 1), count);
+    }
+
     /** Every count by full target key. */
     public Map<String, Long> byKey() {
         Map<String, Long> out = new java.util.HashMap<>();

@@ -80,9 +80,9 @@ public final class CoverageCheck {
     private static void forEachKey(Map<String, List<TargetGroup>> jobs, java.util.function.Consumer<String> action) {
         jobs.forEach((job, groups) -> {
             for (TargetGroup g : groups) {
-                String path = g.labels().get("__metrics_path__");
+                Target.Scrape scrape = Target.Scrape.of(g.labels());
                 for (String address : g.targets()) {
-                    action.accept(Target.key(job, address, path));
+                    action.accept(Target.keyOf(job, address, scrape));
                 }
             }
         });

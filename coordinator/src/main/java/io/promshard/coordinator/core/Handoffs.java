@@ -54,9 +54,9 @@ final class Handoffs {
         changed.clear();
         published.forEach((worker, payload) -> payload.handoff().forEach((job, groups) -> {
             for (TargetGroup g : groups) {
-                String path = g.labels().get("__metrics_path__");
+                Target.Scrape scrape = Target.Scrape.of(g.labels());
                 for (String address : g.targets()) {
-                    String key = Target.key(job, address, path);
+                    String key = Target.keyOf(job, address, scrape);
                     Retained r = byKey.get(key);
                     List<String> from = new ArrayList<>(r == null ? List.of() : r.from());
                     from.add(worker);

@@ -42,9 +42,9 @@ final class TargetSets {
         if (!learned.isEmpty()) {
             for (var job : inventory.jobs().entrySet()) {
                 for (TargetGroup g : job.getValue()) {
-                    String path = g.labels().get("__metrics_path__");
+                    Target.Scrape scrape = Target.Scrape.of(g.labels());
                     for (String address : g.targets()) {
-                        Long n = learned.get(Target.key(job.getKey(), address, path));
+                        Long n = learned.get(Target.keyOf(job.getKey(), address, scrape));
                         if (n != null) {
                             sum += n;
                             known++;
@@ -58,10 +58,10 @@ final class TargetSets {
         inventory.jobs().forEach((job, groups) -> {
             Pin jobPin = jobPins.get(job);
             for (TargetGroup g : groups) {
-                String path = g.labels().get("__metrics_path__");
+                Target.Scrape scrape = Target.Scrape.of(g.labels());
                 for (String address : g.targets()) {
                     Pin pin = targetPins.getOrDefault(job + "\u0000" + address, jobPin);
-                    String key = Target.key(job, address, path);
+                    String key = Target.keyOf(job, address, scrape);
                     Long n = learned.get(key);
                     b.add(key, n == null ? mean : n, pin);
                 }

@@ -107,8 +107,25 @@ public final class HttpSdSource implements InventorySource {
         startedNanos = System.nanoTime();
         // the first poll too runs on the source's own thread: a slow endpoint never holds up the start
         executor = Daemons.singleThread("promshard-http-sd-" + job);
+        // before the first answer: the answer kept in ZooKeeper, so that a coordinator started (or taking
+        // over) while the endpoint stalls or is down is ready at once with it, and holds up no event
+        executor.execute(this::startFromStored);
         long ms = Math.max(1, interval.toMillis());
         executor.scheduleWithFixedDelay(this::poll, 0, ms, TimeUnit.MILLISECONDS);
+    }
+
+    private synchronized void startFromStored() {
+        if (answered || triedStored) {
+            return;
+        }
+        triedStored = true;
+        lastGood.read(url.toString()).ifPresent(stored -> {
+            last.set(stored);
+            answered = true;
+            LOG.warn("job={} http_sd {}: starting from its last good answer kept in ZooKeeper ({} groups) until it answers",
+                    job, url, stored.size());
+            listeners.forEach(Runnable::run);
+        });
     }
 
     /** Polls once now; visible for tests that do not want to wait for the interval. */
@@ -155,17 +172,7 @@ public final class HttpSdSource implements InventorySource {
     }
 
     private void refuse(String message) {
-        if (!answered && !triedStored) {
-            triedStored = true; // once: later refusals need not ask ZooKeeper again
-            // no answer in this process yet: start from the one a coordinator accepted before, if kept
-            lastGood.read(url.toString()).ifPresent(stored -> {
-                last.set(stored);
-                answered = true;
-                LOG.warn("job={} http_sd {}: starting from its last good answer kept in ZooKeeper ({} groups)", job,
-                        url, stored.size());
-                listeners.forEach(Runnable::run);
-            });
-        }
+        startFromStored(); // for a poll called before start (tests): the kept answer, once
         refusals.incrementAndGet();
         if (!message.equals(error.getAndSet(message))) {
             LOG.error("refused {}; the last good answer ({} groups) stays in force", message, last.get().size());

@@ -33,9 +33,9 @@ public final class Inventory {
         copy.forEach((job, groups) -> {
             hasher.putString(job, StandardCharsets.UTF_8).putByte((byte) 0);
             for (TargetGroup g : groups) {
-                String path = g.labels().get("__metrics_path__");
+                Target.Scrape scrape = Target.Scrape.of(g.labels());
                 for (String address : g.targets()) {
-                    allKeys.add(Target.key(job, address, path));
+                    allKeys.add(Target.keyOf(job, address, scrape));
                     hasher.putString(address, StandardCharsets.UTF_8).putByte((byte) 1);
                 }
                 g.labels().forEach((k, v) -> hasher.putString(k, StandardCharsets.UTF_8).putByte((byte) 2)
@@ -73,10 +73,10 @@ public final class Inventory {
         Set<String> seen = new HashSet<>();
         List<TargetGroup> out = new ArrayList<>(groups.size());
         for (TargetGroup g : groups) {
-            String path = g.labels().get("__metrics_path__");
+            Target.Scrape scrape = Target.Scrape.of(g.labels());
             LinkedHashSet<String> kept = new LinkedHashSet<>();
             for (String address : g.targets()) {
-                if (seen.add(Target.key(job, address, path))) {
+                if (seen.add(Target.keyOf(job, address, scrape))) {
                     kept.add(address);
                 }
             }

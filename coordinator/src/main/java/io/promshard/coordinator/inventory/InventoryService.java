@@ -4,6 +4,7 @@ import io.promshard.client.service.Daemons;
 import io.dropwizard.lifecycle.Managed;
 import io.promshard.client.api.TargetGroup;
 import java.io.IOException;
+import io.promshard.coordinator.relabel.Relabeling;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -57,6 +58,8 @@ public final class InventoryService implements Managed {
     private final LastGoodStore lastGood;
     private ScheduledExecutorService executor;
     private boolean wasReady;
+    /** Each configured job's relabel rules, compiled (an invalid rule fails the start, naming it). */
+    private final Map<String, Relabeling> relabelings;
     /** The groups the current inventory was built from, to skip rebuilding it when a refresh finds them unchanged. */
     private Map<String, List<TargetGroup>> lastInputs = Map.of();
 
@@ -82,6 +85,11 @@ public final class InventoryService implements Managed {
                             List<InventorySource> sources, LastGoodStore lastGood) {
         this.lastGood = lastGood;
         this.jobs = List.copyOf(jobs);
+        Map<String, Relabeling> rules = new java.util.HashMap<>();
+        for (JobConfig job : jobs) {
+            rules.put(job.getName(), Relabeling.of("job " + job.getName(), job.getRelabelConfigs()));
+        }
+        this.relabelings = Map.copyOf(rules);
         this.refreshInterval = refreshInterval;
         this.parser = parser;
         this.sources = List.copyOf(sources);
@@ -174,7 +182,7 @@ public final class InventoryService implements Managed {
         Inventory before = current.get();
         // unchanged files give back their parsed groups (the same instances): no new inventory to build,
         // hash and compare, which at a million targets costs a second of CPU and hundreds of MB of garbage
-        Inventory next = sameGroups(byJob, lastInputs) ? before : new Inventory(byJob);
+        Inventory next = sameGroups(byJob, lastInputs) ? before : new Inventory(relabelled(byJob));
         lastInputs = byJob;
         if (!before.digest().equals(next.digest())) {
             // an unchanged inventory keeps its instance: the leader recognises it by identity and reuses
@@ -190,6 +198,13 @@ public final class InventoryService implements Managed {
                     before.targetCount());
             listeners.forEach(Runnable::run);
         }
+    }
+
+    /** Each job's groups after its relabel rules (a job without rules as it is). */
+    private Map<String, List<TargetGroup>> relabelled(Map<String, List<TargetGroup>> byJob) {
+        Map<String, List<TargetGroup>> out = new LinkedHashMap<>();
+        byJob.forEach((job, groups) -> out.put(job, relabelings.getOrDefault(job, Relabeling.none()).applyTo(job, groups)));
+        return out;
     }
 
     /** Same jobs with the same groups in the same order (compared by identity first, then by value). */
@@ -242,6 +257,23 @@ public final class InventoryService implements Managed {
         return groups;
     }
 
+    /**
+     * Prometheus gives a file's groups the label {@code __meta_filepath} before relabelling: a job
+     * with relabel rules gets it too, so that rules reading it mean the same (it is removed after).
+     */
+    private List<TargetGroup> withFilePath(String job, Path file, List<TargetGroup> groups) {
+        if (relabelings.getOrDefault(job, Relabeling.none()).isEmpty()) {
+            return groups;
+        }
+        List<TargetGroup> out = new ArrayList<>(groups.size());
+        for (TargetGroup g : groups) {
+            java.util.TreeMap<String, String> labels = new java.util.TreeMap<>(g.labels());
+            labels.put("__meta_filepath", file.toString());
+            out.add(TargetGroup.of(g.targets(), labels));
+        }
+        return out;
+    }
+
     private List<TargetGroup> readFile(String job, Path file) {
         FileState previous = files.get(file);
         List<TargetGroup> lastGood = previous == null ? List.of() : previous.groups();
@@ -259,7 +291,7 @@ public final class InventoryService implements Managed {
             return previous.groups();
         }
         try {
-            List<TargetGroup> groups = parser.parse(file);
+            List<TargetGroup> groups = withFilePath(job, file, parser.parse(file));
             files.put(file, new FileState(modified, size, groups));
             this.lastGood.remember(file.toString(), groups);
             if (errors.remove(file.toString()) != null) {

@@ -35,6 +35,12 @@ public class JobConfig {
     @jakarta.validation.Valid
     private List<HttpSd> httpSd = new ArrayList<>();
 
+    /**
+     * Prometheus relabel rules applied to every target of the job before assignment (what the job's
+     * {@code relabel_configs} did on the scraper), in Prometheus's own field names.
+     */
+    private List<io.promshard.coordinator.relabel.RelabelConfig> relabelConfigs = new ArrayList<>();
+
     /** An upstream http_sd endpoint polled for this job, as Prometheus' {@code http_sd_configs} entry. */
     public static class HttpSd {
         @NotEmpty
@@ -85,6 +91,18 @@ public class JobConfig {
     @JsonProperty
     public List<HttpSd> getHttpSd() {
         return httpSd;
+    }
+
+    @JsonProperty
+    public List<io.promshard.coordinator.relabel.RelabelConfig> getRelabelConfigs() {
+        return relabelConfigs;
+    }
+
+    /** Checked as Prometheus checks them, so that a bad rule fails the configuration's loading, naming it. */
+    @JsonProperty
+    public void setRelabelConfigs(List<io.promshard.coordinator.relabel.RelabelConfig> relabelConfigs) {
+        io.promshard.coordinator.relabel.Relabeling.of("relabelConfigs", relabelConfigs);
+        this.relabelConfigs = new ArrayList<>(relabelConfigs);
     }
 
     @JsonProperty("static")

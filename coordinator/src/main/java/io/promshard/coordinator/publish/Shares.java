@@ -56,9 +56,9 @@ public final class Shares {
                     int g = all.size();
                     all.add(group);
                     jobOfGroup.add(job.getKey());
-                    String path = group.labels().get("__metrics_path__");
+                    Target.Scrape scrape = Target.Scrape.of(group.labels());
                     for (String address : group.targets()) {
-                        int i = inventoryIndex != null ? inventoryIndex[p] : set.indexOf(Target.key(job.getKey(), address, path));
+                        int i = inventoryIndex != null ? inventoryIndex[p] : set.indexOf(Target.keyOf(job.getKey(), address, scrape));
                         p++;
                         if (i >= 0 && groupOf[i] < 0) {
                             groupOf[i] = g;
@@ -207,9 +207,9 @@ public final class Shares {
         Map<String, List<String>> owners = new HashMap<>();
         new TreeMap<>(shares).forEach((worker, payload) -> payload.jobs().forEach((job, groups) -> {
             for (TargetGroup g : groups) {
-                String path = g.labels().get("__metrics_path__");
+                Target.Scrape scrape = Target.Scrape.of(g.labels());
                 for (String address : g.targets()) {
-                    owners.computeIfAbsent(Target.key(job, address, path), k -> new ArrayList<>(1)).add(worker);
+                    owners.computeIfAbsent(Target.keyOf(job, address, scrape), k -> new ArrayList<>(1)).add(worker);
                 }
             }
         }));

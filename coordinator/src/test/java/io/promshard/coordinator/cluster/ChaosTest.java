@@ -15,7 +15,6 @@ import io.promshard.coordinator.assign.Assignment;
 import io.promshard.coordinator.assign.AssignmentInvariants;
 import io.promshard.coordinator.assign.Member;
 import io.promshard.coordinator.drain.Drains;
-import io.promshard.coordinator.inventory.JobConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -123,14 +122,11 @@ class ChaosTest {
             this.zk = zk;
             this.probes = probes;
             this.random = random;
+            Consumer<CoordinatorConfiguration> probeJob = ClusterHarness.withHttpSdJob(probes);
             this.config = c -> {
                 c.getAssignment().setReassignmentDelay(Duration.milliseconds(DELAY_MILLIS));
                 c.getAssignment().setSettleTime(Duration.milliseconds(SETTLE_MILLIS));
-                List<JobConfig> jobs = new ArrayList<>(c.getInventory().getJobs());
-                JobConfig probe = new JobConfig(probes.job(), List.of(), List.of());
-                probe.getHttpSd().add(new JobConfig.HttpSd(probes.url().toString(), Duration.milliseconds(200)));
-                jobs.add(probe);
-                c.getInventory().setJobs(jobs);
+                probeJob.accept(c);
             };
             for (int i = 0; i < 2; i++) {
                 coordinators.add(cluster.coordinator("c" + nextCoordinator++, config));

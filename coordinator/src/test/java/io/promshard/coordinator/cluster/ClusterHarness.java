@@ -99,6 +99,17 @@ final class ClusterHarness implements AutoCloseable {
         return connectString;
     }
 
+    /** A configuration tweak adding {@code endpoint}'s job, read over http_sd every 200 ms. */
+    static Consumer<CoordinatorConfiguration> withHttpSdJob(StallingHttpSd endpoint) {
+        return c -> {
+            List<JobConfig> jobs = new ArrayList<>(c.getInventory().getJobs());
+            JobConfig job = new JobConfig(endpoint.job(), List.of(), List.of());
+            job.getHttpSd().add(new JobConfig.HttpSd(endpoint.url().toString(), Duration.milliseconds(200)));
+            jobs.add(job);
+            c.getInventory().setJobs(jobs);
+        };
+    }
+
     RunningCoordinator coordinator(String id) throws Exception {
         return coordinator(id, c -> { });
     }

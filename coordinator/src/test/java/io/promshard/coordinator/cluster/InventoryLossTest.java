@@ -49,6 +49,31 @@ class InventoryLossTest {
         }
     }
 
+    /**
+     * A coordinator taking over while an http_sd endpoint stalls its answers starts from the answer kept
+     * in ZooKeeper at once: the stalled poll (refused only at its 30 s deadline) holds up neither its
+     * readiness nor the events it must publish. Before, the new leader published nothing until then.
+     */
+    @Test
+    void aLeaderTakingOverWhileAnHttpSdEndpointStallsPublishesAtOnce() throws Exception {
+        try (TestingServer zk = LoopbackZooKeeper.start(); StallingHttpSd probes = new StallingHttpSd("probe", 20);
+             ClusterHarness cluster = new ClusterHarness(zk.getConnectString(), tmp)) {
+            cluster.addJobTargets(probes.targets());
+            ClusterHarness.RunningCoordinator c1 = cluster.coordinator("c1", ClusterHarness.withHttpSdJob(probes));
+            Set<String> three = Set.of("w1", "w2", "w3");
+            three.forEach(cluster::sidecar);
+            cluster.awaitConverged(three);
+            probes.stall();
+            cluster.stop(c1);
+            ClusterHarness.RunningCoordinator c2 = cluster.coordinator("c2", ClusterHarness.withHttpSdJob(probes));
+            cluster.leave("w3");
+            cluster.awaitConverged(TWO); // every target, the probes included, on the two left
+            assertTrue(c2.coordinator().isLeader());
+            assertEquals(0, c2.inventory().totalRefusals(),
+                    "published while the stalled poll was still waiting for its 30 s deadline");
+        }
+    }
+
     @Test
     void anInventoryThatLostMostTargetsIsHeldUntilTheDropIsConfirmed() throws Exception {
         try (TestingServer zk = LoopbackZooKeeper.start(); ClusterHarness cluster = new ClusterHarness(zk.getConnectString(), tmp)) {

@@ -110,4 +110,47 @@ class InventoryServiceTest {
         assertEquals(List.of("j\u0000h1:1", "j\u0000h2:1"), s.current().keys());
         s.stop();
     }
+
+    /**
+     * A blackbox job written as its users write it (URLs) with its relabel rules in the coordinator:
+     * each probe is its own target (the key holds __param_target), the workers get the exporter's
+     * address with the probe's labels, and a rule that changes only a label moves no key.
+     */
+    @Test
+    void aJobsRelabelRulesApplyBeforeAssignmentAndEveryProbeStaysATarget() throws Exception {
+        Path file = tmp.resolve("probes.yml");
+        write(file, "- targets: [https://a.example.org, https://b.example.org, example.org]\n  labels: {module: http_2xx}\n");
+        JobConfig job = new JobConfig("blackbox", List.of(file.toString()), List.of());
+        List<io.promshard.coordinator.relabel.RelabelConfig> rules = new java.util.ArrayList<>(List.of(
+                new io.promshard.coordinator.relabel.RelabelConfig(List.of("__address__"), null, "__param_target", null, 0, null, null),
+                new io.promshard.coordinator.relabel.RelabelConfig(List.of("__param_target"), null, "instance", null, 0, null, null),
+                new io.promshard.coordinator.relabel.RelabelConfig(null, null, "__address__", null, 0, "127.0.0.1:9115", null),
+                new io.promshard.coordinator.relabel.RelabelConfig(List.of("__meta_filepath"), null, "source", ".*/(.*)", 0, "$1", null)));
+        job.setRelabelConfigs(rules);
+        InventoryService s = service(job);
+        s.start();
+        Inventory inventory = s.current();
+        assertEquals(3, inventory.targetCount(), "three probes, three targets: " + inventory.keys());
+        TargetGroup first = inventory.jobs().get("blackbox").get(0);
+        assertEquals(List.of("127.0.0.1:9115"), first.targets());
+        assertEquals(Map.of("__param_target", "https://a.example.org", "instance", "https://a.example.org",
+                "module", "http_2xx", "source", "probes.yml"), first.labels(), "__meta_filepath is there to relabel, then gone");
+
+        rules.add(new io.promshard.coordinator.relabel.RelabelConfig(List.of("module"), null, "team", null, 0, "probes", null));
+        job.setRelabelConfigs(rules);
+        InventoryService relabelled = service(job);
+        relabelled.start();
+        assertEquals(inventory.keys(), relabelled.current().keys(), "a label changed by relabelling moves nothing");
+        s.stop();
+        relabelled.stop();
+    }
+
+    @Test
+    void anInvalidRelabelRuleIsRefusedNamingIt() {
+        JobConfig job = new JobConfig("node", List.of(), List.of());
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> job.setRelabelConfigs(List.of(new io.promshard.coordinator.relabel.RelabelConfig(
+                        List.of("a"), null, null, "(", 0, null, "keep"))));
+        assertTrue(e.getMessage().contains("relabel rule 0 (keep): invalid regex"), e.getMessage());
+    }
 }

@@ -84,7 +84,7 @@ public final class SeriesReporter implements Managed {
                 TargetIndex.Entry e = byLabels.get(s.labels().getOrDefault("job", "") + '\u0000'
                         + s.labels().getOrDefault("instance", ""));
                 if (e != null && Double.isFinite(s.value()) && s.value() >= 0) {
-                    SeriesReport.put(series, e.job(), e.address(), e.path(), SeriesReport.round((long) s.value()));
+                    SeriesReport.putKey(series, e.job(), e.key(), SeriesReport.round((long) s.value()));
                 }
             }
             if (series.isEmpty() || series.equals(lastWritten)) {

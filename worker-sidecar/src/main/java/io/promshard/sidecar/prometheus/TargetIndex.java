@@ -15,13 +15,16 @@ import java.util.Set;
 /**
  * The targets of an applied payload, and how to recognise them among what the local Prometheus
  * discovered: by the file it read them from ({@code __meta_filepath}, whose name is
- * {@code <job>.json}), their {@code __address__} and, where the group sets one, their
- * {@code __metrics_path__}.
+ * {@code <job>.json}), their {@code __address__}, their {@code __param_*} labels and, where the
+ * group sets one, their {@code __metrics_path__}.
  */
 public final class TargetIndex {
 
-    /** One target of the payload. {@code path} is the group's metrics path, or null. */
-    public record Entry(String job, String address, String path, String key) {
+    /**
+     * One target of the payload. {@code path} is the group's metrics path, or null; {@code params}
+     * its {@code __param_*} labels as a query ({@link Target.Scrape}), empty when none.
+     */
+    public record Entry(String job, String address, String path, String params, String key) {
     }
 
     private final Map<String, Map<String, List<Entry>>> byJob = new HashMap<>();
@@ -35,9 +38,10 @@ public final class TargetIndex {
         TargetIndex index = new TargetIndex();
         payload.scraped().forEach((job, groups) -> {
             for (TargetGroup g : groups) {
-                String path = g.labels().get("__metrics_path__");
+                Target.Scrape scrape = Target.Scrape.of(g.labels());
                 for (String address : g.targets()) {
-                    Entry e = new Entry(job, address, path, Target.key(job, address, path));
+                    Entry e = new Entry(job, address, scrape.metricsPath(), scrape.params(),
+                            Target.keyOf(job, address, scrape));
                     if (index.keys.add(e.key())) {
                         index.byJob.computeIfAbsent(job, j -> new HashMap<>())
                                 .computeIfAbsent(address, a -> new ArrayList<>(1)).add(e);
@@ -72,7 +76,11 @@ public final class TargetIndex {
             return Optional.empty();
         }
         Entry fallback = null;
+        String params = Target.Scrape.of(t.discoveredLabels()).params();
         for (Entry e : entries) {
+            if (!e.params().equals(params)) {
+                continue; // another probe of the same exporter
+            }
             if (e.path() != null && e.path().equals(t.metricsPath())) {
                 return Optional.of(e);
             }
