@@ -20,6 +20,10 @@ command -v prometheus >/dev/null 2>&1 || need_apt+=(prometheus)
 # the dashboard is tested in a real headless browser
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 [ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
+# the DNS discovery end-to-end phase serves SRV records with Debian's dnsmasq (the binary alone:
+# dnsmasq-base starts no service) and runs its discovery Prometheus in a mount namespace (unshare)
+[ -x /usr/sbin/dnsmasq ] || need_apt+=(dnsmasq-base)
+command -v unshare >/dev/null 2>&1 || need_apt+=(util-linux)
 # the systemd units in ops/systemd are checked with systemd-analyze verify
 [ -x /usr/bin/systemd-analyze ] || need_apt+=(systemd)
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -163,6 +163,14 @@ public class CoordinatorConfiguration extends Configuration {
     private List<InventorySource> httpSdSources(LastGoodStore lastGood) {
         List<InventorySource> out = new ArrayList<>();
         for (JobConfig job : inventory.getJobs()) {
+            JobConfig.Discovery discovery = job.getDiscovery();
+            if (discovery != null) {
+                java.time.Duration interval = discovery.getRefreshInterval().toJavaDuration();
+                out.add(HttpSdSource.discovery(job.getName(), discovery.getUrls().stream().map(java.net.URI::create).toList(),
+                        discovery.getJob(), interval, inventory.getMaxFileBytes(),
+                        java.time.Duration.ofSeconds(Math.max(30, 3 * interval.toSeconds())), HttpSdSource.DEFAULT_TIMEOUT,
+                        lastGood));
+            }
             for (JobConfig.HttpSd sd : job.getHttpSd()) {
                 java.time.Duration interval = sd.getRefreshInterval().toJavaDuration();
                 out.add(new HttpSdSource(job.getName(), java.net.URI.create(sd.getUrl()), interval, parser(),

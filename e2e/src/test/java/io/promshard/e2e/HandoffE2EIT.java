@@ -46,7 +46,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * The packaged coordinator and sidecar jars, ZooKeeper as its own process (from the coordinator jar,
  * which carries the project's ZooKeeper dependency), one real Prometheus per worker reading its
  * sidecar's file_sd output, and a master Prometheus federating from the workers listed in the
- * coordinator's federation.json; 240 exporters served by this test record every scrape. All on
+ * coordinator's federation.json; 240 exporters served by this test record every scrape. A second
+ * job's targets come from DNS: Debian's dnsmasq serves SRV records, a "discovery" Prometheus finds
+ * them with dns_sd_configs and drops them, and the coordinator reads what it discovered. All on
  * loopback. The phases run in order on one cluster.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -59,6 +61,8 @@ class HandoffE2EIT {
     static final int TARGETS = 240;
     static final String TOKEN = "e2e-token";
     static final Duration WAIT = Duration.ofSeconds(180);
+    /** The discovery Prometheus's DNS refresh interval. */
+    static final int DNS_REFRESH_SECONDS = 3;
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Map<String, Proc> procs = new LinkedHashMap<>();
@@ -74,6 +78,9 @@ class HandoffE2EIT {
     private int masterPort;
     private long seed;
     private long movesStarted;
+    private DnsServer dns;
+    private Exporters dnsExporters;
+    private int discoveryPort;
 
     @BeforeAll
     void startCluster() throws Exception {
@@ -101,6 +108,10 @@ class HandoffE2EIT {
 
         zkPort = freePort();
         startZooKeeper();
+        dnsExporters = new Exporters(List.of(7, 7, 7, 7));
+        dns = DnsServer.start(dir.resolve("dns"), List.of()); // no records yet: the DNS phase adds them
+        discoveryPort = freePort();
+        startDiscoveryPrometheus();
         apiPort = freePort();
         startCoordinator();
         masterPort = freePort();
@@ -121,6 +132,12 @@ class HandoffE2EIT {
         }
         if (exporters != null) {
             exporters.close();
+        }
+        if (dnsExporters != null) {
+            dnsExporters.close();
+        }
+        if (dns != null) {
+            dns.close();
         }
     }
 
@@ -346,6 +363,75 @@ class HandoffE2EIT {
         assertEquals(List.of(), late, "targets scraped again later than " + bound + " ms");
     }
 
+    /**
+     * SRV records added at the DNS server appear in the workers' files and are scraped, by exactly one
+     * worker each, within two DNS refresh intervals (files) and two scrape intervals more (scrapes);
+     * removed ones disappear from the files within two refresh intervals and are scraped no more.
+     */
+    @Test
+    @Order(6)
+    void dnsRecordsAddedAndRemovedAreScrapedExactlyOnce() throws Exception {
+        List<Integer> ports = dnsExporters.all.stream().map(e -> Integer.parseInt(e.address.split(":")[1])).toList();
+        Set<String> all = new TreeSet<>();
+        dnsExporters.all.forEach(e -> all.add(e.address));
+        dns.serve(ports);
+        long added = System.currentTimeMillis();
+        Duration files = Duration.ofSeconds(2L * DNS_REFRESH_SECONDS + 5);
+        poll("the four SRV targets in the workers' files, each in one", files, () -> dnsTargetsInFiles().equals(countOnce(all)));
+        poll("each scraped", files.plusSeconds(2L * SCRAPE_SECONDS),
+                () -> dnsExporters.all.stream().allMatch(e -> !e.scrapesBetween(added, Long.MAX_VALUE).isEmpty()));
+        Thread.sleep(2_000L * SCRAPE_SECONDS); // two intervals of steady state, to count scrapes per interval
+        long from = System.currentTimeMillis() - 2_000L * SCRAPE_SECONDS;
+        for (Exporters.Exporter e : dnsExporters.all) {
+            int n = e.scrapesBetween(from, from + 2_000L * SCRAPE_SECONDS).size();
+            assertTrue(n >= 1 && n <= 3, e.address + " scraped " + n + " times in two intervals: by one worker only");
+        }
+
+        dns.serve(ports.subList(0, 2));
+        Set<String> kept = new TreeSet<>();
+        dnsExporters.all.subList(0, 2).forEach(e -> kept.add(e.address));
+        poll("the two removed SRV targets gone from the files", files, () -> dnsTargetsInFiles().equals(countOnce(kept)));
+        long removed = System.currentTimeMillis() + 1_000L * SCRAPE_SECONDS; // a scrape in flight may still land
+        Thread.sleep(2_000L * SCRAPE_SECONDS);
+        for (Exporters.Exporter e : dnsExporters.all.subList(2, 4)) {
+            assertEquals(List.of(), e.scrapesBetween(removed, Long.MAX_VALUE), e.address + " scraped after its record went");
+        }
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("phase", "DNS SRV records through a discovery Prometheus");
+        report.put("dns_refresh_s", DNS_REFRESH_SECONDS);
+        report.put("targets_added", all.size());
+        report.put("targets_removed", all.size() - kept.size());
+        System.out.println("E2E " + Json.mapper().writeValueAsString(report));
+    }
+
+    /** How many live workers' {@code dns.json} files hold each target. */
+    private Map<String, Integer> dnsTargetsInFiles() {
+        Map<String, Integer> seen = new TreeMap<>();
+        for (String w : sidecarPort.keySet()) {
+            if (!procs.get("sidecar-" + w).alive()) {
+                continue;
+            }
+            Path file = dir.resolve(w + "/sd/dns.json");
+            if (!Files.exists(file)) {
+                continue;
+            }
+            try {
+                for (JsonNode g : Json.mapper().readTree(file.toFile())) {
+                    g.path("targets").forEach(t -> seen.merge(t.asText(), 1, Integer::sum));
+                }
+            } catch (IOException e) {
+                return Map.of(); // being replaced: look again
+            }
+        }
+        return seen;
+    }
+
+    private static Map<String, Integer> countOnce(Set<String> targets) {
+        Map<String, Integer> out = new TreeMap<>();
+        targets.forEach(t -> out.put(t, 1));
+        return out;
+    }
+
     // ---- cluster
 
     private void writeInventory() throws IOException {
@@ -403,7 +489,12 @@ class HandoffE2EIT {
                 zookeeper: {connectString: "127.0.0.1:%d", cluster: e2e, sessionTimeout: %ds}
                 inventory:
                   refreshInterval: 1s
-                  jobs: [{name: e2e, files: ["%s/*.json"]}]
+                  jobs:
+                    - {name: e2e, files: ["%s/*.json"]}
+                    - name: dns
+                      discovery: {urls: ["http://127.0.0.1:%d"], job: dns-nodes, refreshInterval: 1s}
+                      relabelConfigs:   # SRV targets name localhost; the exporters listen on 127.0.0.1
+                        - {source_labels: [__address__], regex: 'localhost:(\\d+)', target_label: __address__, replacement: '127.0.0.1:$1'}
                 assignment: {settleTime: 500ms, reassignmentDelay: %ds, handoffTimeout: 90s}
                 api: {token: %s}
                 outputDirectory: %s
@@ -413,7 +504,7 @@ class HandoffE2EIT {
                 logging:
                   level: INFO
                   loggers: {org.apache.zookeeper: WARN, org.apache.curator: WARN, org.eclipse.jetty: WARN}
-                """.formatted(zkPort, SESSION_SECONDS, dir.resolve("inventory"), DELAY_SECONDS, TOKEN,
+                """.formatted(zkPort, SESSION_SECONDS, dir.resolve("inventory"), discoveryPort, DELAY_SECONDS, TOKEN,
                 dir.resolve("coordinator-out"), apiPort, freePort()));
         start("coordinator", Proc.java("-jar", root.resolve("coordinator/target/promshard-coordinator.jar").toString(),
                 "server", yml.toString()));
@@ -448,8 +539,10 @@ class HandoffE2EIT {
                   external_labels: {promshard_worker: %s}
                 scrape_configs:
                   - job_name: e2e
-                    file_sd_configs: [{files: ["%s/*.json"]}]
-                """.formatted(SCRAPE_SECONDS, w, wd.resolve("sd")));
+                    file_sd_configs: [{files: ["%s/e2e.json"]}]
+                  - job_name: dns
+                    file_sd_configs: [{files: ["%s/dns.json"]}]
+                """.formatted(SCRAPE_SECONDS, w, wd.resolve("sd"), wd.resolve("sd")));
         startPrometheus(w, wd, pp);
         int sp = freePort();
         sidecarPort.put(w, sp);
@@ -470,6 +563,22 @@ class HandoffE2EIT {
                 .toString(), "server", yml.toString()));
         poll(w + "'s sidecar to be ACTIVE", WAIT,
                 () -> alive("sidecar-" + w) && "ACTIVE".equals(sidecarStatus(w).path("state").asText()));
+    }
+
+    /** A Prometheus that discovers the DNS job's targets through dnsmasq and drops every one of them. */
+    private void startDiscoveryPrometheus() throws Exception {
+        Path d = Files.createDirectories(dir.resolve("discovery"));
+        Files.writeString(d.resolve("prometheus.yml"), """
+                scrape_configs:
+                  - job_name: dns-nodes
+                    dns_sd_configs: [{names: [%s], type: SRV, refresh_interval: %ds}]
+                    relabel_configs: [{action: drop}]   # discover, never scrape
+                """.formatted(DnsServer.SRV_NAME, DNS_REFRESH_SECONDS));
+        start("prometheus-discovery", dns.resolvingThroughIt(List.of(prometheus, "--config.file=" + d.resolve("prometheus.yml"),
+                "--storage.tsdb.path=" + d.resolve("data"), "--web.listen-address=127.0.0.1:" + discoveryPort,
+                "--log.level=warn")));
+        poll("the discovery Prometheus to be ready", WAIT, () -> alive("prometheus-discovery")
+                && get(URI.create("http://127.0.0.1:" + discoveryPort + "/-/ready")).statusCode() == 200);
     }
 
     private void startPrometheus(String name, Path wd, int port, String... flags) throws Exception {

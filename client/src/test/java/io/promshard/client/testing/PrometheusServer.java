@@ -72,6 +72,11 @@ public final class PrometheusServer implements AutoCloseable {
         return server;
     }
 
+    /** Where it answers: {@code http://127.0.0.1:<port>/}. */
+    public URI url() {
+        return URI.create("http://127.0.0.1:" + port + "/");
+    }
+
     /** The JSON answer of an API path ({@code /api/v1/targets?state=active}); fails on another status. */
     public JsonNode get(String path) throws IOException, InterruptedException {
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))

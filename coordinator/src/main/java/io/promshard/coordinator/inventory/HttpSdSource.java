@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -39,10 +40,20 @@ public final class HttpSdSource implements InventorySource {
 
     private enum State { LATENT, STARTED, CLOSED }
 
+    /** How an answer becomes groups: an http_sd body, or a discovery Prometheus's targets. */
+    @FunctionalInterface
+    interface Decoder {
+        List<TargetGroup> decode(String where, HttpResponse<byte[]> response) throws InventoryException;
+    }
+
     private final String job;
-    private final URI url;
+    /** Asked in order until one answers. */
+    private final List<URI> urls;
+    /** The source's name: the key of its kept answer and of its error ({@code url} for http_sd). */
+    private final String name;
+    private final String kind;
+    private final Decoder decoder;
     private final Duration interval;
-    private final FileSdParser parser;
     private final long maxBytes;
     private final HttpClient http;
     private final AtomicReference<List<TargetGroup>> last = new AtomicReference<>(List.of());
@@ -87,16 +98,48 @@ public final class HttpSdSource implements InventorySource {
      */
     public HttpSdSource(String job, URI url, Duration interval, FileSdParser parser, long maxBytes,
                         Duration readyGrace, Duration timeout, LastGoodStore lastGood) {
+        this(job, List.of(url), url.toString(), "http_sd", httpSd(parser), interval, maxBytes, readyGrace, timeout,
+                lastGood);
+    }
+
+    private HttpSdSource(String job, List<URI> urls, String name, String kind, Decoder decoder, Duration interval,
+                         long maxBytes, Duration readyGrace, Duration timeout, LastGoodStore lastGood) {
         this.lastGood = lastGood;
         this.timeout = timeout;
         this.readyGrace = readyGrace;
         this.job = job;
-        this.url = url;
+        this.urls = List.copyOf(urls);
+        this.name = name;
+        this.kind = kind;
+        this.decoder = decoder;
         this.interval = interval;
-        this.parser = parser;
         this.maxBytes = maxBytes;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
                 .followRedirects(HttpClient.Redirect.NORMAL).build();
+    }
+
+    /**
+     * The targets a discovery Prometheus found for its job {@code discoveryJob} ({@link DiscoveredTargets}),
+     * as inventory job {@code job}: the servers are asked in order and the first that answers is used.
+     */
+    public static HttpSdSource discovery(String job, List<URI> servers, String discoveryJob, Duration interval,
+                                         long maxBytes, Duration readyGrace, Duration timeout, LastGoodStore lastGood) {
+        List<URI> urls = servers.stream().map(DiscoveredTargets::targetsUrl).toList();
+        String name = "discovery " + discoveryJob + " at " + String.join(", ", servers.stream().map(URI::toString).toList());
+        return new HttpSdSource(job, urls, name, "discovery", (where, response) ->
+                DiscoveredTargets.decode(where, response.body(), discoveryJob), interval, maxBytes, readyGrace, timeout,
+                lastGood);
+    }
+
+    /** An http_sd answer: JSON as Prometheus requires it, read as a file_sd file. */
+    private static Decoder httpSd(FileSdParser parser) {
+        return (where, response) -> {
+            String type = response.headers().firstValue("Content-Type").orElse("");
+            if (!type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+                throw new InventoryException(where + ": Content-Type \"" + type + "\", expected application/json");
+            }
+            return parser.parse(where, response.body(), false);
+        };
     }
 
     @Override
@@ -106,7 +149,7 @@ public final class HttpSdSource implements InventorySource {
         }
         startedNanos = System.nanoTime();
         // the first poll too runs on the source's own thread: a slow endpoint never holds up the start
-        executor = Daemons.singleThread("promshard-http-sd-" + job);
+        executor = Daemons.singleThread("promshard-" + kind.replace('_', '-') + "-" + job);
         // before the first answer: the answer kept in ZooKeeper, so that a coordinator started (or taking
         // over) while the endpoint stalls or is down is ready at once with it, and holds up no event
         executor.execute(this::startFromStored);
@@ -119,23 +162,23 @@ public final class HttpSdSource implements InventorySource {
             return;
         }
         triedStored = true;
-        lastGood.read(url.toString()).ifPresent(stored -> {
+        lastGood.read(name).ifPresent(stored -> {
             last.set(stored);
             answered = true;
-            LOG.warn("job={} http_sd {}: starting from its last good answer kept in ZooKeeper ({} groups) until it answers",
-                    job, url, stored.size());
+            LOG.warn("job={} {}: starting from its last good answer kept in ZooKeeper ({} groups) until it answers",
+                    job, name, stored.size());
             listeners.forEach(Runnable::run);
         });
     }
 
     /** Polls once now; visible for tests that do not want to wait for the interval. */
     public synchronized void poll() {
-        String where = "job=" + job + " http_sd " + url;
+        String where = "job=" + job + " " + (kind.equals("http_sd") ? "http_sd " : "") + name;
         try {
             List<TargetGroup> groups = fetch(where);
             List<TargetGroup> before = last.getAndSet(groups);
             answered = true;
-            lastGood.remember(url.toString(), groups);
+            lastGood.remember(name, groups);
             if (error.getAndSet(null) != null) {
                 LOG.info("{}: accepted again ({} groups)", where, groups.size());
             }
@@ -151,7 +194,23 @@ public final class HttpSdSource implements InventorySource {
         }
     }
 
+    /** The first answer of {@link #urls} that is accepted; refused with every server's reason when none is. */
     private List<TargetGroup> fetch(String where) throws IOException, InterruptedException, InventoryException {
+        if (urls.size() == 1) {
+            return fetch(where, urls.get(0));
+        }
+        List<String> failures = new ArrayList<>();
+        for (URI url : urls) {
+            try {
+                return fetch(where, url);
+            } catch (InventoryException | IOException e) {
+                failures.add(url + ": " + e.getMessage());
+            }
+        }
+        throw new InventoryException(where + ": no server answered: " + String.join("; ", failures));
+    }
+
+    private List<TargetGroup> fetch(String where, URI url) throws IOException, InterruptedException, InventoryException {
         HttpRequest request = HttpRequest.newBuilder(url).timeout(timeout)
                 .header("Accept", "application/json")
                 .header("X-Prometheus-Refresh-Interval-Seconds", Long.toString(interval.toSeconds())).GET().build();
@@ -164,11 +223,7 @@ public final class HttpSdSource implements InventorySource {
         if (response.statusCode() != 200) {
             throw new InventoryException(where + ": HTTP status " + response.statusCode() + ", expected 200");
         }
-        String type = response.headers().firstValue("Content-Type").orElse("");
-        if (!type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
-            throw new InventoryException(where + ": Content-Type \"" + type + "\", expected application/json");
-        }
-        return parser.parse(where, response.body(), false);
+        return decoder.decode(where, response);
     }
 
     private void refuse(String message) {
@@ -189,8 +244,8 @@ public final class HttpSdSource implements InventorySource {
             return false;
         }
         if (gaveUp.compareAndSet(false, true)) {
-            LOG.error("job={} http_sd {}: no valid answer within {} s of start; going on without its targets",
-                    job, url, readyGrace.toSeconds());
+            LOG.error("job={} {}: no valid answer within {} s of start; going on without its targets",
+                    job, name, readyGrace.toSeconds());
         }
         return true;
     }
@@ -204,7 +259,7 @@ public final class HttpSdSource implements InventorySource {
     @Override
     public Map<String, String> errors() {
         String e = error.get();
-        return e == null ? Map.of() : Map.of(url.toString(), e);
+        return e == null ? Map.of() : Map.of(name, e);
     }
 
     @Override

@@ -35,11 +35,55 @@ public class JobConfig {
     @jakarta.validation.Valid
     private List<HttpSd> httpSd = new ArrayList<>();
 
+    @jakarta.validation.Valid
+    private Discovery discovery;
+
     /**
      * Prometheus relabel rules applied to every target of the job before assignment (what the job's
      * {@code relabel_configs} did on the scraper), in Prometheus's own field names.
      */
     private List<io.promshard.coordinator.relabel.RelabelConfig> relabelConfigs = new ArrayList<>();
+
+    /**
+     * A "discovery" Prometheus whose job {@code job} runs the operator's own service discovery and drops
+     * every target it finds (so it scrapes nothing): the coordinator reads what it discovered
+     * ({@code /api/v1/targets}) as this job's targets, then applies the job's relabel rules. The
+     * servers are asked in order; the first that answers is used.
+     */
+    public static class Discovery {
+        @jakarta.validation.constraints.NotEmpty
+        private List<@Pattern(regexp = "https?://.+", message = "must be an http or https URL") String> urls = new ArrayList<>();
+
+        @NotEmpty
+        private String job;
+
+        @jakarta.validation.constraints.NotNull
+        private io.dropwizard.util.Duration refreshInterval = io.dropwizard.util.Duration.seconds(30);
+
+        public Discovery() {
+        }
+
+        public Discovery(List<String> urls, String job, io.dropwizard.util.Duration refreshInterval) {
+            this.urls = List.copyOf(urls);
+            this.job = job;
+            this.refreshInterval = refreshInterval;
+        }
+
+        @JsonProperty
+        public List<String> getUrls() {
+            return urls;
+        }
+
+        @JsonProperty
+        public String getJob() {
+            return job;
+        }
+
+        @JsonProperty
+        public io.dropwizard.util.Duration getRefreshInterval() {
+            return refreshInterval;
+        }
+    }
 
     /** An upstream http_sd endpoint polled for this job, as Prometheus' {@code http_sd_configs} entry. */
     public static class HttpSd {
@@ -91,6 +135,17 @@ public class JobConfig {
     @JsonProperty
     public List<HttpSd> getHttpSd() {
         return httpSd;
+    }
+
+    /** The discovery Prometheus this job's targets come from, or null. */
+    @JsonProperty
+    public Discovery getDiscovery() {
+        return discovery;
+    }
+
+    @JsonProperty
+    public void setDiscovery(Discovery discovery) {
+        this.discovery = discovery;
     }
 
     @JsonProperty

@@ -47,17 +47,15 @@ import org.junit.jupiter.api.io.TempDir;
  * sidecars' files say (every target owned by a live, undrained worker, balanced) and the published
  * state is readable; throughout, a sampler reads every live sidecar's files: none is ever partial or
  * unparsable, and no target is missing from all of them for longer than reassignment delay + settle
- * time + 5 s, counted from the moment its owner's loss is known to ZooKeeper (for a crash, the end of
- * its session: a crashed sidecar's close may not reach the ensemble, so at the latest its session
- * timeout later).
+ * time + 5 s, counted from the moment its owner's registration is gone from ZooKeeper (at once for
+ * a stop, at the end of its session for a crash, or for a stop while the sidecar cannot reach the
+ * ensemble).
  */
 class ChaosTest {
 
     private static final long DELAY_MILLIS = 1_000;
     /** The harness's settle time. */
     private static final long SETTLE_MILLIS = 100;
-    /** The sidecars' session timeout: a crashed sidecar's targets are known lost when its session ends. */
-    private static final long SESSION_MILLIS = 6_000;
     /** Reassignment delay + settle time + 5 s to compute, publish and apply. */
     private static final long WINDOW_MILLIS = DELAY_MILLIS + SETTLE_MILLIS + 5_000;
 
@@ -75,7 +73,7 @@ class ChaosTest {
             Chaos chaos = new Chaos(cluster, zk, probes, new Random(seed));
             cluster.awaitConverged(Set.copyOf(chaos.live));
             List<String> violations = new CopyOnWriteArrayList<>();
-            Thread sampler = sampler(cluster, chaos.live, chaos.lastSeen, violations);
+            Thread sampler = sampler(cluster, chaos, violations);
             sampler.start();
             try {
                 for (int step = 0; step < steps && violations.isEmpty(); step++) {
@@ -108,6 +106,8 @@ class ChaosTest {
         final Set<String> live = ConcurrentHashMap.newKeySet();
         final Set<String> drained = ConcurrentHashMap.newKeySet();
         final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
+        /** Stopped or crashed workers whose registration may still be in ZooKeeper, with the targets they held. */
+        final Map<String, Set<String>> departing = new ConcurrentHashMap<>();
         final List<ClusterHarness.RunningCoordinator> coordinators = new ArrayList<>();
         /** One thread per drain request: they meet at a barrier, however many workers are live. */
         final ExecutorService pool = Executors.newCachedThreadPool();
@@ -145,7 +145,7 @@ class ChaosTest {
             if (roll < 3 || live.size() < 3) {
                 return join();
             } else if (roll < 5) {
-                live.remove(someone);
+                departing(someone);
                 cluster.leave(someone);
                 return "stop " + someone;
             } else if (roll < 7) {
@@ -190,6 +190,12 @@ class ChaosTest {
             }
         }
 
+        /** {@code someone} leaves the live set; the sampler's clock for its targets starts once its registration is gone. */
+        private void departing(String someone) {
+            departing.put(someone, Set.copyOf(cluster.sidecars.get(someone).owned().keySet()));
+            live.remove(someone);
+        }
+
         private String join() {
             String id = "w" + nextWorker++;
             cluster.sidecar(id);
@@ -201,11 +207,8 @@ class ChaosTest {
             return crash(someone) + ", then " + join();
         }
 
-        /** A crash: the sampler's clock for the crashed worker's targets starts when its session ends. */
         private String crash(String someone) throws Exception {
-            live.remove(someone); // first: the sampler no longer sees its files, so nothing resets the clock below
-            long sessionEnds = System.currentTimeMillis() + SESSION_MILLIS;
-            cluster.sidecars.get(someone).owned().keySet().forEach(target -> lastSeen.put(target, sessionEnds));
+            departing(someone);
             cluster.crash(someone);
             return "crash " + someone;
         }
@@ -336,6 +339,15 @@ class ChaosTest {
         }
     }
 
+    /** Whether {@code worker}'s registration znode is (still, or again) in ZooKeeper; unknown counts as registered. */
+    private static boolean registered(ClusterHarness cluster, String worker) {
+        try {
+            return cluster.observer.checkExists().forPath(cluster.layout.worker(worker)) != null;
+        } catch (Exception e) {
+            return true;
+        }
+    }
+
     /** The {@code state} znode decodes, at an epoch no manifest is above. */
     private static boolean stateReadable(ClusterHarness cluster) {
         try {
@@ -362,11 +374,19 @@ class ChaosTest {
         return true;
     }
 
-    private static Thread sampler(ClusterHarness cluster, Set<String> live, Map<String, Long> lastSeen,
-                                  List<String> violations) {
+    private static Thread sampler(ClusterHarness cluster, Chaos chaos, List<String> violations) {
+        Set<String> live = chaos.live;
+        Map<String, Long> lastSeen = chaos.lastSeen;
         Thread t = new Thread(() -> {
             while (!Thread.currentThread().isInterrupted()) {
                 long now = System.currentTimeMillis();
+                for (Map.Entry<String, Set<String>> d : chaos.departing.entrySet()) {
+                    if (registered(cluster, d.getKey())) {
+                        d.getValue().forEach(target -> lastSeen.computeIfPresent(target, (k, v) -> now));
+                    } else {
+                        chaos.departing.remove(d.getKey());
+                    }
+                }
                 Set<String> present = new HashSet<>();
                 for (String id : List.copyOf(live)) {
                     FileSdDirectory dir = new FileSdDirectory(cluster.sidecarDir(id));

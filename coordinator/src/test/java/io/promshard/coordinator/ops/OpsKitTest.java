@@ -80,7 +80,7 @@ class OpsKitTest {
     @Test
     void theExamplePrometheusConfigurationsAreValid() throws Exception {
         Path dir = Promtool.alertRules().getParent();
-        for (String config : new String[] {"master.yml", "worker.yml", "worker-http-sd.yml"}) {
+        for (String config : new String[] {"master.yml", "worker.yml", "worker-http-sd.yml", "discovery.yml"}) {
             Promtool.checkConfig(dir.resolve(config));
         }
     }
