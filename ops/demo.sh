@@ -68,7 +68,6 @@ embeddedZooKeeper:
   port: $zk_port
   dataDirectory: $dir/zookeeper
 inventory:
-  refreshInterval: 2s
   jobs:
     - name: node
       files: ["$dir/inventory/node/*.yml"]

@@ -20,6 +20,8 @@ public final class BenchMain {
             System.setOut(System.err);
             System.exit(io.promshard.bench.scale.ScaleHarness.run(Arrays.copyOfRange(args, 1, args.length),
                     json, System.err));
+        } else if (args.length > 0 && args[0].equals("inventory-files")) {
+            System.exit(InventoryFilesBenchmark.run(Arrays.copyOfRange(args, 1, args.length), System.out));
         } else if (args.length > 0 && args[0].equals("jmh")) {
             org.openjdk.jmh.Main.main(Arrays.copyOfRange(args, 1, args.length));
         } else {
@@ -27,6 +29,7 @@ public final class BenchMain {
                     + " --weights uniform|pareto [--replication R] [--seed S] [--targets-file FILE]\n"
                     + "       promshard-benchmarks scale [--workers N] [--targets M] [--events K] [--settle-ms MS]"
                     + " [--root PROJECT_DIR]\n"
+                    + "       promshard-benchmarks inventory-files [--files N] [--idle-seconds S] [--changes K]\n"
                     + "       promshard-benchmarks jmh [JMH options, e.g. -f 1 -wi 2 -i 3 EngineBenchmark]");
             System.exit(2);
         }

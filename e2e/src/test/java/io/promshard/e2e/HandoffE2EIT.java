@@ -378,8 +378,10 @@ class HandoffE2EIT {
         long added = System.currentTimeMillis();
         Duration files = Duration.ofSeconds(2L * DNS_REFRESH_SECONDS + 5);
         poll("the four SRV targets in the workers' files, each in one", files, () -> dnsTargetsInFiles().equals(countOnce(all)));
+        double inFiles = (System.currentTimeMillis() - added) / 1000.0;
         poll("each scraped", files.plusSeconds(2L * SCRAPE_SECONDS),
                 () -> dnsExporters.all.stream().allMatch(e -> !e.scrapesBetween(added, Long.MAX_VALUE).isEmpty()));
+        double scraped = (System.currentTimeMillis() - added) / 1000.0;
         Thread.sleep(2_000L * SCRAPE_SECONDS); // two intervals of steady state, to count scrapes per interval
         long from = System.currentTimeMillis() - 2_000L * SCRAPE_SECONDS;
         for (Exporters.Exporter e : dnsExporters.all) {
@@ -388,9 +390,11 @@ class HandoffE2EIT {
         }
 
         dns.serve(ports.subList(0, 2));
+        long cut = System.currentTimeMillis();
         Set<String> kept = new TreeSet<>();
         dnsExporters.all.subList(0, 2).forEach(e -> kept.add(e.address));
         poll("the two removed SRV targets gone from the files", files, () -> dnsTargetsInFiles().equals(countOnce(kept)));
+        double goneFromFiles = (System.currentTimeMillis() - cut) / 1000.0;
         long removed = System.currentTimeMillis() + 1_000L * SCRAPE_SECONDS; // a scrape in flight may still land
         Thread.sleep(2_000L * SCRAPE_SECONDS);
         for (Exporters.Exporter e : dnsExporters.all.subList(2, 4)) {
@@ -401,6 +405,9 @@ class HandoffE2EIT {
         report.put("dns_refresh_s", DNS_REFRESH_SECONDS);
         report.put("targets_added", all.size());
         report.put("targets_removed", all.size() - kept.size());
+        report.put("added_to_files_s", inFiles);
+        report.put("added_to_first_scrape_s", scraped);
+        report.put("removed_from_files_s", goneFromFiles);
         System.out.println("E2E " + Json.mapper().writeValueAsString(report));
     }
 

@@ -48,6 +48,19 @@ public final class GlobFiles {
         return out;
     }
 
+    /** The directory a glob lists: its longest prefix without glob characters (a plain path's parent). */
+    public static Path baseDirectory(String glob) {
+        Path absolute = Paths.get(glob).toAbsolutePath().normalize();
+        Path base = absolute.getRoot();
+        for (Path segment : absolute) {
+            if (hasGlobChars(segment.toString())) {
+                return base;
+            }
+            base = base.resolve(segment);
+        }
+        return absolute.getParent() == null ? absolute : absolute.getParent();
+    }
+
     private static boolean hasGlobChars(String s) {
         return s.indexOf('*') >= 0 || s.indexOf('?') >= 0 || s.indexOf('[') >= 0 || s.indexOf('{') >= 0;
     }

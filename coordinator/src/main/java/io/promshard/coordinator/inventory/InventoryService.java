@@ -58,6 +58,11 @@ public final class InventoryService implements Managed {
     private final LastGoodStore lastGood;
     private ScheduledExecutorService executor;
     private boolean wasReady;
+    /** How long after a change notification the files are read: one refresh for a burst of events. */
+    static final Duration WATCH_DELAY = Duration.ofMillis(100);
+    private volatile DirectoryWatch watch;
+    private final boolean watchDirectories;
+    private final java.util.concurrent.atomic.AtomicBoolean watchPending = new java.util.concurrent.atomic.AtomicBoolean();
     /** Each configured job's relabel rules, compiled (an invalid rule fails the start, naming it). */
     private final Map<String, Relabeling> relabelings;
     /** The groups the current inventory was built from, to skip rebuilding it when a refresh finds them unchanged. */
@@ -83,6 +88,16 @@ public final class InventoryService implements Managed {
      */
     public InventoryService(List<JobConfig> jobs, Duration refreshInterval, FileSdParser parser,
                             List<InventorySource> sources, LastGoodStore lastGood) {
+        this(jobs, refreshInterval, parser, sources, lastGood, true);
+    }
+
+    /**
+     * @param watchDirectories whether changes in the globbed directories are read when the file system
+     *                         reports them (else only every {@code refreshInterval}; for measuring)
+     */
+    public InventoryService(List<JobConfig> jobs, Duration refreshInterval, FileSdParser parser,
+                            List<InventorySource> sources, LastGoodStore lastGood, boolean watchDirectories) {
+        this.watchDirectories = watchDirectories;
         this.lastGood = lastGood;
         this.jobs = List.copyOf(jobs);
         Map<String, Relabeling> rules = new java.util.HashMap<>();
@@ -144,20 +159,51 @@ public final class InventoryService implements Managed {
             }
         }
         refresh();
+        watchDirectories();
         long ms = Math.max(1, refreshInterval.toMillis());
         executor.scheduleWithFixedDelay(this::refreshQuietly, ms, ms, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A change in a globbed directory is read within {@link #WATCH_DELAY} (events arriving meanwhile
+     * join the same refresh); the refresh interval only bounds what a lost notification can delay.
+     */
+    private void watchDirectories() {
+        List<String> globs = jobs.stream().flatMap(j -> j.getFiles().stream()).toList();
+        if (globs.isEmpty() || !watchDirectories) {
+            return;
+        }
+        try {
+            watch = DirectoryWatch.start(globs, () -> {
+                if (watchPending.compareAndSet(false, true)) {
+                    executor.schedule(() -> {
+                        watchPending.set(false);
+                        refreshQuietly();
+                    }, WATCH_DELAY.toMillis(), TimeUnit.MILLISECONDS);
+                }
+            });
+        } catch (IOException e) {
+            LOG.warn("cannot watch the inventory directories ({}); files are re-read every {}", e.toString(),
+                    refreshInterval);
+        }
     }
 
     @Override
     public void stop() {
         if (state.getAndSet(State.CLOSED) == State.STARTED && executor != null) {
             executor.shutdownNow();
+            if (watch != null) {
+                watch.close();
+            }
         }
         sources.forEach(InventorySource::close);
     }
 
     private void refreshQuietly() {
         try {
+            if (watch != null) {
+                watch.watchMissing(); // a directory created since: watched from now on
+            }
             refresh();
         } catch (RuntimeException e) {
             LOG.error("inventory refresh failed; the last good inventory stays in force", e);

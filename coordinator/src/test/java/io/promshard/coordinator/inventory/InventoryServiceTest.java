@@ -153,4 +153,29 @@ class InventoryServiceTest {
                         List.of("a"), null, null, "(", 0, null, "keep"))));
         assertTrue(e.getMessage().contains("relabel rule 0 (keep): invalid regex"), e.getMessage());
     }
+
+    /** With an hour between refreshes, a written, a renamed-in and a deleted file are all seen through the watch. */
+    @Test
+    void changesAreSeenThroughTheDirectoryWatchWithoutWaitingForTheRefresh() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("watched"));
+        write(dir.resolve("a.yml"), "- targets: ['h1:9100']\n");
+        InventoryService s = service(new JobConfig("node", List.of(dir + "/*.yml"), List.of()));
+        s.start();
+        try {
+            assertEquals(1, s.current().targetCount());
+            Files.writeString(dir.resolve("a.yml"), "- targets: ['h1:9100', 'h2:9100']\n");
+            io.promshard.client.testing.Poll.until("a rewritten file seen", Duration.ofSeconds(20),
+                    () -> s.current().targetCount() == 2);
+            Path temp = tmp.resolve("b.tmp");
+            Files.writeString(temp, "- targets: ['h3:9100']\n");
+            Files.move(temp, dir.resolve("b.yml"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            io.promshard.client.testing.Poll.until("a file renamed into place seen", Duration.ofSeconds(20),
+                    () -> s.current().targetCount() == 3);
+            Files.delete(dir.resolve("a.yml"));
+            io.promshard.client.testing.Poll.until("a deleted file seen", Duration.ofSeconds(20),
+                    () -> s.current().targetCount() == 1);
+        } finally {
+            s.stop();
+        }
+    }
 }
