@@ -21,7 +21,9 @@ public final class BenchMain {
             System.exit(io.promshard.bench.scale.ScaleHarness.run(Arrays.copyOfRange(args, 1, args.length),
                     json, System.err));
         } else if (args.length > 0 && args[0].equals("inventory-files")) {
-            System.exit(InventoryFilesBenchmark.run(Arrays.copyOfRange(args, 1, args.length), System.out));
+            java.io.PrintStream json = System.out; // the JSON alone on standard output; the log to stderr
+            System.setOut(System.err);
+            System.exit(InventoryFilesBenchmark.run(Arrays.copyOfRange(args, 1, args.length), json));
         } else if (args.length > 0 && args[0].equals("jmh")) {
             org.openjdk.jmh.Main.main(Arrays.copyOfRange(args, 1, args.length));
         } else {
