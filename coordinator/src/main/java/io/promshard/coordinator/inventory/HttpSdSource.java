@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
@@ -135,7 +136,7 @@ public final class HttpSdSource implements InventorySource {
     private static Decoder httpSd(FileSdParser parser) {
         return (where, response) -> {
             String type = response.headers().firstValue("Content-Type").orElse("");
-            if (!type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+            if (!type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
                 throw new InventoryException(where + ": Content-Type \"" + type + "\", expected application/json");
             }
             return parser.parse(where, response.body(), false);

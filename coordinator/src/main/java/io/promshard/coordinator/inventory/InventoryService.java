@@ -1,10 +1,10 @@
 package io.promshard.coordinator.inventory;
 
-import io.promshard.client.service.Daemons;
 import io.dropwizard.lifecycle.Managed;
 import io.promshard.client.api.TargetGroup;
-import java.io.IOException;
+import io.promshard.client.service.Daemons;
 import io.promshard.coordinator.relabel.Relabeling;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -13,13 +13,14 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Optional;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -62,7 +63,7 @@ public final class InventoryService implements Managed {
     static final Duration WATCH_DELAY = Duration.ofMillis(100);
     private volatile DirectoryWatch watch;
     private final boolean watchDirectories;
-    private final java.util.concurrent.atomic.AtomicBoolean watchPending = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean watchPending = new AtomicBoolean();
     /** Each configured job's relabel rules, compiled (an invalid rule fails the start, naming it). */
     private final Map<String, Relabeling> relabelings;
     /** The groups the current inventory was built from, to skip rebuilding it when a refresh finds them unchanged. */
@@ -313,7 +314,7 @@ public final class InventoryService implements Managed {
         }
         List<TargetGroup> out = new ArrayList<>(groups.size());
         for (TargetGroup g : groups) {
-            java.util.TreeMap<String, String> labels = new java.util.TreeMap<>(g.labels());
+            TreeMap<String, String> labels = new TreeMap<>(g.labels());
             labels.put("__meta_filepath", file.toString());
             out.add(TargetGroup.of(g.targets(), labels));
         }

@@ -2,6 +2,8 @@ package io.promshard.coordinator.inventory;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.promshard.client.api.TargetGroup;
+import io.promshard.coordinator.relabel.RelabelConfig;
+import io.promshard.coordinator.relabel.Relabeling;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.Pattern;
 import java.util.ArrayList;
@@ -42,7 +44,7 @@ public class JobConfig {
      * Prometheus relabel rules applied to every target of the job before assignment (what the job's
      * {@code relabel_configs} did on the scraper), in Prometheus's own field names.
      */
-    private List<io.promshard.coordinator.relabel.RelabelConfig> relabelConfigs = new ArrayList<>();
+    private List<RelabelConfig> relabelConfigs = new ArrayList<>();
 
     /**
      * A "discovery" Prometheus whose job {@code job} runs the operator's own service discovery and drops
@@ -149,14 +151,14 @@ public class JobConfig {
     }
 
     @JsonProperty
-    public List<io.promshard.coordinator.relabel.RelabelConfig> getRelabelConfigs() {
+    public List<RelabelConfig> getRelabelConfigs() {
         return relabelConfigs;
     }
 
     /** Checked as Prometheus checks them, so that a bad rule fails the configuration's loading, naming it. */
     @JsonProperty
-    public void setRelabelConfigs(List<io.promshard.coordinator.relabel.RelabelConfig> relabelConfigs) {
-        io.promshard.coordinator.relabel.Relabeling.of("relabelConfigs", relabelConfigs);
+    public void setRelabelConfigs(List<RelabelConfig> relabelConfigs) {
+        Relabeling.of("relabelConfigs", relabelConfigs);
         this.relabelConfigs = new ArrayList<>(relabelConfigs);
     }
 

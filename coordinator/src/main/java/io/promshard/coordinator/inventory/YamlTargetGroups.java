@@ -7,10 +7,12 @@ import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -171,7 +173,7 @@ final class YamlTargetGroups {
      */
     private List<NodeTuple> pairs(MappingNode mapping, boolean struct) throws InventoryException {
         List<NodeTuple> out = new ArrayList<>();
-        java.util.Set<String> own = new java.util.HashSet<>();
+        Set<String> own = new HashSet<>();
         for (NodeTuple pair : mapping.getValue()) {
             count(pair.getKeyNode());
             if (pair.getKeyNode() instanceof ScalarNode key && key.getTag().equals(Tag.MERGE)) {

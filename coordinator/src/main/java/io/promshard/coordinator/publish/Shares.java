@@ -37,6 +37,8 @@ public final class Shares {
         /** Per target of {@link #set}: its group in {@link #groups}, or -1 when the inventory lacks it. */
         private final int[] groupOf;
         private final String[] addressOf;
+        /** Targets the inventory also lists under other labels ({@link Inventory#repeats()}): their further groups. */
+        private final Map<Integer, List<Integer>> repeatGroupsOf = new HashMap<>();
 
         private Index(Inventory inventory, TargetSet set, int[] inventoryIndex) {
             if (inventoryIndex != null && inventoryIndex.length != inventory.targetCount()) {
@@ -67,8 +69,27 @@ public final class Shares {
                     }
                 }
             }
+            indexRepeats(inventory, all, jobOfGroup);
             groupJob = jobOfGroup.toArray(new String[0]);
             groups = all.toArray(new TargetGroup[0]);
+        }
+
+        /** Further label sets of targets already indexed: rare, so each key is looked up in the set. */
+        private void indexRepeats(Inventory inventory, List<TargetGroup> all, List<String> jobOfGroup) {
+            inventory.repeats().forEach((job, repeated) -> {
+                for (TargetGroup group : repeated) {
+                    int g = all.size();
+                    all.add(group);
+                    jobOfGroup.add(job);
+                    Target.Scrape scrape = Target.Scrape.of(group.labels());
+                    for (String address : group.targets()) {
+                        int i = set.indexOf(Target.keyOf(job, address, scrape));
+                        if (i >= 0) {
+                            repeatGroupsOf.computeIfAbsent(i, k -> new ArrayList<>(1)).add(g);
+                        }
+                    }
+                }
+            });
         }
 
         /**
@@ -98,6 +119,9 @@ public final class Shares {
                 int g = groupOf[i];
                 if (g >= 0) {
                     byGroup.computeIfAbsent(g, k -> new ArrayList<>()).add(addressOf[i]);
+                    for (int again : repeatGroupsOf.getOrDefault(i, List.of())) {
+                        byGroup.computeIfAbsent(again, k -> new ArrayList<>()).add(addressOf[i]);
+                    }
                 }
             }
             Map<String, TreeMap<SortedMap<String, String>, List<String>>> out = new TreeMap<>();

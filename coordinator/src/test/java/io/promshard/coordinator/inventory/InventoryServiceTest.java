@@ -1,9 +1,12 @@
 package io.promshard.coordinator.inventory;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.promshard.client.api.TargetGroup;
+import io.promshard.client.testing.Poll;
+import io.promshard.coordinator.relabel.RelabelConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -121,11 +124,11 @@ class InventoryServiceTest {
         Path file = tmp.resolve("probes.yml");
         write(file, "- targets: [https://a.example.org, https://b.example.org, example.org]\n  labels: {module: http_2xx}\n");
         JobConfig job = new JobConfig("blackbox", List.of(file.toString()), List.of());
-        List<io.promshard.coordinator.relabel.RelabelConfig> rules = new java.util.ArrayList<>(List.of(
-                new io.promshard.coordinator.relabel.RelabelConfig(List.of("__address__"), null, "__param_target", null, 0, null, null),
-                new io.promshard.coordinator.relabel.RelabelConfig(List.of("__param_target"), null, "instance", null, 0, null, null),
-                new io.promshard.coordinator.relabel.RelabelConfig(null, null, "__address__", null, 0, "127.0.0.1:9115", null),
-                new io.promshard.coordinator.relabel.RelabelConfig(List.of("__meta_filepath"), null, "source", ".*/(.*)", 0, "$1", null)));
+        List<RelabelConfig> rules = new java.util.ArrayList<>(List.of(
+                new RelabelConfig(List.of("__address__"), null, "__param_target", null, 0, null, null),
+                new RelabelConfig(List.of("__param_target"), null, "instance", null, 0, null, null),
+                new RelabelConfig(null, null, "__address__", null, 0, "127.0.0.1:9115", null),
+                new RelabelConfig(List.of("__meta_filepath"), null, "source", ".*/(.*)", 0, "$1", null)));
         job.setRelabelConfigs(rules);
         InventoryService s = service(job);
         s.start();
@@ -136,7 +139,7 @@ class InventoryServiceTest {
         assertEquals(Map.of("__param_target", "https://a.example.org", "instance", "https://a.example.org",
                 "module", "http_2xx", "source", "probes.yml"), first.labels(), "__meta_filepath is there to relabel, then gone");
 
-        rules.add(new io.promshard.coordinator.relabel.RelabelConfig(List.of("module"), null, "team", null, 0, "probes", null));
+        rules.add(new RelabelConfig(List.of("module"), null, "team", null, 0, "probes", null));
         job.setRelabelConfigs(rules);
         InventoryService relabelled = service(job);
         relabelled.start();
@@ -148,8 +151,8 @@ class InventoryServiceTest {
     @Test
     void anInvalidRelabelRuleIsRefusedNamingIt() {
         JobConfig job = new JobConfig("node", List.of(), List.of());
-        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> job.setRelabelConfigs(List.of(new io.promshard.coordinator.relabel.RelabelConfig(
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> job.setRelabelConfigs(List.of(new RelabelConfig(
                         List.of("a"), null, null, "(", 0, null, "keep"))));
         assertTrue(e.getMessage().contains("relabel rule 0 (keep): invalid regex"), e.getMessage());
     }
@@ -164,15 +167,15 @@ class InventoryServiceTest {
         try {
             assertEquals(1, s.current().targetCount());
             Files.writeString(dir.resolve("a.yml"), "- targets: ['h1:9100', 'h2:9100']\n");
-            io.promshard.client.testing.Poll.until("a rewritten file seen", Duration.ofSeconds(20),
+            Poll.until("a rewritten file seen", Duration.ofSeconds(20),
                     () -> s.current().targetCount() == 2);
             Path temp = tmp.resolve("b.tmp");
             Files.writeString(temp, "- targets: ['h3:9100']\n");
             Files.move(temp, dir.resolve("b.yml"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            io.promshard.client.testing.Poll.until("a file renamed into place seen", Duration.ofSeconds(20),
+            Poll.until("a file renamed into place seen", Duration.ofSeconds(20),
                     () -> s.current().targetCount() == 3);
             Files.delete(dir.resolve("a.yml"));
-            io.promshard.client.testing.Poll.until("a deleted file seen", Duration.ofSeconds(20),
+            Poll.until("a deleted file seen", Duration.ofSeconds(20),
                     () -> s.current().targetCount() == 1);
         } finally {
             s.stop();

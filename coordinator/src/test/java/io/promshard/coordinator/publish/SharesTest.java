@@ -194,4 +194,23 @@ class SharesTest {
         assertEquals(expected, reported.size());
         assertEquals(after.movedFrom(before).count(), reported.size()); // R = 1: one placement per changed target
     }
+
+    /**
+     * A target listed again with other labels is another scrape for Prometheus: its owner gets every
+     * label set, while the target is assigned (and counted) once; listed again with the same labels it
+     * is the same scrape, written once.
+     */
+    @Test
+    void aTargetListedAgainWithOtherLabelsReachesItsOwnerWithEveryLabelSet() {
+        Inventory inventory = new Inventory(Map.of("node", List.of(
+                TargetGroup.of(List.of("a:1", "b:1"), Map.of("role", "web")),
+                TargetGroup.of(List.of("a:1"), Map.of("role", "db")),
+                TargetGroup.of(List.of("a:1"), Map.of("role", "web")))));
+        assertEquals(2, inventory.targetCount(), "a:1 is one target to assign");
+        assertEquals(List.of(TargetGroup.of(List.of("a:1"), Map.of("role", "db"))), inventory.repeats().get("node"));
+        Assignment a = new AssignmentEngine().assign(TargetSet.of(inventory.keys()), List.of(new Member("w1", 1)), null);
+        ShardPayload share = Shares.build(inventory, a, List.of("w1")).get("w1");
+        assertEquals(List.of(TargetGroup.of(List.of("a:1"), Map.of("role", "db")),
+                TargetGroup.of(List.of("a:1", "b:1"), Map.of("role", "web"))), share.jobs().get("node"));
+    }
 }
