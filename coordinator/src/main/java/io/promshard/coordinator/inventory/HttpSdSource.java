@@ -257,6 +257,12 @@ public final class HttpSdSource implements InventorySource {
         return g.isEmpty() ? Map.of() : Map.of(job, g);
     }
 
+    /** An http_sd source's groups carry {@code __meta_url} before relabelling, as in Prometheus. */
+    @Override
+    public Map<String, String> metaLabels() {
+        return kind.equals("http_sd") ? Map.of("__meta_url", name) : Map.of();
+    }
+
     @Override
     public Map<String, String> errors() {
         String e = error.get();

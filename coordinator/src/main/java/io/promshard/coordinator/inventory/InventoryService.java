@@ -223,7 +223,8 @@ public final class InventoryService implements Managed {
             byJob.put(job.getName(), groups);
         }
         for (InventorySource source : sources) {
-            source.groups().forEach((job, groups) -> byJob.computeIfAbsent(job, j -> new ArrayList<>()).addAll(groups));
+            source.groups().forEach((job, groups) -> byJob.computeIfAbsent(job, j -> new ArrayList<>())
+                    .addAll(withMetaLabels(job, source.metaLabels(), groups)));
         }
         files.keySet().retainAll(live);
         Inventory before = current.get();
@@ -309,13 +310,18 @@ public final class InventoryService implements Managed {
      * with relabel rules gets it too, so that rules reading it mean the same (it is removed after).
      */
     private List<TargetGroup> withFilePath(String job, Path file, List<TargetGroup> groups) {
-        if (relabelings.getOrDefault(job, Relabeling.none()).isEmpty()) {
+        return withMetaLabels(job, Map.of("__meta_filepath", file.toString()), groups);
+    }
+
+    /** {@code meta} added to each group of a job with relabel rules (a job without them is left as read). */
+    private List<TargetGroup> withMetaLabels(String job, Map<String, String> meta, List<TargetGroup> groups) {
+        if (meta.isEmpty() || relabelings.getOrDefault(job, Relabeling.none()).isEmpty()) {
             return groups;
         }
         List<TargetGroup> out = new ArrayList<>(groups.size());
         for (TargetGroup g : groups) {
             TreeMap<String, String> labels = new TreeMap<>(g.labels());
-            labels.put("__meta_filepath", file.toString());
+            labels.putAll(meta);
             out.add(TargetGroup.of(g.targets(), labels));
         }
         return out;

@@ -31,6 +31,14 @@ public interface InventorySource extends Closeable {
         return true;
     }
 
+    /**
+     * The labels Prometheus gives this source's groups before relabelling (http_sd: {@code __meta_url});
+     * added to them for jobs with relabel rules, which may read them.
+     */
+    default Map<String, String> metaLabels() {
+        return Map.of();
+    }
+
     /** Called when {@link #groups()} may have changed. */
     void addListener(Runnable listener);
 

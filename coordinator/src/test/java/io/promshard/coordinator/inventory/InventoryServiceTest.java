@@ -181,4 +181,33 @@ class InventoryServiceTest {
             s.stop();
         }
     }
+
+    /** An http_sd job's rules see {@code __meta_url}, as Prometheus's http_sd gives it. */
+    @Test
+    void anHttpSdJobsRelabelRulesSeeItsUrl() throws Exception {
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/sd", exchange -> {
+            byte[] body = "[{\"targets\": [\"10.0.0.1:9100\"]}]".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/sd";
+        JobConfig job = new JobConfig("cmdb", List.of(), List.of());
+        job.setRelabelConfigs(List.of(new RelabelConfig(List.of("__meta_url"), null, "source", null, 0, null, null)));
+        HttpSdSource source = new HttpSdSource("cmdb", java.net.URI.create(url), Duration.ofHours(1), new FileSdParser(1 << 20),
+                1 << 20);
+        InventoryService s = new InventoryService(List.of(job), Duration.ofHours(1), new FileSdParser(1 << 20), List.of(source));
+        s.start();
+        try {
+            Poll.until("the http_sd answer", Duration.ofSeconds(20), () -> s.current().targetCount() == 1);
+            assertEquals(Map.of("source", url), s.current().jobs().get("cmdb").get(0).labels());
+        } finally {
+            s.stop();
+            server.stop(0);
+        }
+    }
 }
