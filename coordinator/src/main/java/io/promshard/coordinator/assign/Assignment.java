@@ -319,41 +319,65 @@ public final class Assignment {
      * @return the limited assignment and the number of placements deferred to later epochs
      */
     public Limited limitMoves(Assignment previous, long budget, java.util.function.Predicate<String> mayKeep) {
-        Map<String, Integer> ids = new HashMap<>();
-        for (int w = 0; w < workers.length; w++) {
-            ids.put(workers[w], w);
-        }
-        int[][] out = {null}; // a copy of the owners, made at the first deferral
-        long[] left = {budget};
-        long[] deferred = {0};
-        java.util.Set<String> filling = new java.util.TreeSet<>();
-        forEachChange(previous, (i, key, before, after) -> {
-            boolean forced = before.size() < after.size();
-            for (String w : before) {
-                forced |= !ids.containsKey(w) || !mayKeep.test(w);
+        MovementBudget spending = new MovementBudget(budget, mayKeep);
+        forEachChange(previous, spending);
+        return new Limited(spending.owners == null ? this
+                : new Assignment(targets, replication, workers, spending.owners, table, underReplicated),
+                spending.deferred, spending.filling);
+    }
+
+    /**
+     * What {@link #limitMoves} spends, target by target in order: a planned change takes its new
+     * placements while {@code left} covers them; afterwards the target keeps its previous owners in
+     * {@code owners} (a copy of this assignment's, made at the first deferral).
+     */
+    private final class MovementBudget implements ChangeConsumer {
+        private final java.util.function.Predicate<String> mayKeep;
+        private final Map<String, Integer> ids = new HashMap<>();
+        private final java.util.Set<String> filling = new java.util.TreeSet<>();
+        private long left;
+        private long deferred;
+        private int[] owners;
+
+        MovementBudget(long budget, java.util.function.Predicate<String> mayKeep) {
+            this.left = budget;
+            this.mayKeep = mayKeep;
+            for (int w = 0; w < workers.length; w++) {
+                ids.put(workers[w], w);
             }
-            if (forced) {
+        }
+
+        @Override
+        public void accept(int i, String key, List<String> before, List<String> after) {
+            if (forced(before, after)) {
                 return;
             }
             int added = 0;
             for (String w : after) {
                 added += before.contains(w) ? 0 : 1;
             }
-            if (left[0] >= added) {
-                left[0] -= added;
+            if (left >= added) {
+                left -= added;
                 return;
             }
-            deferred[0] += added;
+            deferred += added;
             after.stream().filter(w -> !before.contains(w)).forEach(filling::add);
-            if (out[0] == null) {
-                out[0] = owners.clone();
+            if (owners == null) {
+                owners = Assignment.this.owners.clone();
             }
             for (int r = 0; r < replication; r++) {
-                out[0][i * replication + r] = r < before.size() ? ids.get(before.get(r)) : -1;
+                owners[i * replication + r] = r < before.size() ? ids.get(before.get(r)) : -1;
             }
-        });
-        return new Limited(out[0] == null ? this
-                : new Assignment(targets, replication, workers, out[0], table, underReplicated), deferred[0], filling);
+        }
+
+        /** A change the budget cannot hold back: a new replica, or an owner that may not keep the target. */
+        private boolean forced(List<String> before, List<String> after) {
+            boolean forced = before.size() < after.size();
+            for (String w : before) {
+                forced |= !ids.containsKey(w) || !mayKeep.test(w);
+            }
+            return forced;
+        }
     }
 
     /**

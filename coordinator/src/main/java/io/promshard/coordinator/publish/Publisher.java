@@ -3,6 +3,7 @@ package io.promshard.coordinator.publish;
 import io.promshard.client.Json;
 import io.promshard.client.api.AssignmentManifest;
 import io.promshard.client.api.ClusterState;
+import io.promshard.client.api.ShardDelta;
 import io.promshard.client.api.ShardPayload;
 import io.promshard.client.zk.AssignmentCodec;
 import io.promshard.client.zk.AssignmentReader;
@@ -216,56 +217,50 @@ public final class Publisher {
     }
 
     /**
-     * Publishes {@code shares} (one per live worker) as the next epoch, writing only what changed.
+     * What the next epoch changes: each changed worker's encoding (a whole share, a delta on its base,
+     * or a switch back to the base), the new bases among them, and the workers whose share ends.
+     */
+    private record Plan(long epoch, Map<String, AssignmentCodec.Encoded> changed,
+                        Map<String, AssignmentReader.Published> newBases, List<String> removed) {
+        boolean isEmpty() {
+            return changed.isEmpty() && removed.isEmpty();
+        }
+    }
+
+    /** The chunks written ahead and the fenced operations that switch the epoch, state last. */
+    private record Prepared(List<Commit> commits, Map<String, AssignmentManifest> manifests, long bytes) {
+    }
+
+    /**
+     * Publishes {@code shares} (one per live worker) as the next epoch, writing only what changed, and
+     * records in {@code state} the workers a budgeted join still owes targets (so that a new leader
+     * finishes the join). Steps: plan what changed, write the new chunks, commit the manifests and the
+     * state in fenced transactions, then bookkeeping and the removal of chunks no manifest needs.
      *
      * @param fence the leader's latch znode; the transaction fails if it no longer exists
      * @throws FencedOutException when this coordinator's latch znode is not its own: nothing was switched
      */
     public PublishResult publish(Map<String, ShardPayload> shares, String fence, String inventoryDigest,
-                                 String membershipDigest) throws Exception {
-        return publish(shares, fence, inventoryDigest, membershipDigest, List.of());
+                                 String membershipDigest, List<String> filling) throws Exception {
+        Plan plan = plan(shares);
+        if (plan.isEmpty() && (stateInForce || epoch == 0)) {
+            return new PublishResult(epoch, List.of(), List.of(), 0, 0);
+        }
+        verifyFence(fence);
+        Prepared prepared = prepare(plan, inventoryDigest, membershipDigest, filling);
+        int transactions = commit(fence, plan.epoch(), prepared.commits());
+        LOG.debug("epoch {} committed in {} fenced transactions", plan.epoch(), transactions);
+        afterCommit(plan, prepared, shares);
+        return new PublishResult(plan.epoch(), List.copyOf(plan.changed().keySet()), plan.removed(), prepared.bytes(),
+                transactions);
     }
 
-    /**
-     * As {@link #publish(Map, String, String, String)}, recording in {@code state} the workers a
-     * budgeted join still owes targets (so that a new leader finishes the join).
-     */
-    public PublishResult publish(Map<String, ShardPayload> shares, String fence, String inventoryDigest,
-                                 String membershipDigest, List<String> filling) throws Exception {
+    private Plan plan(Map<String, ShardPayload> shares) {
         long next = epoch + 1;
         Map<String, AssignmentCodec.Encoded> changed = new TreeMap<>();
         Map<String, AssignmentReader.Published> newBases = new HashMap<>();
         for (Map.Entry<String, ShardPayload> e : shares.entrySet()) {
-            String worker = e.getKey();
-            AssignmentManifest before = published.get(worker);
-            ShardPayload in = payloads.get(worker);
-            if (before != null && (e.getValue() == in || e.getValue().equals(in))) {
-                continue; // the very payload in force: no need to serialize and hash it again
-            }
-            ShardPayload payload = e.getValue().isCanonical() ? e.getValue() : e.getValue().canonical();
-            AssignmentCodec.Prepared prepared = AssignmentCodec.prepare(payload);
-            if (before != null && before.sha256().equals(prepared.sha256())) {
-                payloads.put(worker, e.getValue());
-                continue;
-            }
-            AssignmentReader.Published base = bases.get(worker);
-            if (base != null && base.manifest().sha256().equals(prepared.sha256())) {
-                // back to the base: its chunks are there, only the manifest switches
-                AssignmentManifest m = base.manifest();
-                changed.put(worker, new AssignmentCodec.Encoded(new AssignmentManifest(m.version(), worker, next,
-                        m.jobs(), m.targetCount(), m.chunkCount(), m.sha256(), m.handoffCount()), List.of()));
-                continue;
-            }
-            if (base != null) {
-                io.promshard.client.api.ShardDelta delta = io.promshard.client.api.ShardDelta.between(base.payload(), payload);
-                if ((long) delta.size() * 100 <= (long) DELTA_FRACTION_PERCENT * (base.payload().targetCount() + base.payload().handoffCount())) {
-                    changed.put(worker, codec.encodeDelta(prepared, base.manifest(), delta, next));
-                    continue;
-                }
-            }
-            AssignmentCodec.Encoded whole = codec.encode(prepared, next);
-            changed.put(worker, whole);
-            newBases.put(worker, new AssignmentReader.Published(whole.manifest(), payload));
+            encode(e.getKey(), e.getValue(), next, changed, newBases);
         }
         List<String> removed = new ArrayList<>();
         for (String worker : published.keySet()) {
@@ -273,16 +268,61 @@ public final class Publisher {
                 removed.add(worker);
             }
         }
-        if (changed.isEmpty() && removed.isEmpty() && (stateInForce || epoch == 0)) {
-            return new PublishResult(epoch, List.of(), List.of(), 0, 0);
+        return new Plan(next, changed, newBases, List.copyOf(removed));
+    }
+
+    /**
+     * One worker's share of epoch {@code next}, added to {@code changed} unless it is the share in
+     * force: as a switch back to its base, a delta on its base when that is at most
+     * {@value #DELTA_FRACTION_PERCENT}% of the base's targets, or whole (a new base).
+     */
+    private void encode(String worker, ShardPayload share, long next, Map<String, AssignmentCodec.Encoded> changed,
+                        Map<String, AssignmentReader.Published> newBases) {
+        AssignmentManifest before = published.get(worker);
+        ShardPayload in = payloads.get(worker);
+        if (before != null && (share == in || share.equals(in))) {
+            return; // the very payload in force: no need to serialize and hash it again
         }
-        verifyFence(fence);
+        ShardPayload payload = share.isCanonical() ? share : share.canonical();
+        AssignmentCodec.Prepared prepared = AssignmentCodec.prepare(payload);
+        if (before != null && before.sha256().equals(prepared.sha256())) {
+            payloads.put(worker, share);
+            return;
+        }
+        AssignmentReader.Published base = bases.get(worker);
+        if (base != null && base.manifest().sha256().equals(prepared.sha256())) {
+            // back to the base: its chunks are there, only the manifest switches
+            AssignmentManifest m = base.manifest();
+            changed.put(worker, new AssignmentCodec.Encoded(new AssignmentManifest(m.version(), worker, next,
+                    m.jobs(), m.targetCount(), m.chunkCount(), m.sha256(), m.handoffCount()), List.of()));
+            return;
+        }
+        if (base != null) {
+            ShardDelta delta = ShardDelta.between(base.payload(), payload);
+            long baseTargets = base.payload().targetCount() + base.payload().handoffCount();
+            if ((long) delta.size() * 100 <= (long) DELTA_FRACTION_PERCENT * baseTargets) {
+                changed.put(worker, codec.encodeDelta(prepared, base.manifest(), delta, next));
+                return;
+            }
+        }
+        AssignmentCodec.Encoded whole = codec.encode(prepared, next);
+        changed.put(worker, whole);
+        newBases.put(worker, new AssignmentReader.Published(whole.manifest(), payload));
+    }
+
+    /**
+     * Writes the changed workers' new chunks (and the parents of new workers) ahead of the switch,
+     * and lists the fenced operations: the manifests, those of the workers gaining most first, the
+     * departed workers' znodes, and the {@code state} znode last.
+     */
+    private Prepared prepare(Plan plan, String inventoryDigest, String membershipDigest, List<String> filling)
+            throws Exception {
         long bytes = 0;
         List<Write> creates = new ArrayList<>();
         Map<String, AssignmentManifest> manifests = new TreeMap<>();
         List<Commit> commits = new ArrayList<>();
-        for (String worker : gainingFirst(changed)) {
-            AssignmentCodec.Encoded encoded = changed.get(worker);
+        for (String worker : gainingFirst(plan.changed())) {
+            AssignmentCodec.Encoded encoded = plan.changed().get(worker);
             if (!published.containsKey(worker)) {
                 creates.add(new Write(layout.assignment(worker), new byte[0]));
             }
@@ -297,42 +337,43 @@ public final class Publisher {
                     path.length() + manifest.length));
         }
         bytes += create(creates);
-        for (String worker : removed) {
+        for (String worker : plan.removed()) {
             commits.add(removal(worker));
         }
         if (!stateExists) {
             ensureExists(layout.state());
             stateExists = true;
         }
-        byte[] state = Json.mapper().writeValueAsBytes(new ClusterState(ClusterState.FORMAT, next, coordinatorId,
+        byte[] state = Json.mapper().writeValueAsBytes(new ClusterState(ClusterState.FORMAT, plan.epoch(), coordinatorId,
                 inventoryDigest, membershipDigest, System.currentTimeMillis(), filling));
         commits.add(new Commit(List.of(client.transactionOp().setData().forPath(layout.state(), state)),
                 layout.state().length() + state.length));
-        bytes += state.length;
-        int transactions = commit(fence, next, commits);
-        LOG.debug("epoch {} committed in {} fenced transactions", next, transactions);
-        epoch = next;
+        return new Prepared(commits, manifests, bytes + state.length);
+    }
+
+    /** The committed epoch becomes this publisher's picture; chunks no manifest refers to any more go. */
+    private void afterCommit(Plan plan, Prepared prepared, Map<String, ShardPayload> shares) {
+        epoch = plan.epoch();
         stateInForce = true;
         List<String> unreferenced = new ArrayList<>();
-        for (Map.Entry<String, AssignmentManifest> e : manifests.entrySet()) {
-            AssignmentManifest old = published.get(e.getKey());
+        prepared.manifests().forEach((worker, manifest) -> {
+            AssignmentManifest old = published.get(worker);
             if (old != null) {
-                Set<String> keep = new HashSet<>(e.getValue().chunkNames());
+                Set<String> keep = new HashSet<>(manifest.chunkNames());
                 for (String chunk : old.chunkNames()) {
                     if (!keep.contains(chunk)) {
-                        unreferenced.add(layout.chunk(e.getKey(), chunk));
+                        unreferenced.add(layout.chunk(worker, chunk));
                     }
                 }
             }
-        }
-        published.putAll(manifests);
-        removed.forEach(published::remove);
-        changed.keySet().forEach(w -> payloads.put(w, shares.get(w)));
-        removed.forEach(payloads::remove);
-        bases.putAll(newBases);
-        removed.forEach(bases::remove);
+        });
+        published.putAll(prepared.manifests());
+        plan.removed().forEach(published::remove);
+        plan.changed().keySet().forEach(w -> payloads.put(w, shares.get(w)));
+        plan.removed().forEach(payloads::remove);
+        bases.putAll(plan.newBases());
+        plan.removed().forEach(bases::remove);
         delete(unreferenced);
-        return new PublishResult(next, List.copyOf(changed.keySet()), removed, bytes, transactions);
     }
 
     /**

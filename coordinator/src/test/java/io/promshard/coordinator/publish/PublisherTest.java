@@ -78,15 +78,15 @@ class PublisherTest {
         Map<String, ShardPayload> shares = Map.of("w1", share("w1", List.of("a:1")));
         String othersLatch = latch(other);
         FencedOutException notOurs = assertThrows(FencedOutException.class,
-                () -> publisher.publish(shares, othersLatch, "", ""));
+                () -> publisher.publish(shares, othersLatch, "", "", List.of()));
         assertTrue(notOurs.getMessage().contains("belongs to session"), notOurs.getMessage());
         String ours = latch(leader);
         FencedOutException notFirst = assertThrows(FencedOutException.class,
-                () -> publisher.publish(shares, ours, "", ""));
+                () -> publisher.publish(shares, ours, "", "", List.of()));
         assertTrue(notFirst.getMessage().contains("is not first in the election"), notFirst.getMessage());
         other.delete().forPath(othersLatch);
         leader.delete().forPath(ours);
-        assertThrows(FencedOutException.class, () -> publisher.publish(shares, ours, "", ""));
+        assertThrows(FencedOutException.class, () -> publisher.publish(shares, ours, "", "", List.of()));
         assertNull(leader.checkExists().forPath(layout.state()), "no epoch may be committed");
         assertEquals(0, publisher.epoch());
     }
@@ -101,18 +101,18 @@ class PublisherTest {
             many.add("10.0." + (i / 250) + "." + (i % 250) + ":9100");
         }
         PublishResult first = publisher.publish(Map.of("w1", share("w1", many), "w2", share("w2", List.of("b:1"))),
-                fence, "", "");
+                fence, "", "", List.of());
         assertEquals(List.of("w1", "w2"), first.changedWorkers());
         int w1Chunks = leader.getChildren().forPath(layout.assignment("w1")).size();
         assertTrue(w1Chunks > 1, "expected several chunks, got " + w1Chunks);
         PublishResult second = publisher.publish(Map.of("w1", share("w1", many.subList(0, 1000)),
-                "w2", share("w2", List.of("b:1"))), fence, "", "");
+                "w2", share("w2", List.of("b:1"))), fence, "", "", List.of());
         assertEquals(List.of("w1"), second.changedWorkers());
         assertEquals(first.epoch() + 1, second.epoch());
         String prefix = publisher.published().get("w1").sha256().substring(0, 16);
         assertTrue(leader.getChildren().forPath(layout.assignment("w1")).stream().allMatch(c -> c.startsWith(prefix)),
                 "chunks of the old version must be removed");
-        PublishResult third = publisher.publish(Map.of("w2", share("w2", List.of("b:1"))), fence, "", "");
+        PublishResult third = publisher.publish(Map.of("w2", share("w2", List.of("b:1"))), fence, "", "", List.of());
         assertEquals(List.of("w1"), third.removedWorkers());
         assertNull(leader.checkExists().forPath(layout.assignment("w1")));
     }
@@ -126,13 +126,13 @@ class PublisherTest {
         for (int i = 0; i < 10_000; i++) {
             targets.add("10.1." + (i / 250) + "." + (i % 250) + ":9100");
         }
-        PublishResult whole = publisher.publish(Map.of("w1", share("w1", targets)), fence, "", "");
+        PublishResult whole = publisher.publish(Map.of("w1", share("w1", targets)), fence, "", "", List.of());
         AssignmentManifest base = publisher.published().get("w1");
         assertEquals(AssignmentManifest.FORMAT, base.version());
 
         List<String> fewer = new ArrayList<>(targets.subList(10, targets.size()));
         fewer.add("10.9.9.9:9100");
-        PublishResult small = publisher.publish(Map.of("w1", share("w1", fewer)), fence, "", "");
+        PublishResult small = publisher.publish(Map.of("w1", share("w1", fewer)), fence, "", "", List.of());
         AssignmentManifest delta = publisher.published().get("w1");
         assertEquals(AssignmentManifest.DELTA_FORMAT, delta.version());
         assertEquals(base.sha256(), delta.delta().base());
@@ -148,7 +148,7 @@ class PublisherTest {
 
         // another small change: a new delta against the same base; the previous delta's chunk goes
         fewer.remove(0);
-        publisher.publish(Map.of("w1", share("w1", fewer)), fence, "", "");
+        publisher.publish(Map.of("w1", share("w1", fewer)), fence, "", "", List.of());
         AssignmentManifest second = publisher.published().get("w1");
         assertEquals(base.sha256(), second.delta().base());
         assertEquals(Set.copyOf(second.chunkNames()), Set.copyOf(leader.getChildren().forPath(layout.assignment("w1"))));
@@ -156,17 +156,17 @@ class PublisherTest {
 
         // a delta too large to travel inline (2,000 targets) gets a chunk of its own, removed when replaced
         List<String> many = new ArrayList<>(targets.subList(2_000, targets.size()));
-        publisher.publish(Map.of("w1", share("w1", many)), fence, "", "");
+        publisher.publish(Map.of("w1", share("w1", many)), fence, "", "", List.of());
         AssignmentManifest chunked = publisher.published().get("w1");
         assertNull(chunked.delta().inline());
         assertTrue(chunked.chunkNames().stream().anyMatch(n -> n.contains("-d")), chunked.chunkNames().toString());
         assertEquals(Set.copyOf(chunked.chunkNames()), Set.copyOf(leader.getChildren().forPath(layout.assignment("w1"))));
         assertEquals(share("w1", many).canonical(), remembering.read("w1").orElseThrow().payload());
-        publisher.publish(Map.of("w1", share("w1", fewer)), fence, "", "");
+        publisher.publish(Map.of("w1", share("w1", fewer)), fence, "", "", List.of());
         assertEquals(Set.copyOf(base.chunkNames()), Set.copyOf(leader.getChildren().forPath(layout.assignment("w1"))));
 
         // back to the base: no chunk written, the base's own manifest again
-        PublishResult back = publisher.publish(Map.of("w1", share("w1", targets)), fence, "", "");
+        PublishResult back = publisher.publish(Map.of("w1", share("w1", targets)), fence, "", "", List.of());
         assertEquals(base.sha256(), publisher.published().get("w1").sha256());
         assertEquals(AssignmentManifest.FORMAT, publisher.published().get("w1").version());
         assertTrue(back.bytesWritten() < 1024, back.bytesWritten() + " bytes");
@@ -176,11 +176,11 @@ class PublisherTest {
         next.load();
         leader.delete().forPath(fence);
         String otherFence = latch(other);
-        next.publish(Map.of("w1", share("w1", fewer)), otherFence, "", "");
+        next.publish(Map.of("w1", share("w1", fewer)), otherFence, "", "", List.of());
         assertEquals(base.sha256(), next.published().get("w1").delta().base());
 
         // a large change is written whole and becomes the base; the old base's chunks go
-        PublishResult large = next.publish(Map.of("w1", share("w1", targets.subList(0, 5_000))), otherFence, "", "");
+        PublishResult large = next.publish(Map.of("w1", share("w1", targets.subList(0, 5_000))), otherFence, "", "", List.of());
         AssignmentManifest rebased = next.published().get("w1");
         assertEquals(AssignmentManifest.FORMAT, rebased.version());
         assertTrue(large.bytesWritten() > small.bytesWritten() * 10);
@@ -252,7 +252,7 @@ class PublisherTest {
                 }
                 // sorted, as the coordinator's shares are (canonical form)
                 publisher.publish(Map.of("w1", share("w1", List.copyOf(sorted1)), "w2", share("w2", List.copyOf(sorted2))),
-                        fence, "", "");
+                        fence, "", "", List.of());
                 AssignmentManifest m = publisher.published().get("w1");
                 bases += m.delta() == null ? 1 : 0;
                 assertTrue(m.chunkNames().size() > 1, "a share in several chunks: " + m.chunkNames());
@@ -305,8 +305,8 @@ class PublisherTest {
             after.put(worker, new ShardPayload(1, worker, new TreeMap<>(Map.of("node", List.of(
                     TargetGroup.of(plain, Map.of()), TargetGroup.of(labelled, Map.of("rack", value)))))));
         }
-        publisher.publish(before, fence, "", "");
-        PublishResult changed = publisher.publish(after, fence, "", "");
+        publisher.publish(before, fence, "", "", List.of());
+        PublishResult changed = publisher.publish(after, fence, "", "", List.of());
 
         long manifestBytes = 0;
         for (String worker : after.keySet()) {
