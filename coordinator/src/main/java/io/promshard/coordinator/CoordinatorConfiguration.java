@@ -155,7 +155,7 @@ public class CoordinatorConfiguration extends Configuration {
     static final BoundedChildren.Limits SERIES_REPORT_LIMITS = new BoundedChildren.Limits(100_000, 1 << 20, 256L << 20);
 
     /** The parser of the operator's files and http_sd upstreams: every label Prometheus accepts. */
-    private FileSdParser parser() {
+    public FileSdParser parser() {
         return new FileSdParser(inventory.getMaxFileBytes(), FileSdParser.LabelPolicy.PROMETHEUS, true,
                 inventory.getLabelNames());
     }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.promshard.client.Json;
 import io.promshard.client.api.Target;
 import io.promshard.client.testing.Poll;
+import io.promshard.client.testing.PrometheusServer;
 import io.promshard.client.testing.Seeds;
 import io.promshard.coordinator.assign.Assignment;
 import io.promshard.coordinator.assign.AssignmentEngine;
@@ -88,7 +89,7 @@ class HandoffE2EIT {
 
     @BeforeAll
     void startCluster() throws Exception {
-        prometheus = Prometheus.binary();
+        prometheus = PrometheusServer.binary();
         root = Path.of(System.getProperty("promshard.root", "..")).toAbsolutePath().normalize();
         for (String jar : List.of("coordinator/target/promshard-coordinator.jar",
                 "worker-sidecar/target/promshard-worker-sidecar.jar")) {
@@ -402,6 +403,7 @@ class HandoffE2EIT {
                 () -> dnsTargetsInFiles().equals(countOnce(kept)));
         double goneFromFiles = (System.currentTimeMillis() - cut) / 1000.0;
         long removed = System.currentTimeMillis() + 1_000L * SCRAPE_SECONDS; // a scrape in flight may still land
+        // the absence of scrapes is a property of a window, not a condition to poll for: watch two intervals
         Thread.sleep(2_000L * SCRAPE_SECONDS);
         for (Exporters.Exporter e : dnsExporters.all.subList(2, 4)) {
             assertEquals(List.of(), e.scrapesBetween(removed, Long.MAX_VALUE), e.address + " scraped after its record went");

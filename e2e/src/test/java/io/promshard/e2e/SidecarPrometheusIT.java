@@ -13,6 +13,7 @@ import io.promshard.client.api.WorkerInfo;
 import io.promshard.client.api.WorkerState;
 import io.promshard.client.testing.LoopbackZooKeeper;
 import io.promshard.client.testing.Poll;
+import io.promshard.client.testing.PrometheusServer;
 import io.promshard.client.zk.AssignmentCodec;
 import io.promshard.client.zk.SeriesReportCodec;
 import io.promshard.client.zk.ZkLayout;
@@ -48,7 +49,7 @@ class SidecarPrometheusIT {
 
     @Test
     void readinessAcksAndSeriesComeFromTheLocalPrometheus() throws Exception {
-        String prometheus = Prometheus.binary();
+        String prometheus = PrometheusServer.binary();
         int port = freePort();
         try (Exporters exporters = new Exporters(List.of(7, 50, 300));
              TestingServer zk = LoopbackZooKeeper.start()) {
@@ -215,7 +216,7 @@ class SidecarPrometheusIT {
                 }
             });
             cache.start();
-            Proc prom = startPrometheus(Prometheus.binary(), port);
+            Proc prom = startPrometheus(PrometheusServer.binary(), port);
             try {
                 PrometheusClient client = new PrometheusClient("http://127.0.0.1:" + port, java.time.Duration.ofSeconds(2));
                 Poll.until("Prometheus ready", WAIT, client::ready);

@@ -43,12 +43,11 @@ public final class CheckInventoryCommand extends Command {
     @Override
     public void run(Bootstrap<?> bootstrap, Namespace namespace) throws Exception {
         List<String> files = new ArrayList<>(namespace.<String>getList("files"));
-        FileSdParser parser = new FileSdParser(16L << 20);
         String config = namespace.getString("config");
+        // without a configuration, the defaults a coordinator reads its files with
+        CoordinatorConfiguration coordinator = config == null ? new CoordinatorConfiguration() : load(bootstrap, config);
+        FileSdParser parser = coordinator.parser();
         if (config != null) {
-            CoordinatorConfiguration coordinator = load(bootstrap, config);
-            parser = new FileSdParser(coordinator.getInventory().getMaxFileBytes(), FileSdParser.LabelPolicy.PROMETHEUS,
-                    true, coordinator.getInventory().getLabelNames());
             for (JobConfig job : coordinator.getInventory().getJobs()) {
                 for (String glob : job.getFiles()) {
                     files.addAll(GlobFiles.expand(glob).stream().map(Path::toString).toList());

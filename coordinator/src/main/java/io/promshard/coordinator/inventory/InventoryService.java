@@ -64,7 +64,7 @@ public final class InventoryService implements Managed {
     private volatile DirectoryWatch watch;
     private final boolean watchDirectories;
     private final AtomicBoolean watchPending = new AtomicBoolean();
-    /** Each configured job's relabel rules, compiled (an invalid rule fails the start, naming it). */
+    /** Each configured job's relabel rules, compiled when its configuration was read (which refuses an invalid one). */
     private final Map<String, Relabeling> relabelings;
     /** The groups the current inventory was built from, to skip rebuilding it when a refresh finds them unchanged. */
     private Map<String, List<TargetGroup>> lastInputs = Map.of();
@@ -103,7 +103,7 @@ public final class InventoryService implements Managed {
         this.jobs = List.copyOf(jobs);
         Map<String, Relabeling> rules = new java.util.HashMap<>();
         for (JobConfig job : jobs) {
-            rules.put(job.getName(), Relabeling.of("job " + job.getName(), job.getRelabelConfigs()));
+            rules.put(job.getName(), job.relabeling());
         }
         this.relabelings = Map.copyOf(rules);
         this.refreshInterval = refreshInterval;

@@ -46,6 +46,9 @@ public class JobConfig {
      */
     private List<RelabelConfig> relabelConfigs = new ArrayList<>();
 
+    /** {@link #relabelConfigs}, compiled and checked when they are set. */
+    private Relabeling relabeling = Relabeling.none();
+
     /**
      * A "discovery" Prometheus whose job {@code job} runs the operator's own service discovery and drops
      * every target it finds (so it scrapes nothing): the coordinator reads what it discovered
@@ -158,8 +161,13 @@ public class JobConfig {
     /** Checked as Prometheus checks them, so that a bad rule fails the configuration's loading, naming it. */
     @JsonProperty
     public void setRelabelConfigs(List<RelabelConfig> relabelConfigs) {
-        Relabeling.of("relabelConfigs", relabelConfigs);
+        this.relabeling = Relabeling.of("relabelConfigs", relabelConfigs);
         this.relabelConfigs = new ArrayList<>(relabelConfigs);
+    }
+
+    /** The job's relabel rules, compiled (none when it has no rules). */
+    public Relabeling relabeling() {
+        return relabeling;
     }
 
     @JsonProperty("static")

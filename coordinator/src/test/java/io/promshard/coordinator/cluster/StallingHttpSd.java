@@ -17,7 +17,7 @@ import java.util.concurrent.Executors;
  * can be made to stall: it then sends its headers and the first bytes of the body and nothing more
  * until it is resumed (what a hung upstream does).
  */
-final class StallingHttpSd implements AutoCloseable {
+public final class StallingHttpSd implements AutoCloseable {
 
     private final HttpServer server;
     private final ExecutorService threads = Executors.newCachedThreadPool();
@@ -26,7 +26,7 @@ final class StallingHttpSd implements AutoCloseable {
     private final Set<String> targets = new TreeSet<>();
     private volatile CountDownLatch stalled;
 
-    StallingHttpSd(String job, int count) throws IOException {
+    public StallingHttpSd(String job, int count) throws IOException {
         this.job = job;
         StringBuilder json = new StringBuilder("[{\"labels\": {\"source\": \"http\"}, \"targets\": [");
         for (int i = 0; i < count; i++) {
@@ -57,31 +57,31 @@ final class StallingHttpSd implements AutoCloseable {
         server.start();
     }
 
-    URI url() {
+    public URI url() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/sd");
     }
 
-    String job() {
+    public String job() {
         return job;
     }
 
     /** The target keys it serves, as the sidecars' files name them: {@code job/address}. */
-    Set<String> targets() {
+    public Set<String> targets() {
         return Set.copyOf(targets);
     }
 
-    boolean isStalled() {
+    public boolean isStalled() {
         return stalled != null;
     }
 
-    void stall() {
+    public void stall() {
         if (stalled == null) {
             stalled = new CountDownLatch(1);
         }
     }
 
     /** Answers in full again, and lets the stalled answers finish. */
-    void resume() {
+    public void resume() {
         CountDownLatch stall = stalled;
         stalled = null;
         if (stall != null) {

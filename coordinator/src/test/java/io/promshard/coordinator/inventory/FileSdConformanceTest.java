@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.promshard.client.Json;
 import io.promshard.client.api.TargetGroup;
+import io.promshard.client.testing.Promtool;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URISyntaxException;
@@ -114,7 +115,7 @@ class FileSdConformanceTest {
                 """.formatted(JOB, corpus, corpus, corpus, PLACEHOLDER));
         Path out = tmp.resolve("promtool.out");
         Path err = tmp.resolve("promtool.err");
-        Process process = new ProcessBuilder(promtool(), "check", "service-discovery", "--timeout=3s",
+        Process process = new ProcessBuilder(Promtool.binary(), "check", "service-discovery", "--timeout=3s",
                 config.toString(), JOB).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), "promtool did not finish");
         assertEquals(0, process.exitValue(), "promtool: " + Files.readString(err));
@@ -214,14 +215,5 @@ class FileSdConformanceTest {
         try (Stream<Path> files = Files.list(corpus)) {
             return files.sorted().toList();
         }
-    }
-
-    /** Debian's promtool (package prometheus): the test command installs it; missing is a failure. */
-    static String promtool() {
-        Path path = Path.of("/usr/bin/promtool");
-        if (!Files.isExecutable(path)) {
-            throw new AssertionError("/usr/bin/promtool is missing: install Debian's prometheus package (ops/test.sh does)");
-        }
-        return path.toString();
     }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.net.httpserver.HttpServer;
 import io.promshard.client.api.TargetGroup;
 import io.promshard.client.testing.Poll;
+import io.promshard.coordinator.cluster.StallingHttpSd;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -168,29 +169,9 @@ class HttpSdSourceTest {
      */
     @Test
     void anEndpointThatStallsItsBodyIsRefusedAtTheTimeoutAndHoldsUpNothing() throws Exception {
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.atomic.AtomicBoolean stall = new java.util.concurrent.atomic.AtomicBoolean(true);
-        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
-        server.createContext("/sd", exchange -> {
-            byte[] b = "[{\"targets\": [\"10.0.0.1:9100\"]}]".getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().add("Content-Type", "application/json");
-            exchange.sendResponseHeaders(200, b.length);
-            if (stall.get()) {
-                exchange.getResponseBody().write(b, 0, 5);
-                exchange.getResponseBody().flush();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            } else {
-                exchange.getResponseBody().write(b);
-            }
-            exchange.close();
-        });
-        server.start();
-        URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/sd");
+        StallingHttpSd endpoint = new StallingHttpSd("node", 1);
+        endpoint.stall();
+        URI url = endpoint.url();
         HttpSdSource source = new HttpSdSource("node", url, Duration.ofHours(1), new FileSdParser(1 << 20),
                 1 << 20, Duration.ofHours(1), Duration.ofMillis(500));
         try {
@@ -200,16 +181,15 @@ class HttpSdSourceTest {
             String error = source.errors().get(url.toString());
             assertTrue(error.contains("no complete answer within 500 ms") && error.contains(url.toString()), error);
             assertFalse(source.isReady());
-            stall.set(false);
+            endpoint.resume();
             source.poll();
             assertEquals(1, source.groups().get("node").size());
-            stall.set(true);
+            endpoint.stall();
             source.poll();
             assertEquals(1, source.groups().get("node").size(), "the last good answer stays");
         } finally {
-            release.countDown();
             source.close();
-            server.stop(0);
+            endpoint.close();
         }
     }
 }
