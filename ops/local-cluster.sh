@@ -235,7 +235,15 @@ if $once; then
     curl -fsS "$(api "${l#coordinator-}")/status" | grep -q '"isLeader":true,.*"handoffs":0'
   }
   wait_for "the hand-offs to end" hand_offs_done
+  applied() { # every sidecar acknowledged its published assignment, so its files are the last epoch's
+    local views; views=$(curl -fsS "$(api 1)/workers")
+    [ "$(echo "$views" | grep -o '"lagEpochs":0,' | wc -l)" -eq "$workers" ] &&
+      [ "$(echo "$views" | grep -o '"handoffTargets":0,' | wc -l)" -eq "$workers" ]
+  }
+  wait_for "every sidecar to apply the last epoch" applied
   before=$(cat "$dir"/w*/sd/node.json | md5sum)
+  mkdir -p "$dir/before-failover"
+  for n in $(seq 1 "$workers"); do cp "$dir/w$n/sd/node.json" "$dir/before-failover/w$n.json"; done
   first=$(leader 1)
   n=${first#coordinator-}
   echo "cluster: stopping the leader, $first"
@@ -246,6 +254,10 @@ if $once; then
   sleep 3 # a run of the new leader
   if [ "$(cat "$dir"/w*/sd/node.json | md5sum)" != "$before" ]; then
     echo "cluster: CHECK FAILED: the failover changed the workers' files" >&2
+    for n in $(seq 1 "$workers"); do # what changed, for whoever reads the log
+      diff "$dir/before-failover/w$n.json" "$dir/w$n/sd/node.json" >&2 || true
+    done
+    tail -n 40 "$dir/logs/coordinator-$other.log" >&2 || true
     status=1
   else
     echo "cluster: coordinator-$other leads; no worker's files changed"
