@@ -136,7 +136,7 @@ final class Simulator {
             }
             default -> {
                 changed = before.get(random.nextInt(before.size())).id();
-                after.replaceAll(m -> m.id().equals(changed) ? new Member(m.id(), 1, "", true, 0, 0) : m);
+                after.replaceAll(m -> m.id().equals(changed) ? Member.of(m.id(), 1).asDraining() : m);
             }
         }
         long t1 = System.nanoTime();

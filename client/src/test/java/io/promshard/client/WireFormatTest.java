@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.promshard.client.api.AssignmentManifest;
-import io.promshard.client.api.ShardPayload;
+import io.promshard.client.api.Share;
 import io.promshard.client.api.TargetGroup;
 import io.promshard.client.api.WorkerInfo;
 import io.promshard.client.api.WorkerState;
@@ -46,8 +46,8 @@ class WireFormatTest {
     }
 
     @Test
-    void shardPayload() throws Exception {
-        roundTrips("shard-payload-v1.json", ShardPayload.class, new ShardPayload(1, "w-1", new TreeMap<>(Map.of("node",
+    void share() throws Exception {
+        roundTrips("share-v1.json", Share.class, new Share(1, "w-1", new TreeMap<>(Map.of("node",
                 List.of(TargetGroup.of(List.of("10.0.0.1:9100", "10.0.0.2:9100"), Map.of("rack", "r1", "env", "prod")))))));
     }
 
@@ -70,8 +70,8 @@ class WireFormatTest {
     @Test
     void payloadsRefuseUnsafeNames() {
         assertThrows(Exception.class, () -> Json.mapper().readValue(
-                "{\"version\":1,\"worker\":\"../etc\",\"jobs\":{}}", ShardPayload.class));
+                "{\"version\":1,\"worker\":\"../etc\",\"jobs\":{}}", Share.class));
         assertThrows(Exception.class, () -> Json.mapper().readValue(
-                "{\"version\":1,\"worker\":\"w\",\"jobs\":{\"../x\":[]}}", ShardPayload.class));
+                "{\"version\":1,\"worker\":\"w\",\"jobs\":{\"../x\":[]}}", Share.class));
     }
 }

@@ -25,6 +25,7 @@ import io.promshard.coordinator.resources.WorkersResource;
 import io.promshard.client.service.CuratorLifecycle;
 import io.promshard.coordinator.zk.EmbeddedZooKeeper;
 import java.net.InetAddress;
+import java.time.Duration;
 import java.util.List;
 import java.nio.file.Path;
 import org.apache.curator.framework.CuratorFramework;
@@ -70,15 +71,17 @@ public class CoordinatorApplication extends Application<CoordinatorConfiguration
 
         AssignmentReader reader = new AssignmentReader(curator, config.getZookeeper().layout(), new AssignmentCodec());
         environment.jersey().register(new StatusResource(coordinator));
-        environment.jersey().register(new WorkersResource(coordinator, reader));
+        environment.jersey().register(new WorkersResource(coordinator.membership(), coordinator.drains(),
+                coordinator.weights(), coordinator.acks(), reader));
         // a dry run recomputes the whole assignment: one at a time; lookups are cheaper
-        ComputeBudget dryRuns = new ComputeBudget("dryrun", 1, java.time.Duration.ofSeconds(2));
-        ComputeBudget lookups = new ComputeBudget("lookup", 4, java.time.Duration.ofSeconds(1));
-        environment.jersey().register(new ClusterResource(coordinator, dryRuns, lookups));
+        ComputeBudget dryRuns = new ComputeBudget("dryrun", 1, Duration.ofSeconds(2));
+        ComputeBudget lookups = new ComputeBudget("lookup", 4, Duration.ofSeconds(1));
+        environment.jersey().register(new ClusterResource(coordinator, coordinator.engine(), dryRuns, lookups));
         environment.jersey().register(new InventoryResource(managed, inventory));
         environment.jersey().register(new DropResource(coordinator));
         environment.jersey().register(new SdResource(reader));
-        environment.jersey().register(new MetricsResource(coordinator, inventory, curator, List.of(dryRuns, lookups)));
+        environment.jersey().register(new MetricsResource(coordinator, coordinator.stats(), coordinator.membership(),
+                coordinator.weights(), inventory, curator, List.of(dryRuns, lookups)));
         environment.jersey().register(new DashboardResource());
         environment.jersey().register(new DrainResource(coordinator.drains(), coordinator.membership(), reader));
         environment.jersey().register(new MutationGuard(config.getApi().getToken(), config.getApi().getMaxBodyBytes()));

@@ -3,41 +3,43 @@ package io.promshard.coordinator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.core.Configuration;
 import io.dropwizard.util.Duration;
-import io.promshard.client.service.Loopback;
-import io.promshard.client.zk.AssignmentCodec;
-import io.promshard.client.zk.ZkLayout;
-import io.promshard.client.zk.ZooKeeperSettings;
 import io.promshard.client.Json;
 import io.promshard.client.api.WorkerAck;
+import io.promshard.client.service.Loopback;
+import io.promshard.client.zk.AssignmentCodec;
 import io.promshard.client.zk.SeriesReportCodec;
+import io.promshard.client.zk.ZkLayout;
+import io.promshard.client.zk.ZooKeeperSettings;
+import io.promshard.coordinator.assign.AssignmentSettings;
 import io.promshard.coordinator.core.Coordinator;
-import io.promshard.coordinator.core.SeriesWeights;
-import io.promshard.coordinator.zk.BoundedChildren;
-import io.promshard.coordinator.zk.ChildNodes;
 import io.promshard.coordinator.core.CoordinatorSettings;
+import io.promshard.coordinator.core.PinRule;
+import io.promshard.coordinator.core.SeriesWeights;
 import io.promshard.coordinator.drain.Drains;
 import io.promshard.coordinator.inventory.FileSdParser;
 import io.promshard.coordinator.inventory.HttpSdSource;
-import io.promshard.coordinator.inventory.InventorySource;
-import io.promshard.coordinator.inventory.ManagedInventory;
 import io.promshard.coordinator.inventory.InventoryService;
+import io.promshard.coordinator.inventory.InventorySource;
+import io.promshard.coordinator.inventory.JobConfig;
+import io.promshard.coordinator.inventory.LastGoodStore;
+import io.promshard.coordinator.inventory.ManagedInventory;
 import io.promshard.coordinator.leader.Leadership;
 import io.promshard.coordinator.membership.Membership;
 import io.promshard.coordinator.publish.OutputWriter;
 import io.promshard.coordinator.publish.Publisher;
-import java.nio.file.Path;
-import org.apache.curator.framework.CuratorFramework;
-import io.promshard.coordinator.inventory.JobConfig;
-import io.promshard.coordinator.inventory.LastGoodStore;
+import io.promshard.coordinator.zk.BoundedChildren;
+import io.promshard.coordinator.zk.ChildNodes;
 import jakarta.validation.Valid;
-import io.promshard.coordinator.core.PinRule;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
+import java.net.URI;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.curator.framework.CuratorFramework;
 
 /** {@code coordinator.yml}. Every option is described in ops/coordinator.yml. */
 public class CoordinatorConfiguration extends Configuration {
@@ -166,14 +168,14 @@ public class CoordinatorConfiguration extends Configuration {
             JobConfig.Discovery discovery = job.getDiscovery();
             if (discovery != null) {
                 java.time.Duration interval = discovery.getRefreshInterval().toJavaDuration();
-                out.add(HttpSdSource.discovery(job.getName(), discovery.getUrls().stream().map(java.net.URI::create).toList(),
+                out.add(HttpSdSource.discovery(job.getName(), discovery.getUrls().stream().map(URI::create).toList(),
                         discovery.getJob(), interval, inventory.getMaxFileBytes(),
                         java.time.Duration.ofSeconds(Math.max(30, 3 * interval.toSeconds())), HttpSdSource.DEFAULT_TIMEOUT,
                         lastGood));
             }
             for (JobConfig.HttpSd sd : job.getHttpSd()) {
                 java.time.Duration interval = sd.getRefreshInterval().toJavaDuration();
-                out.add(new HttpSdSource(job.getName(), java.net.URI.create(sd.getUrl()), interval, parser(),
+                out.add(new HttpSdSource(job.getName(), URI.create(sd.getUrl()), interval, parser(),
                         inventory.getMaxFileBytes(), java.time.Duration.ofSeconds(Math.max(30, 3 * interval.toSeconds())),
                         HttpSdSource.DEFAULT_TIMEOUT, lastGood));
             }
@@ -451,8 +453,8 @@ public class CoordinatorConfiguration extends Configuration {
         @NotNull
         private List<PinRule> pins = new ArrayList<>();
 
-        public io.promshard.coordinator.assign.AssignmentSettings engineSettings() {
-            return new io.promshard.coordinator.assign.AssignmentSettings(replication, epsilon);
+        public AssignmentSettings engineSettings() {
+            return new AssignmentSettings(replication, epsilon);
         }
 
         @JsonProperty

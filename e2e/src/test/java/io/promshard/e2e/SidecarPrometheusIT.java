@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.dropwizard.util.Duration;
 import io.promshard.client.Json;
 import io.promshard.client.api.SeriesReport;
-import io.promshard.client.api.ShardPayload;
+import io.promshard.client.api.Share;
 import io.promshard.client.api.TargetGroup;
 import io.promshard.client.api.WorkerAck;
 import io.promshard.client.api.WorkerInfo;
@@ -89,7 +89,7 @@ class SidecarPrometheusIT {
 
                 // an assignment: acknowledged only once Prometheus has scraped every target
                 List<String> addresses = exporters.all.stream().map(e -> e.address).toList();
-                publish(curator, layout, new ShardPayload(ShardPayload.FORMAT, "w1",
+                publish(curator, layout, new Share(Share.FORMAT, "w1",
                         new TreeMap<>(Map.of("node", List.of(TargetGroup.of(addresses, Map.of("env", "it")))))));
                 Poll.until("w1's ack of epoch 1", WAIT, () -> ack(curator, layout) != null);
                 long ackedAt = System.currentTimeMillis();
@@ -170,8 +170,8 @@ class SidecarPrometheusIT {
     }
 
     /** Writes epoch 1 for w1 as the leader does: chunks first, then the manifest. */
-    private static void publish(CuratorFramework curator, ZkLayout layout, ShardPayload payload) throws Exception {
-        AssignmentCodec.Encoded encoded = new AssignmentCodec().encode(payload, 1);
+    private static void publish(CuratorFramework curator, ZkLayout layout, Share share) throws Exception {
+        AssignmentCodec.Encoded encoded = new AssignmentCodec().encode(share, 1);
         curator.create().creatingParentContainersIfNeeded().forPath(layout.assignment("w1"), new byte[0]);
         for (int i = 0; i < encoded.chunks().size(); i++) {
             curator.create().forPath(layout.chunk("w1", encoded.manifest().chunkName(i)), encoded.chunks().get(i));

@@ -2,13 +2,14 @@ package io.promshard.sidecar;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.core.Configuration;
+import io.dropwizard.util.Duration;
 import io.promshard.client.api.WorkerInfo;
 import io.promshard.client.api.WorkerState;
+import io.promshard.client.filesd.FileSdDirectory;
 import io.promshard.client.service.Loopback;
 import io.promshard.client.zk.AssignmentCodec;
 import io.promshard.client.zk.ZkLayout;
 import io.promshard.client.zk.ZooKeeperSettings;
-import io.promshard.client.filesd.FileSdDirectory;
 import io.promshard.sidecar.assignment.AssignmentWatcher;
 import io.promshard.sidecar.prometheus.Acknowledger;
 import io.promshard.sidecar.prometheus.PrometheusClient;
@@ -21,6 +22,7 @@ import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import java.nio.file.Path;
+import java.util.function.BooleanSupplier;
 import org.apache.curator.framework.CuratorFramework;
 
 /** {@code sidecar.yml}. Every option is described in ops/sidecar.yml. */
@@ -68,14 +70,14 @@ public class SidecarConfiguration extends Configuration {
 
     /** Acknowledges applied assignments (confirmed by {@code client} when not null); not started. */
     public Acknowledger buildAcknowledger(CuratorFramework curator, AssignmentWatcher watcher, PrometheusClient client,
-                                         java.util.function.BooleanSupplier ready) {
+                                         BooleanSupplier ready) {
         return new Acknowledger(curator, zookeeper.layout(), watcher, worker.getId(), client, ready,
                 prometheus.getConfirmInterval().toJavaDuration());
     }
 
     /** Reports series per target from {@code client}; not started. */
     public SeriesReporter buildSeriesReporter(CuratorFramework curator, AssignmentWatcher watcher,
-                                              PrometheusClient client, java.util.function.BooleanSupplier ready) {
+                                              PrometheusClient client, BooleanSupplier ready) {
         return new SeriesReporter(curator, zookeeper.layout(), watcher, worker.getId(), client, ready,
                 prometheus.getSeriesReportInterval().toJavaDuration(), prometheus.getSeriesQuery());
     }
@@ -100,26 +102,26 @@ public class SidecarConfiguration extends Configuration {
         private boolean enabled = true;
 
         @NotNull
-        private io.dropwizard.util.Duration readinessInterval = io.dropwizard.util.Duration.seconds(1);
+        private Duration readinessInterval = Duration.seconds(1);
 
         /** Withdraw the worker (its targets move) after its Prometheus has not been ready for this long. */
         @NotNull
-        private io.dropwizard.util.Duration withdrawAfter = io.dropwizard.util.Duration.seconds(30);
+        private Duration withdrawAfter = Duration.seconds(30);
 
         /** How often to ask /api/v1/targets whether the applied targets have been scraped. */
         @NotNull
-        private io.dropwizard.util.Duration confirmInterval = io.dropwizard.util.Duration.seconds(1);
+        private Duration confirmInterval = Duration.seconds(1);
 
         /** At most one series report per this interval, and only when a rounded count changed. */
         @NotNull
-        private io.dropwizard.util.Duration seriesReportInterval = io.dropwizard.util.Duration.seconds(60);
+        private Duration seriesReportInterval = Duration.seconds(60);
 
         /** Instant query giving series per target, with the targets' job and instance labels. */
         @NotEmpty
         private String seriesQuery = "scrape_samples_post_metric_relabeling";
 
         @NotNull
-        private io.dropwizard.util.Duration requestTimeout = io.dropwizard.util.Duration.seconds(5);
+        private Duration requestTimeout = Duration.seconds(5);
 
         @JsonProperty
         public boolean isEnabled() {
@@ -132,42 +134,42 @@ public class SidecarConfiguration extends Configuration {
         }
 
         @JsonProperty
-        public io.dropwizard.util.Duration getReadinessInterval() {
+        public Duration getReadinessInterval() {
             return readinessInterval;
         }
 
         @JsonProperty
-        public void setReadinessInterval(io.dropwizard.util.Duration readinessInterval) {
+        public void setReadinessInterval(Duration readinessInterval) {
             this.readinessInterval = readinessInterval;
         }
 
         @JsonProperty
-        public io.dropwizard.util.Duration getWithdrawAfter() {
+        public Duration getWithdrawAfter() {
             return withdrawAfter;
         }
 
         @JsonProperty
-        public void setWithdrawAfter(io.dropwizard.util.Duration withdrawAfter) {
+        public void setWithdrawAfter(Duration withdrawAfter) {
             this.withdrawAfter = withdrawAfter;
         }
 
         @JsonProperty
-        public io.dropwizard.util.Duration getConfirmInterval() {
+        public Duration getConfirmInterval() {
             return confirmInterval;
         }
 
         @JsonProperty
-        public void setConfirmInterval(io.dropwizard.util.Duration confirmInterval) {
+        public void setConfirmInterval(Duration confirmInterval) {
             this.confirmInterval = confirmInterval;
         }
 
         @JsonProperty
-        public io.dropwizard.util.Duration getSeriesReportInterval() {
+        public Duration getSeriesReportInterval() {
             return seriesReportInterval;
         }
 
         @JsonProperty
-        public void setSeriesReportInterval(io.dropwizard.util.Duration seriesReportInterval) {
+        public void setSeriesReportInterval(Duration seriesReportInterval) {
             this.seriesReportInterval = seriesReportInterval;
         }
 
@@ -182,12 +184,12 @@ public class SidecarConfiguration extends Configuration {
         }
 
         @JsonProperty
-        public io.dropwizard.util.Duration getRequestTimeout() {
+        public Duration getRequestTimeout() {
             return requestTimeout;
         }
 
         @JsonProperty
-        public void setRequestTimeout(io.dropwizard.util.Duration requestTimeout) {
+        public void setRequestTimeout(Duration requestTimeout) {
             this.requestTimeout = requestTimeout;
         }
     }

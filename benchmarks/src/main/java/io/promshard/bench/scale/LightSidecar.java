@@ -87,7 +87,7 @@ final class LightSidecar implements AutoCloseable {
             }
             AssignmentReader.Published published = p.get();
             appliedSha.set(published.manifest().sha256());
-            appliedTargets = published.payload().scraped().values().stream()
+            appliedTargets = published.share().scraped().values().stream()
                     .mapToInt(groups -> groups.stream().mapToInt(g -> g.targets().size()).sum()).sum();
             appliedEpoch = published.manifest().epoch();
             appliedAt.put(appliedEpoch, System.currentTimeMillis());

@@ -400,7 +400,7 @@ public final class ScaleHarness {
         for (String worker : observer.getChildren().forPath(layout.assignments())) {
             Optional<AssignmentReader.Published> p = reader.read(worker);
             if (p.isPresent()) {
-                AssignmentCodec.Encoded whole = codec.encode(p.get().payload(), p.get().manifest().epoch());
+                AssignmentCodec.Encoded whole = codec.encode(p.get().share(), p.get().manifest().epoch());
                 bytes += AssignmentCodec.encodeManifest(whole.manifest()).length;
                 bytes += whole.chunks().stream().mapToLong(c -> c.length).sum();
             }

@@ -2,28 +2,29 @@ package io.promshard.client.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.promshard.client.Identifiers;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The small znode {@code assignments/<worker>} that points at the compressed chunks of a worker's
- * {@link ShardPayload}. It is switched last, after every chunk it names exists, so a reader that
- * follows a manifest never sees a mix of versions; {@code sha256} (of the uncompressed payload JSON)
+ * {@link Share}. It is switched last, after every chunk it names exists, so a reader that
+ * follows a manifest never sees a mix of versions; {@code sha256} (of the uncompressed share JSON)
  * lets it prove that. {@code targetCount} counts owned targets, {@code handoffCount} the targets kept
  * only until their new owners confirm them.
  *
- * <p>Version 1 names the chunks of the whole payload. Version 2 carries a {@link Delta}: its chunks
- * (or, when small, the delta itself, inline) hold a {@link ShardDelta} against a base payload
+ * <p>Version 1 names the chunks of the whole share. Version 2 carries a {@link Delta}: its chunks
+ * (or, when small, the delta itself, inline) hold a {@link ShareDelta} against a base share
  * published earlier (whose chunks it names too), so that a rebalance writes what moved rather than
- * whole shares; {@code sha256} is still that of the resulting payload's JSON.
+ * whole shares; {@code sha256} is still that of the resulting share's JSON.
  */
 public record AssignmentManifest(int version, String worker, long epoch, List<String> jobs, int targetCount,
                                  int chunkCount, String sha256,
                                  @JsonInclude(JsonInclude.Include.NON_DEFAULT) int handoffCount,
                                  @JsonInclude(JsonInclude.Include.NON_NULL) Delta delta) {
 
-    /** The format of a manifest naming a whole payload. */
+    /** The format of a manifest naming a whole share. */
     public static final int FORMAT = 1;
-    /** The format of a manifest naming a base payload and a delta against it. */
+    /** The format of a manifest naming a base share and a delta against it. */
     public static final int DELTA_FORMAT = 2;
     /**
      * The most chunks a manifest may name: 2 GiB of gzip at the default 512 KiB a chunk, beyond any
@@ -32,9 +33,9 @@ public record AssignmentManifest(int version, String worker, long epoch, List<St
     public static final int MAX_CHUNKS = 4096;
 
     /**
-     * The base a delta manifest applies to: the sha256 of its payload JSON and its chunk count; and
+     * The base a delta manifest applies to: the sha256 of its share JSON and its chunk count; and
      * the delta itself when it is small ({@code inline}: the base64 of what its one chunk would hold,
-     * the gzip of the {@link ShardDelta}'s JSON; the manifest then names no chunk of its own, so that
+     * the gzip of the {@link ShareDelta}'s JSON; the manifest then names no chunk of its own, so that
      * a worker reads one znode, and the leader writes one, for a rebalance that moved a few of its
      * targets).
      */
@@ -108,7 +109,7 @@ public record AssignmentManifest(int version, String worker, long epoch, List<St
 
     /**
      * Name of chunk {@code i} under {@code assignments/<worker>/}: content addressed, so a write is
-     * idempotent. A delta's chunks are named by the payload they produce and the base they apply to.
+     * idempotent. A delta's chunks are named by the share they produce and the base they apply to.
      */
     public String chunkName(int i) {
         if (i < 0 || i >= chunkCount) {
@@ -120,7 +121,7 @@ public record AssignmentManifest(int version, String worker, long epoch, List<St
 
     /** Every chunk this manifest needs: the base's, then its own. */
     public List<String> chunkNames() {
-        List<String> names = new java.util.ArrayList<>();
+        List<String> names = new ArrayList<>();
         for (int i = 0; delta != null && i < delta.baseChunks(); i++) {
             names.add(delta.chunkName(i));
         }

@@ -1,6 +1,7 @@
 package io.promshard.client.api;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * What {@code GET /api/v1/status} answers.
@@ -30,15 +31,15 @@ import java.util.List;
 public record CoordinatorStatus(String coordinator, boolean isLeader, String leader, List<String> coordinators,
                                 long epoch, int workers, int targets, int replication, int unassigned,
                                 Balance balance, RebalanceEvent lastRebalance, List<String> heldWorkers,
-                                int handoffs, long deferredMoves, java.util.Map<String, String> inventoryErrors,
-                                boolean stale, java.util.Map<String, String> workerConflicts,
+                                int handoffs, long deferredMoves, Map<String, String> inventoryErrors,
+                                boolean stale, Map<String, String> workerConflicts,
                                 String publishHeld) {
 
     public CoordinatorStatus {
         coordinators = coordinators == null ? List.of() : List.copyOf(coordinators);
         heldWorkers = heldWorkers == null ? List.of() : List.copyOf(heldWorkers);
-        inventoryErrors = inventoryErrors == null ? java.util.Map.of() : java.util.Map.copyOf(inventoryErrors);
-        workerConflicts = workerConflicts == null ? java.util.Map.of() : java.util.Map.copyOf(workerConflicts);
+        inventoryErrors = inventoryErrors == null ? Map.of() : Map.copyOf(inventoryErrors);
+        workerConflicts = workerConflicts == null ? Map.of() : Map.copyOf(workerConflicts);
         publishHeld = publishHeld == null ? "" : publishHeld;
     }
 

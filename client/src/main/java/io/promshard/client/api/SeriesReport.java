@@ -2,6 +2,7 @@ package io.promshard.client.api;
 
 import io.promshard.client.Identifiers;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -43,7 +44,7 @@ public record SeriesReport(int version, String worker, long atMillis, SortedMap<
 
     /** Every count by full target key. */
     public Map<String, Long> byKey() {
-        Map<String, Long> out = new java.util.HashMap<>();
+        Map<String, Long> out = new HashMap<>();
         series.forEach((job, targets) -> targets.forEach((t, n) -> out.put(job + '\u0000' + t, n)));
         return out;
     }

@@ -1,5 +1,9 @@
 package io.promshard.client.api;
 
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
 /**
  * Identity of one scrape target: its job, its {@code __address__}, when set its
  * {@code __metrics_path__}, and its {@code __param_*} labels: what makes the scrape's URL. Never
@@ -30,11 +34,11 @@ public final class Target {
 
         private static final Scrape DEFAULT = new Scrape(null, "");
 
-        public static Scrape of(java.util.Map<String, String> labels) {
+        public static Scrape of(Map<String, String> labels) {
             StringBuilder query = new StringBuilder();
-            java.util.SortedMap<String, String> sorted = labels instanceof java.util.SortedMap<String, String> m
-                    ? m : new java.util.TreeMap<>(labels);
-            for (java.util.Map.Entry<String, String> e : sorted.tailMap("__param_").entrySet()) {
+            SortedMap<String, String> sorted = labels instanceof SortedMap<String, String> m
+                    ? m : new TreeMap<>(labels);
+            for (Map.Entry<String, String> e : sorted.tailMap("__param_").entrySet()) {
                 if (!e.getKey().startsWith("__param_")) {
                     break;
                 }
@@ -56,7 +60,7 @@ public final class Target {
     }
 
     /** The assignment key of a target with these labels (its group's). */
-    public static String keyOf(String job, String address, java.util.Map<String, String> labels) {
+    public static String keyOf(String job, String address, Map<String, String> labels) {
         return keyOf(job, address, Scrape.of(labels));
     }
 

@@ -12,7 +12,7 @@ import java.util.Objects;
  * @param version   wire format version, {@link #FORMAT}
  * @param worker    the worker's id
  * @param epoch     epoch of the acknowledged manifest
- * @param sha256    digest of the acknowledged payload
+ * @param sha256    digest of the acknowledged share
  * @param confirmed true when the worker's Prometheus confirmed the targets; false when the sidecar
  *                  runs without a Prometheus to ask and acknowledges written files
  * @param atMillis  when the ack was written

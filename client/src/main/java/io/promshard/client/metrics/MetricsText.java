@@ -1,7 +1,10 @@
 package io.promshard.client.metrics;
 
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -18,7 +21,7 @@ public final class MetricsText {
     private static final Pattern LABEL = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
 
     private final StringBuilder out = new StringBuilder(4096);
-    private final java.util.Set<String> families = new java.util.HashSet<>();
+    private final Set<String> families = new HashSet<>();
 
     /** Starts a family; {@code type} is counter, gauge or histogram. */
     public MetricsText family(String name, String type, String help) {
@@ -49,7 +52,7 @@ public final class MetricsText {
         if (!labels.isEmpty()) {
             out.append('{');
             boolean first = true;
-            for (Map.Entry<String, String> e : new java.util.TreeMap<>(labels).entrySet()) {
+            for (Map.Entry<String, String> e : new TreeMap<>(labels).entrySet()) {
                 if (!LABEL.matcher(e.getKey()).matches()) {
                     throw new IllegalArgumentException("invalid label name " + e.getKey());
                 }

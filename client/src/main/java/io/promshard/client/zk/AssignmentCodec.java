@@ -1,10 +1,11 @@
 package io.promshard.client.zk;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.google.common.hash.Hashing;
 import io.promshard.client.Json;
 import io.promshard.client.api.AssignmentManifest;
-import io.promshard.client.api.ShardDelta;
-import io.promshard.client.api.ShardPayload;
+import io.promshard.client.api.Share;
+import io.promshard.client.api.ShareDelta;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -12,13 +13,14 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.zip.Deflater;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * Encodes a worker's {@link ShardPayload} as gzip chunks, each well under ZooKeeper's 1 MiB znode
+ * Encodes a worker's {@link Share} as gzip chunks, each well under ZooKeeper's 1 MiB znode
  * limit, plus the small {@link AssignmentManifest} that names them, and decodes them back,
  * verifying the digest. Thread-safe and stateless.
  */
@@ -43,7 +45,7 @@ public final class AssignmentCodec {
     }
 
     /**
-     * @param maxInflatedBytes the most a payload or delta may inflate to, and so the most its chunks may
+     * @param maxInflatedBytes the most a share or delta may inflate to, and so the most its chunks may
      *                         hold compressed (gzip never makes JSON larger by more than a few bytes)
      */
     public AssignmentCodec(int chunkBytes, long maxInflatedBytes) {
@@ -67,61 +69,61 @@ public final class AssignmentCodec {
         return Math.min(MAX_PAYLOAD_BYTES, Runtime.getRuntime().maxMemory() / 4);
     }
 
-    /** The most this codec inflates, and the most compressed bytes a reader may gather for one payload. */
+    /** The most this codec inflates, and the most compressed bytes a reader may gather for one share. */
     public long maxInflatedBytes() {
         return maxInflatedBytes;
     }
 
-    /** A payload ready to write: the manifest and its chunks, in order. */
+    /** A share ready to write: the manifest and its chunks, in order. */
     public record Encoded(AssignmentManifest manifest, List<byte[]> chunks) {
         public Encoded {
             chunks = List.copyOf(chunks);
         }
     }
 
-    /** A payload serialized and digested, not yet compressed: enough to tell whether it changed. */
-    public record Prepared(ShardPayload payload, byte[] json, String sha256) {
+    /** A share serialized and digested, not yet compressed: enough to tell whether it changed. */
+    public record Prepared(Share share, byte[] json, String sha256) {
     }
 
-    public static Prepared prepare(ShardPayload payload) {
-        byte[] json = json(payload);
-        return new Prepared(payload, json, Hashing.sha256().hashBytes(json).toString());
+    public static Prepared prepare(Share share) {
+        byte[] json = json(share);
+        return new Prepared(share, json, Hashing.sha256().hashBytes(json).toString());
     }
 
-    public Encoded encode(ShardPayload payload, long epoch) {
-        return encode(prepare(payload), epoch);
+    public Encoded encode(Share share, long epoch) {
+        return encode(prepare(share), epoch);
     }
 
     public Encoded encode(Prepared prepared, long epoch) {
-        ShardPayload payload = prepared.payload();
+        Share share = prepared.share();
         String sha = prepared.sha256();
         List<byte[]> chunks = split(gzip(prepared.json()));
-        AssignmentManifest manifest = new AssignmentManifest(AssignmentManifest.FORMAT, payload.worker(), epoch,
-                List.copyOf(payload.scraped().keySet()), payload.targetCount(), chunks.size(), sha, payload.handoffCount());
+        AssignmentManifest manifest = new AssignmentManifest(AssignmentManifest.FORMAT, share.worker(), epoch,
+                List.copyOf(share.scraped().keySet()), share.targetCount(), chunks.size(), sha, share.handoffCount());
         return new Encoded(manifest, chunks);
     }
 
     /**
-     * Encodes {@code next} as a delta against {@code base}, a payload already published whole (its
+     * Encodes {@code next} as a delta against {@code base}, a share already published whole (its
      * chunks named by its own version 1 manifest, {@code baseManifest}).
      */
-    public Encoded encodeDelta(Prepared next, AssignmentManifest baseManifest, ShardPayload base, long epoch) {
-        return encodeDelta(next, baseManifest, ShardDelta.between(base, next.payload()), epoch);
+    public Encoded encodeDelta(Prepared next, AssignmentManifest baseManifest, Share base, long epoch) {
+        return encodeDelta(next, baseManifest, ShareDelta.between(base, next.share()), epoch);
     }
 
-    /** As {@link #encodeDelta(Prepared, AssignmentManifest, ShardPayload, long)}, the delta computed already. */
-    public Encoded encodeDelta(Prepared next, AssignmentManifest baseManifest, ShardDelta delta, long epoch) {
+    /** As {@link #encodeDelta(Prepared, AssignmentManifest, Share, long)}, the delta computed already. */
+    public Encoded encodeDelta(Prepared next, AssignmentManifest baseManifest, ShareDelta delta, long epoch) {
         if (baseManifest.delta() != null) {
-            throw new IllegalArgumentException("worker=" + baseManifest.worker() + ": a base must be a whole payload");
+            throw new IllegalArgumentException("worker=" + baseManifest.worker() + ": a base must be a whole share");
         }
         byte[] gz = gzip(json(delta));
         boolean inline = gz.length <= INLINE_DELTA_BYTES;
         List<byte[]> chunks = inline ? List.of() : split(gz);
-        ShardPayload payload = next.payload();
-        AssignmentManifest manifest = new AssignmentManifest(AssignmentManifest.DELTA_FORMAT, payload.worker(), epoch,
-                List.copyOf(payload.scraped().keySet()), payload.targetCount(), chunks.size(), next.sha256(),
-                payload.handoffCount(), new AssignmentManifest.Delta(baseManifest.sha256(), baseManifest.chunkCount(),
-                inline ? java.util.Base64.getEncoder().encodeToString(gz) : null));
+        Share share = next.share();
+        AssignmentManifest manifest = new AssignmentManifest(AssignmentManifest.DELTA_FORMAT, share.worker(), epoch,
+                List.copyOf(share.scraped().keySet()), share.targetCount(), chunks.size(), next.sha256(),
+                share.handoffCount(), new AssignmentManifest.Delta(baseManifest.sha256(), baseManifest.chunkCount(),
+                inline ? Base64.getEncoder().encodeToString(gz) : null));
         return new Encoded(manifest, chunks);
     }
 
@@ -149,7 +151,7 @@ public final class AssignmentCodec {
      */
     public static AssignmentManifest decodeManifest(String path, byte[] data) throws CorruptAssignmentException {
         try {
-            com.fasterxml.jackson.databind.JsonNode tree = Json.mapper().readTree(data);
+            JsonNode tree = Json.mapper().readTree(data);
             int version = tree == null ? -1 : tree.path("version").asInt(-1);
             if (version != AssignmentManifest.FORMAT && version != AssignmentManifest.DELTA_FORMAT) {
                 throw new CorruptAssignmentException(path + ": manifest version " + version
@@ -163,11 +165,11 @@ public final class AssignmentCodec {
     }
 
     /**
-     * Reassembles and verifies a payload.
+     * Reassembles and verifies a share.
      *
      * @throws CorruptAssignmentException when the chunks do not inflate to JSON with the manifest's digest
      */
-    public ShardPayload decode(AssignmentManifest manifest, List<byte[]> chunks) throws CorruptAssignmentException {
+    public Share decode(AssignmentManifest manifest, List<byte[]> chunks) throws CorruptAssignmentException {
         if (manifest.delta() != null) {
             throw new IllegalArgumentException("worker=" + manifest.worker() + " epoch=" + manifest.epoch()
                     + ": a delta manifest is decoded against its base");
@@ -177,21 +179,21 @@ public final class AssignmentCodec {
 
     /**
      * Applies the delta in {@code chunks}, or inline in the manifest (then {@code chunks} is empty), to
-     * {@code base} (the payload whose sha256 the manifest's delta names) and verifies the result
+     * {@code base} (the share whose sha256 the manifest's delta names) and verifies the result
      * against the manifest.
      *
      * @throws CorruptAssignmentException when the chunks do not inflate to a delta that fits the base and
      *                                    yields the manifest's digest
      */
-    public ShardPayload decodeDelta(AssignmentManifest manifest, ShardPayload base, List<byte[]> chunks)
+    public Share decodeDelta(AssignmentManifest manifest, Share base, List<byte[]> chunks)
             throws CorruptAssignmentException {
         String where = "worker=" + manifest.worker() + " epoch=" + manifest.epoch();
-        ShardDelta delta;
+        ShareDelta delta;
         try {
             String inline = manifest.delta() == null ? null : manifest.delta().inline();
-            delta = Json.mapper().readValue(inline != null ? inflate(manifest, List.of(java.util.Base64.getDecoder()
-                    .decode(inline))) : inflate(manifest, chunks), ShardDelta.class);
-            if (delta.version() != ShardDelta.FORMAT) {
+            delta = Json.mapper().readValue(inline != null ? inflate(manifest, List.of(Base64.getDecoder()
+                    .decode(inline))) : inflate(manifest, chunks), ShareDelta.class);
+            if (delta.version() != ShareDelta.FORMAT) {
                 throw new CorruptAssignmentException(where + ": delta version " + delta.version() + " is not supported");
             }
             return verified(manifest, json(delta.applyTo(base)));
@@ -216,7 +218,7 @@ public final class AssignmentCodec {
         }
     }
 
-    private static ShardPayload verified(AssignmentManifest manifest, byte[] json) throws CorruptAssignmentException {
+    private static Share verified(AssignmentManifest manifest, byte[] json) throws CorruptAssignmentException {
         String where = "worker=" + manifest.worker() + " epoch=" + manifest.epoch();
         String sha = Hashing.sha256().hashBytes(json).toString();
         if (!sha.equals(manifest.sha256())) {
@@ -224,20 +226,20 @@ public final class AssignmentCodec {
                     + manifest.sha256());
         }
         try {
-            ShardPayload payload = Json.mapper().readValue(json, ShardPayload.class);
-            if (payload.version() != ShardPayload.FORMAT || !payload.worker().equals(manifest.worker())) {
-                throw new CorruptAssignmentException(where + ": payload version " + payload.version()
-                        + " for worker " + payload.worker() + " does not fit the manifest");
+            Share share = Json.mapper().readValue(json, Share.class);
+            if (share.version() != Share.FORMAT || !share.worker().equals(manifest.worker())) {
+                throw new CorruptAssignmentException(where + ": share version " + share.version()
+                        + " for worker " + share.worker() + " does not fit the manifest");
             }
-            return payload;
+            return share;
         } catch (IOException | IllegalArgumentException e) {
-            throw new CorruptAssignmentException(where + ": payload is not valid: " + e.getMessage(), e);
+            throw new CorruptAssignmentException(where + ": share is not valid: " + e.getMessage(), e);
         }
     }
 
-    private static byte[] json(Object payload) {
+    private static byte[] json(Object share) {
         try {
-            return Json.mapper().writeValueAsBytes(payload);
+            return Json.mapper().writeValueAsBytes(share);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

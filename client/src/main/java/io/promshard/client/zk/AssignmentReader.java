@@ -1,10 +1,12 @@
 package io.promshard.client.zk;
 
 import io.promshard.client.api.AssignmentManifest;
-import io.promshard.client.api.ShardPayload;
+import io.promshard.client.api.Share;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.KeeperException;
 
@@ -14,9 +16,9 @@ import org.apache.zookeeper.KeeperException;
  * after switching the manifest, so a missing chunk means a newer manifest exists: the read starts
  * over from the manifest, a bounded number of times.
  *
- * <p>A delta manifest (version 2) names a base payload and a delta against it (in chunks, or inline
+ * <p>A delta manifest (version 2) names a base share and a delta against it (in chunks, or inline
  * when small). A reader that remembers bases (a sidecar's, reading its own worker) keeps the last
- * whole payload it read and reads only the delta while the base is unchanged; the shared reader of
+ * whole share it read and reads only the delta while the base is unchanged; the shared reader of
  * a coordinator remembers nothing. Thread-safe.
  */
 public final class AssignmentReader {
@@ -29,15 +31,15 @@ public final class AssignmentReader {
 
     private final boolean rememberBases;
     /** The last base read, by worker; only when {@link #rememberBases}. */
-    private final java.util.concurrent.ConcurrentMap<String, Published> bases =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Published> bases =
+            new ConcurrentHashMap<>();
 
     public AssignmentReader(CuratorFramework client, ZkLayout layout, AssignmentCodec codec) {
         this(client, layout, codec, false);
     }
 
     /**
-     * @param rememberBases keep each worker's last base payload (for a reader of one or a few workers), so
+     * @param rememberBases keep each worker's last base share (for a reader of one or a few workers), so
      *                      that a delta against it reads only the delta
      */
     public AssignmentReader(CuratorFramework client, ZkLayout layout, AssignmentCodec codec, boolean rememberBases) {
@@ -48,14 +50,14 @@ public final class AssignmentReader {
     }
 
     /**
-     * A manifest with the payload it points to, verified, and the base: the whole payload a later
-     * delta may be published against (the payload itself for a version 1 manifest, the base a delta
+     * A manifest with the share it points to, verified, and the base: the whole share a later
+     * delta may be published against (the share itself for a version 1 manifest, the base a delta
      * applied to otherwise), with its own manifest.
      */
-    public record Published(AssignmentManifest manifest, ShardPayload payload, AssignmentManifest baseManifest,
-                            ShardPayload base) {
-        public Published(AssignmentManifest manifest, ShardPayload payload) {
-            this(manifest, payload, manifest, payload);
+    public record Published(AssignmentManifest manifest, Share share, AssignmentManifest baseManifest,
+                            Share base) {
+        public Published(AssignmentManifest manifest, Share share) {
+            this(manifest, share, manifest, share);
         }
     }
 
@@ -106,8 +108,8 @@ public final class AssignmentReader {
                     p = new Published(m, codec.decode(m, chunks(worker, m)));
                 } else {
                     Published base = base(worker, m);
-                    p = new Published(m, codec.decodeDelta(m, base.payload(), chunks(worker, m)), base.manifest(),
-                            base.payload());
+                    p = new Published(m, codec.decodeDelta(m, base.share(), chunks(worker, m)), base.manifest(),
+                            base.share());
                 }
                 if (rememberBases) {
                     bases.put(worker, new Published(p.baseManifest(), p.base()));

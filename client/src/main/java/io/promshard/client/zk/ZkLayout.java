@@ -1,6 +1,8 @@
 package io.promshard.client.zk;
 
+import com.google.common.hash.Hashing;
 import io.promshard.client.Identifiers;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Where everything lives in ZooKeeper, below one root per cluster ({@code /promshard/<cluster>}
@@ -11,7 +13,7 @@ import io.promshard.client.Identifiers;
  * leader/                LeaderLatch coordinator election
  * state                  persistent  ClusterState JSON (epoch, leader, digests)
  * assignments/&lt;id&gt;      persistent  AssignmentManifest JSON
- * assignments/&lt;id&gt;/&lt;c&gt;  persistent  gzip chunk of a ShardPayload (a base) or of a ShardDelta
+ * assignments/&lt;id&gt;/&lt;c&gt;  persistent  gzip chunk of a Share (a base) or of a ShareDelta
  * drains/&lt;id&gt;           persistent  present while an operator drains the worker
  * acks/&lt;id&gt;             ephemeral   WorkerAck JSON: epoch the worker has applied and confirmed
  * weights/&lt;id&gt;          persistent  gzip SeriesReport JSON: series per target its Prometheus observed
@@ -119,8 +121,8 @@ public record ZkLayout(String root) {
     }
 
     public String lastGood(String source) {
-        return lastGood() + "/" + com.google.common.hash.Hashing.sha256()
-                .hashString(source, java.nio.charset.StandardCharsets.UTF_8).toString().substring(0, 32);
+        return lastGood() + "/" + Hashing.sha256()
+                .hashString(source, StandardCharsets.UTF_8).toString().substring(0, 32);
     }
 
     /** Parent of the REST-managed inventory, one child per job. */

@@ -3,6 +3,7 @@ package io.promshard.client.zk;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.util.Duration;
 import io.promshard.client.Identifiers;
+import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -34,11 +35,11 @@ public class ZooKeeperSettings {
     @NotNull
     private Duration connectionTimeout = Duration.seconds(10);
 
-    @jakarta.validation.Valid
+    @Valid
     @NotNull
     private ZooKeeperAuth auth = new ZooKeeperAuth();
 
-    @jakarta.validation.Valid
+    @Valid
     @NotNull
     private ZooKeeperTls tls = new ZooKeeperTls();
 

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.promshard.client.api.AssignmentManifest;
-import io.promshard.client.api.ShardPayload;
+import io.promshard.client.api.Share;
 import io.promshard.client.api.TargetGroup;
 import io.promshard.client.testing.Seeds;
 import java.util.ArrayList;
@@ -18,20 +18,20 @@ import org.junit.jupiter.api.Test;
 
 class AssignmentCodecTest {
 
-    private static ShardPayload payload(Random random, int targets) {
+    private static Share share(Random random, int targets) {
         List<String> addresses = new ArrayList<>();
         for (int i = 0; i < targets; i++) {
             addresses.add("10." + random.nextInt(256) + "." + random.nextInt(256) + "." + random.nextInt(256) + ":"
                     + (1 + random.nextInt(65535)));
         }
-        return new ShardPayload(1, "w1", new TreeMap<>(Map.of("node", List.of(TargetGroup.of(addresses,
+        return new Share(1, "w1", new TreeMap<>(Map.of("node", List.of(TargetGroup.of(addresses,
                 Map.of("env", "prod"))))));
     }
 
     @Test
     void largePayloadsSplitIntoChunksUnderTheZnodeLimitAndReassemble() throws Exception {
         Random random = new Random(Seeds.seed("largePayloadsSplitIntoChunks"));
-        ShardPayload p = payload(random, 200_000);
+        Share p = share(random, 200_000);
         AssignmentCodec codec = new AssignmentCodec();
         AssignmentCodec.Encoded e = codec.encode(p, 7);
         assertTrue(e.chunks().size() > 1, "expected several chunks, got " + e.chunks().size());
@@ -45,7 +45,7 @@ class AssignmentCodecTest {
     @Test
     void tamperedOrIncompleteChunksAreRefused() throws Exception {
         AssignmentCodec codec = new AssignmentCodec(1024);
-        ShardPayload p = payload(new Random(1), 5_000);
+        Share p = share(new Random(1), 5_000);
         AssignmentCodec.Encoded e = codec.encode(p, 1);
         List<byte[]> missing = new ArrayList<>(e.chunks());
         missing.remove(missing.size() - 1);
@@ -81,14 +81,14 @@ class AssignmentCodecTest {
 
     @Test
     void equalSharesHaveEqualDigests() {
-        ShardPayload a = payload(new Random(3), 100);
-        ShardPayload b = payload(new Random(3), 100);
+        Share a = share(new Random(3), 100);
+        Share b = share(new Random(3), 100);
         assertEquals(AssignmentCodec.prepare(a).sha256(), AssignmentCodec.prepare(b).sha256());
-        assertTrue(!AssignmentCodec.prepare(a).sha256().equals(AssignmentCodec.prepare(payload(new Random(4), 100)).sha256()));
+        assertTrue(!AssignmentCodec.prepare(a).sha256().equals(AssignmentCodec.prepare(share(new Random(4), 100)).sha256()));
     }
 
     /** A share with a few targets moved out, a few in, and some kept as hand-off targets. */
-    private static ShardPayload moved(ShardPayload base, Random random, int out, int in) {
+    private static Share moved(Share base, Random random, int out, int in) {
         List<String> targets = new ArrayList<>(base.jobs().get("node").get(0).targets());
         List<String> handoff = new ArrayList<>();
         for (int i = 0; i < out; i++) {
@@ -97,7 +97,7 @@ class AssignmentCodecTest {
         for (int i = 0; i < in; i++) {
             targets.add("192.168." + i + ".1:9100");
         }
-        return new ShardPayload(1, base.worker(), new TreeMap<>(Map.of("node", List.of(TargetGroup.of(targets,
+        return new Share(1, base.worker(), new TreeMap<>(Map.of("node", List.of(TargetGroup.of(targets,
                 Map.of("env", "prod"))), "blackbox", List.of(TargetGroup.of(List.of("x:1"), Map.of())))),
                 new TreeMap<>(Map.of("node", List.of(TargetGroup.of(handoff, Map.of("env", "prod"))))));
     }
@@ -106,12 +106,12 @@ class AssignmentCodecTest {
      * A share of 20,000 targets written whole (epoch 1), the share after {@code out} of its targets
      * became hand-offs and {@code in} were added, and that share encoded as a delta (epoch 2).
      */
-    private record DeltaCase(ShardPayload base, AssignmentCodec.Encoded whole, ShardPayload next,
+    private record DeltaCase(Share base, AssignmentCodec.Encoded whole, Share next,
                              AssignmentCodec.Prepared prepared, AssignmentCodec.Encoded delta) {
         static DeltaCase of(AssignmentCodec codec, Random random, int out, int in) {
-            ShardPayload base = payload(random, 20_000).canonical();
+            Share base = share(random, 20_000).canonical();
             AssignmentCodec.Encoded whole = codec.encode(base, 1);
-            ShardPayload next = moved(base, random, out, in);
+            Share next = moved(base, random, out, in);
             AssignmentCodec.Prepared prepared = AssignmentCodec.prepare(next.canonical());
             return new DeltaCase(base, whole, next, prepared, codec.encodeDelta(prepared, whole.manifest(), base, 2));
         }
@@ -123,9 +123,9 @@ class AssignmentCodecTest {
         Random random = new Random(seed);
         AssignmentCodec codec = new AssignmentCodec();
         DeltaCase large = DeltaCase.of(codec, random, 1_000, 1_000); // too large to go inline
-        ShardPayload base = large.base();
+        Share base = large.base();
         AssignmentCodec.Encoded whole = large.whole();
-        ShardPayload next = large.next();
+        Share next = large.next();
         AssignmentCodec.Prepared prepared = large.prepared();
         AssignmentCodec.Encoded delta = large.delta();
 
@@ -143,7 +143,7 @@ class AssignmentCodecTest {
         assertEquals(whole.manifest().chunkName(0), names.get(0));
         assertTrue(names.get(names.size() - 1).contains("-d"), names.toString());
 
-        ShardPayload otherBase = payload(random, 20_000).canonical();
+        Share otherBase = share(random, 20_000).canonical();
         CorruptAssignmentException wrongBase = assertThrows(CorruptAssignmentException.class,
                 () -> codec.decodeDelta(delta.manifest(), otherBase, delta.chunks()));
         assertTrue(wrongBase.getMessage().startsWith("worker=w1 epoch=2: delta does not apply"), wrongBase.getMessage());
@@ -154,9 +154,9 @@ class AssignmentCodecTest {
         long seed = Seeds.seed("aSmallDeltaTravelsInsideItsManifest");
         AssignmentCodec codec = new AssignmentCodec();
         DeltaCase c = DeltaCase.of(codec, new Random(seed), 15, 10);
-        ShardPayload base = c.base();
+        Share base = c.base();
         AssignmentCodec.Encoded whole = c.whole();
-        ShardPayload next = c.next();
+        Share next = c.next();
         AssignmentCodec.Encoded delta = c.delta();
 
         assertTrue(delta.chunks().isEmpty(), "no chunk of its own (seed " + seed + ")");
@@ -186,16 +186,16 @@ class AssignmentCodecTest {
         long seed = Seeds.seed("deltasBetweenRandomShares");
         Random random = new Random(seed);
         for (int round = 0; round < 200; round++) {
-            ShardPayload a = randomShare(random);
-            ShardPayload b = randomShare(random);
-            io.promshard.client.api.ShardDelta d = io.promshard.client.api.ShardDelta.between(a, b);
+            Share a = randomShare(random);
+            Share b = randomShare(random);
+            io.promshard.client.api.ShareDelta d = io.promshard.client.api.ShareDelta.between(a, b);
             assertEquals(b.canonical(), d.applyTo(a), "round " + round + ", seed " + seed);
             assertEquals(AssignmentCodec.prepare(b.canonical()).sha256(), AssignmentCodec.prepare(d.applyTo(a)).sha256());
-            assertTrue(io.promshard.client.api.ShardDelta.between(b, b).isEmpty());
+            assertTrue(io.promshard.client.api.ShareDelta.between(b, b).isEmpty());
         }
     }
 
-    private static ShardPayload randomShare(Random random) {
+    private static Share randomShare(Random random) {
         TreeMap<String, List<TargetGroup>> jobs = new TreeMap<>();
         TreeMap<String, List<TargetGroup>> handoff = new TreeMap<>();
         for (String job : List.of("a", "b", "c")) {
@@ -214,6 +214,6 @@ class AssignmentCodecTest {
                 }
             }
         }
-        return new ShardPayload(1, "w1", jobs, handoff);
+        return new Share(1, "w1", jobs, handoff);
     }
 }

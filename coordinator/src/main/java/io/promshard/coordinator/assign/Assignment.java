@@ -7,7 +7,10 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
  * The outcome of one engine run: up to R owners per target of its {@link TargetSet}, by worker id.
@@ -318,7 +321,7 @@ public final class Assignment {
      *
      * @return the limited assignment and the number of placements deferred to later epochs
      */
-    public Limited limitMoves(Assignment previous, long budget, java.util.function.Predicate<String> mayKeep) {
+    public Limited limitMoves(Assignment previous, long budget, Predicate<String> mayKeep) {
         MovementBudget spending = new MovementBudget(budget, mayKeep);
         forEachChange(previous, spending);
         return new Limited(spending.owners == null ? this
@@ -332,14 +335,14 @@ public final class Assignment {
      * {@code owners} (a copy of this assignment's, made at the first deferral).
      */
     private final class MovementBudget implements ChangeConsumer {
-        private final java.util.function.Predicate<String> mayKeep;
+        private final Predicate<String> mayKeep;
         private final Map<String, Integer> ids = new HashMap<>();
-        private final java.util.Set<String> filling = new java.util.TreeSet<>();
+        private final Set<String> filling = new TreeSet<>();
         private long left;
         private long deferred;
         private int[] owners;
 
-        MovementBudget(long budget, java.util.function.Predicate<String> mayKeep) {
+        MovementBudget(long budget, Predicate<String> mayKeep) {
             this.left = budget;
             this.mayKeep = mayKeep;
             for (int w = 0; w < workers.length; w++) {
@@ -384,7 +387,7 @@ public final class Assignment {
      * An assignment held back by a movement budget, how many placements wait for later epochs, and the
      * workers they would go to (to be passed as {@link Member#filling()} next time).
      */
-    public record Limited(Assignment assignment, long deferred, java.util.Set<String> filling) {
+    public record Limited(Assignment assignment, long deferred, Set<String> filling) {
     }
 
     /**

@@ -15,14 +15,20 @@ import java.util.Map;
  * <ul>
  *   <li><b>Preference.</b> Each target's hash slot ranks the eligible workers by weighted
  *   rendezvous score ({@link PreferenceTable}).</li>
- *   <li><b>Cap, with hysteresis.</b> A worker's fair share is
- *   {@code R * totalWeight * capacity / totalCapacity}. Placement fills workers only up to
- *   {@code (1 + epsilon / 2)} times it; a worker sheds only above {@code (1 + epsilon)} times it, and
- *   then down to {@code (1 + epsilon / 2)}, the middle of the band, as does a joiner take shed targets
- *   only up to there. The band keeps a join from pushing the many workers near the cap over it (which
- *   would move targets between old workers and rewrite their shares), also after a mass start whose
- *   many joins made workers shed, yet no worker ends above {@code (1 + epsilon)} while another has room. Hard
- *   caps ({@link Member#maxTargets()}, {@link Member#maxWeight()}) are never exceeded.</li>
+ *   <li><b>Cap, with hysteresis.</b> With {@code W} the targets' total weight, {@code C} the eligible
+ *   workers' total capacity, {@code R' = min(R, eligible workers)}, {@code ε} the band
+ *   ({@link AssignmentSettings#epsilon()}) and {@code load(w)} the weight worker w holds:
+ *   <pre>
+ *   fair(w)      = R' · W · capacity(w) / C
+ *   fillTo(w)    = (1 + ε/2) · fair(w)     placement fills w up to here, and shedding stops here
+ *   shedAbove(w) = (1 + ε)   · fair(w)     w sheds only while load(w) &gt; shedAbove(w)
+ *   </pre>
+ *   A joiner takes shed targets only up to its {@code fillTo}, the middle of the band. The band keeps
+ *   a join from pushing the many workers near the cap over it (which would move targets between old
+ *   workers and rewrite their shares), also after a mass start whose many joins made workers shed,
+ *   yet no worker ends above {@code shedAbove} while another has room. Hard caps
+ *   ({@link Member#maxTargets()}, {@link Member#maxWeight()}) are never exceeded. Every comparison
+ *   allows a rounding {@code TOLERANCE}.</li>
  *   <li><b>Sticky.</b> Every target keeps its previous owners while they are eligible, allowed by
  *   its pin and within their hard caps. A worker that joins pulls, in this order, what workers above
  *   their new cap must shed (the targets it scores best on) and then the targets it wins in
@@ -67,24 +73,43 @@ public final class AssignmentEngine {
         return new Run(targets, members, previous, settings).run();
     }
 
-    /** One computation's mutable state. Confined to the calling thread. */
+    /**
+     * Tolerance of the load comparisons: loads are sums of double weights, so a comparison against a
+     * cap allows this much rounding error instead of moving a target over a last-bit difference.
+     */
+    private static final double TOLERANCE = 1e-9;
+
+    /**
+     * One computation's mutable state. Confined to the calling thread. Workers are indexed by
+     * position in {@link #members} (sorted by id), targets by position in {@link #targets}; owners of
+     * target {@code i} are {@code owners[i * replication .. i * replication + replication - 1]}, -1
+     * where a replica has no owner.
+     */
     private static final class Run {
-        private final TargetSet t;
-        private final int r;
+        private final TargetSet targets;
+        private final int replication;
         private final double epsilon;
         private final Assignment previous;
-        private final Member[] m;
+        /** The members sorted by id: a worker's index is its position here. */
+        private final Member[] members;
         private final String[] ids;
+        /** May take new targets: neither draining nor held. */
         private final boolean[] eligible;
+        /** May keep the targets it has: not draining (a held worker keeps). */
         private final boolean[] keeps;
+        /** A worker's index among the eligible ones (the preference table's), -1 when not eligible. */
         private final int[] eligibleIndex;
         private final int[] workerOfEligible;
+        /** {@code fair(w) = R · W · capacity(w) / C}: the load worker w would hold in perfect balance. */
         private final double[] fair;
-        private final double[] soft;
-        private final double[] fill;
+        /** {@code (1 + ε) · fair(w)}: a worker sheds only when its load is above this. */
+        private final double[] shedAbove;
+        /** {@code (1 + ε/2) · fair(w)}: placement fills a worker only up to this, and shedding stops here. */
+        private final double[] fillTo;
         private final double[] load;
         private final int[] count;
         private final int[] owners;
+        /** Targets this run moved already: a joiner does not take them a second time. */
         private final boolean[] moved;
         /** Bit x set: replica x of the target was placed by this run (so moving it again costs no extra move). */
         private final int[] placedNow;
@@ -93,19 +118,19 @@ public final class AssignmentEngine {
         private RoomTree room;
         private final Map<Integer, int[]> fullOrders = new HashMap<>();
 
-        Run(TargetSet targets, Collection<Member> members, Assignment previous, AssignmentSettings settings) {
-            this.t = targets;
-            this.r = settings.replication();
+        Run(TargetSet targets, Collection<Member> given, Assignment previous, AssignmentSettings settings) {
+            this.targets = targets;
+            this.replication = settings.replication();
             this.epsilon = settings.epsilon();
             this.previous = previous;
-            this.m = members.toArray(new Member[0]);
-            Arrays.sort(m, Comparator.comparing(Member::id));
-            for (int i = 1; i < m.length; i++) {
-                if (m[i].id().equals(m[i - 1].id())) {
-                    throw new IllegalArgumentException("duplicate member id " + m[i].id());
+            this.members = given.toArray(new Member[0]);
+            Arrays.sort(this.members, Comparator.comparing(Member::id));
+            for (int i = 1; i < members.length; i++) {
+                if (members[i].id().equals(members[i - 1].id())) {
+                    throw new IllegalArgumentException("duplicate member id " + members[i].id());
                 }
             }
-            int n = m.length;
+            int n = members.length;
             ids = new String[n];
             eligible = new boolean[n];
             keeps = new boolean[n];
@@ -113,11 +138,11 @@ public final class AssignmentEngine {
             int e = 0;
             boolean anyZone = false;
             for (int w = 0; w < n; w++) {
-                ids[w] = m[w].id();
-                keeps[w] = !m[w].draining();
-                eligible[w] = keeps[w] && !m[w].held();
+                ids[w] = members[w].id();
+                keeps[w] = !members[w].draining();
+                eligible[w] = keeps[w] && !members[w].held();
                 eligibleIndex[w] = eligible[w] ? e++ : -1;
-                anyZone |= !m[w].zone().isEmpty();
+                anyZone |= !members[w].zone().isEmpty();
             }
             zones = anyZone;
             workerOfEligible = new int[e];
@@ -127,14 +152,14 @@ public final class AssignmentEngine {
                 }
             }
             fair = new double[n];
-            soft = new double[n];
-            fill = new double[n];
+            shedAbove = new double[n];
+            fillTo = new double[n];
             load = new double[n];
             count = new int[n];
-            owners = new int[t.size() * r];
+            owners = new int[targets.size() * replication];
             Arrays.fill(owners, -1);
-            moved = new boolean[t.size()];
-            placedNow = new int[t.size()];
+            moved = new boolean[targets.size()];
+            placedNow = new int[targets.size()];
         }
 
         Assignment run() {
@@ -142,33 +167,35 @@ public final class AssignmentEngine {
             int[] eligibleCaps = new int[workerOfEligible.length];
             double capacity = 0;
             for (int e = 0; e < workerOfEligible.length; e++) {
-                Member mm = m[workerOfEligible[e]];
-                eligibleIds[e] = mm.id();
-                eligibleCaps[e] = mm.capacity();
-                capacity += mm.capacity();
+                Member member = members[workerOfEligible[e]];
+                eligibleIds[e] = member.id();
+                eligibleCaps[e] = member.capacity();
+                capacity += member.capacity();
             }
-            table = PreferenceTable.build(eligibleIds, eligibleCaps, r + 6, previous == null ? null : previous.table);
-            double demand = t.totalWeight * Math.min(r, workerOfEligible.length);
-            for (int w = 0; w < m.length; w++) {
+            table = PreferenceTable.build(eligibleIds, eligibleCaps, replication + 6,
+                    previous == null ? null : previous.table);
+            double demand = targets.totalWeight * Math.min(replication, workerOfEligible.length);
+            for (int w = 0; w < members.length; w++) {
                 if (eligible[w]) {
-                    fair[w] = demand * m[w].capacity() / capacity;
-                    soft[w] = (1 + epsilon) * fair[w];
-                    fill[w] = (1 + epsilon / 2) * fair[w];
+                    fair[w] = demand * members[w].capacity() / capacity;
+                    shedAbove[w] = (1 + epsilon) * fair[w];
+                    fillTo[w] = (1 + epsilon / 2) * fair[w];
                 }
             }
             boolean hasPrevious = previous != null && previous.owners.length > 0;
             if (hasPrevious) {
                 carryOver();
             }
-            room = new RoomTree(m.length); // after the carry-over: one update per worker, not per target
-            for (int w = 0; w < m.length; w++) {
+            room = new RoomTree(members.length); // after the carry-over: one update per worker, not per target
+            for (int w = 0; w < members.length; w++) {
                 updateRoom(w);
             }
             if (hasPrevious) {
                 // a joiner: eligible, holding nothing after carry-over (new, back from draining or never used),
                 // or part-way through a join that a movement budget spreads over several epochs
-                for (int w = 0; w < m.length; w++) {
-                    if (eligible[w] && t.size() > 0 && (count[w] == 0 || m[w].filling() && load[w] < fair[w] - 1e-9)) {
+                for (int w = 0; w < members.length; w++) {
+                    boolean owed = count[w] == 0 || members[w].filling() && load[w] < fair[w] - TOLERANCE;
+                    if (eligible[w] && targets.size() > 0 && owed) {
                         pull(w);
                     }
                 }
@@ -176,18 +203,18 @@ public final class AssignmentEngine {
             placeOrphans();
             shedOverflow();
             List<String> under = new ArrayList<>();
-            int want = Math.min(r, workerOfEligible.length);
-            for (int i = 0; i < t.size(); i++) {
+            int want = Math.min(replication, workerOfEligible.length);
+            for (int i = 0; i < targets.size(); i++) {
                 if (ownerCount(i) < want || workerOfEligible.length == 0) {
-                    under.add(t.keys[i]);
+                    under.add(targets.keys[i]);
                 }
             }
-            return new Assignment(t, r, ids, owners, table, under);
+            return new Assignment(targets, replication, ids, owners, table, under);
         }
 
         private Map<String, Integer> indexOfIds() {
-            Map<String, Integer> index = new HashMap<>(m.length * 2);
-            for (int w = 0; w < m.length; w++) {
+            Map<String, Integer> index = new HashMap<>(members.length * 2);
+            for (int w = 0; w < members.length; w++) {
                 index.put(ids[w], w);
             }
             return index;
@@ -201,15 +228,16 @@ public final class AssignmentEngine {
                 map[pw] = index.getOrDefault(previous.workers[pw], -1);
             }
             TargetSet p = previous.targets;
-            boolean same = p == t;
+            boolean same = p == targets;
             int[] kept = new int[previous.replication];
             int j = 0;
-            for (int i = 0; i < t.size(); i++) {
+            for (int i = 0; i < targets.size(); i++) {
                 if (!same) {
-                    while (j < p.size() && TargetSet.compare(p.hashes[j], p.keys[j], t.hashes[i], t.keys[i]) < 0) {
+                    while (j < p.size()
+                            && TargetSet.compare(p.hashes[j], p.keys[j], targets.hashes[i], targets.keys[i]) < 0) {
                         j++;
                     }
-                    if (j >= p.size() || p.hashes[j] != t.hashes[i] || !p.keys[j].equals(t.keys[i])) {
+                    if (j >= p.size() || p.hashes[j] != targets.hashes[i] || !p.keys[j].equals(targets.keys[i])) {
                         continue;
                     }
                 }
@@ -231,10 +259,10 @@ public final class AssignmentEngine {
                 }
                 for (int x = 0; x < n; x++) {
                     int w = kept[x];
-                    if (keeps[w] && (t.pins[i] == null || allowed(i, w)) && hardRoom(w, i)
-                            && (x == 0 || kept[x - 1] != w) && ownerCount(i) < r) {
-                        owners[i * r + ownerCount(i)] = w;
-                        load[w] += t.weights[i];
+                    if (keeps[w] && (targets.pins[i] == null || allowed(i, w)) && hardRoom(w, i)
+                            && (x == 0 || kept[x - 1] != w) && ownerCount(i) < replication) {
+                        owners[i * replication + ownerCount(i)] = w;
+                        load[w] += targets.weights[i];
                         count[w]++;
                     }
                 }
@@ -247,78 +275,108 @@ public final class AssignmentEngine {
 
         /** A joiner takes what over-cap workers must shed, then what it wins, up to its fair share. */
         private void pull(int j) {
-            long jHash = table.workerHashes[eligibleIndex[j]];
-            int jCap = m[j].capacity();
+            takeShed(j);
+            takeWon(j);
+        }
+
+        /**
+         * From every other worker above its {@code shedAbove}, the targets joiner {@code j} scores best
+         * on, until that worker is down to its {@code fillTo} or the joiner is at its own.
+         */
+        private void takeShed(int j) {
             List<Integer> over = new ArrayList<>();
-            for (int w = 0; w < m.length; w++) {
-                if (w != j && eligible[w] && load[w] > soft[w] + 1e-9) {
+            for (int w = 0; w < members.length; w++) {
+                if (w != j && eligible[w] && load[w] > shedAbove[w] + TOLERANCE) {
                     over.add(w);
                 }
             }
-            if (!over.isEmpty()) {
-                if (pullLists == null) {
-                    // kept for every joiner of this run: only joiners gain targets while joiners pull, and none
-                    // goes over its fill; a target a worker gave away since is skipped below (not its owner)
-                    pullLists = targetsByWorker();
-                    lightest = Double.MAX_VALUE;
-                    for (int i = 0; i < t.size(); i++) {
-                        lightest = Math.min(lightest, t.weights[i]);
-                    }
-                }
-                int[][] byWorker = pullLists;
-                for (int w : over) {
-                    if (load[j] + lightest > fill[j] + 1e-9) {
-                        break; // the joiner is full: no target of any other over-cap worker fits
-                    }
-                    int[] mine = byWorker[w];
-                    double[] score = new double[mine.length];
-                    Integer[] order = new Integer[mine.length];
-                    for (int x = 0; x < mine.length; x++) {
-                        int s = TargetSet.slot(t.hashes[mine[x]]);
-                        score[x] = PreferenceTable.score(Hashes.mix(PreferenceTable.slotSeed(s) ^ jHash), jCap);
-                        order[x] = x;
-                    }
-                    Arrays.sort(order, (a, b) -> score[a] != score[b] ? Double.compare(score[b], score[a])
-                            : Integer.compare(mine[a], mine[b]));
-                    for (int x : order) {
-                        if (load[w] <= fill[w] + 1e-9) {
-                            break;
-                        }
-                        int i = mine[x];
-                        if (moved[i] || !isOwner(i, w) || !canTake(j, i, w, fill[j])) {
-                            continue;
-                        }
-                        replace(i, w, j);
-                    }
+            if (over.isEmpty()) {
+                return;
+            }
+            if (pullLists == null) {
+                // kept for every joiner of this run: only joiners gain targets while joiners pull, and none
+                // goes over its fill level; a target a worker gave away since is skipped (not its owner)
+                pullLists = targetsByWorker();
+                lightest = Double.MAX_VALUE;
+                for (int i = 0; i < targets.size(); i++) {
+                    lightest = Math.min(lightest, targets.weights[i]);
                 }
             }
-            int je = eligibleIndex[j];
-            for (int s = 0; s < TargetSet.SLOTS && load[j] < fair[j] - 1e-9; s++) {
-                int base = s * table.k;
-                int rank = -1;
-                for (int x = 0; x < Math.min(r, table.len[s]); x++) {
-                    if (table.prefs[base + x] == je) {
-                        rank = x;
-                    }
+            for (int w : over) {
+                if (load[j] + lightest > fillTo[j] + TOLERANCE) {
+                    break; // the joiner is full: no target of any other over-cap worker fits
                 }
-                if (rank < 0) {
+                takeShedFrom(j, w);
+            }
+        }
+
+        /** Worker {@code w}'s targets, best first as joiner {@code j} scores them, until w is at its fill level. */
+        private void takeShedFrom(int j, int w) {
+            long joinerHash = table.workerHashes[eligibleIndex[j]];
+            int joinerCapacity = members[j].capacity();
+            int[] mine = pullLists[w];
+            double[] score = new double[mine.length];
+            Integer[] order = new Integer[mine.length];
+            for (int x = 0; x < mine.length; x++) {
+                int s = TargetSet.slot(targets.hashes[mine[x]]);
+                score[x] = PreferenceTable.score(Hashes.mix(PreferenceTable.slotSeed(s) ^ joinerHash), joinerCapacity);
+                order[x] = x;
+            }
+            Arrays.sort(order, (a, b) -> score[a] != score[b] ? Double.compare(score[b], score[a])
+                    : Integer.compare(mine[a], mine[b]));
+            for (int x : order) {
+                if (load[w] <= fillTo[w] + TOLERANCE) {
+                    break;
+                }
+                int i = mine[x];
+                if (moved[i] || !isOwner(i, w) || !canTake(j, i, w, fillTo[j])) {
                     continue;
                 }
-                for (int i = t.slotStart[s]; i < t.slotStart[s + 1]; i++) {
-                    if (moved[i] || isOwner(i, j) || ownerCount(i) < r) {
-                        continue;
-                    }
-                    int victim = worstOwnerOutsideTop(i, s);
-                    if (victim < 0 || !canTake(j, i, victim, fair[j] + t.weights[i] - 1e-9)) {
-                        continue;
-                    }
-                    if (load[j] + t.weights[i] > fair[j] + 1e-9 && load[j] + t.weights[i] > soft[j] + 1e-9) {
-                        continue;
-                    }
-                    replace(i, victim, j);
-                    if (load[j] >= fair[j] - 1e-9) {
-                        break;
-                    }
+                replace(i, w, j);
+            }
+        }
+
+        /**
+         * The targets joiner {@code j} wins: in every slot whose top R preferences include it, each fully
+         * owned target it does not own yet, taken from its owner outside the top R, until the joiner
+         * holds its fair share (one target may take it past fair, not past {@code shedAbove}).
+         */
+        private void takeWon(int j) {
+            int joiner = eligibleIndex[j];
+            for (int s = 0; s < TargetSet.SLOTS && load[j] < fair[j] - TOLERANCE; s++) {
+                if (ranksInTop(joiner, s)) {
+                    takeWonInSlot(j, s);
+                }
+            }
+        }
+
+        /** Whether eligible worker {@code e} is among slot {@code s}'s top R preferences. */
+        private boolean ranksInTop(int e, int s) {
+            int base = s * table.k;
+            for (int x = 0; x < Math.min(replication, table.len[s]); x++) {
+                if (table.prefs[base + x] == e) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private void takeWonInSlot(int j, int s) {
+            for (int i = targets.slotStart[s]; i < targets.slotStart[s + 1]; i++) {
+                if (moved[i] || isOwner(i, j) || ownerCount(i) < replication) {
+                    continue;
+                }
+                int victim = worstOwnerOutsideTop(i, s);
+                double after = load[j] + targets.weights[i];
+                if (victim < 0 || !canTake(j, i, victim, fair[j] + targets.weights[i] - TOLERANCE)) {
+                    continue;
+                }
+                if (after > fair[j] + TOLERANCE && after > shedAbove[j] + TOLERANCE) {
+                    continue;
+                }
+                replace(i, victim, j);
+                if (load[j] >= fair[j] - TOLERANCE) {
+                    return;
                 }
             }
         }
@@ -326,10 +384,10 @@ public final class AssignmentEngine {
         /** The owner of target {@code i} ranked lowest in slot {@code s}'s order, if it is outside the top R. */
         private int worstOwnerOutsideTop(int i, int s) {
             int base = s * table.k;
-            int top = Math.min(r, table.len[s]);
+            int top = Math.min(replication, table.len[s]);
             int victim = -1;
-            for (int x = 0; x < r; x++) {
-                int w = owners[i * r + x];
+            for (int x = 0; x < replication; x++) {
+                int w = owners[i * replication + x];
                 if (w < 0) {
                     continue;
                 }
@@ -346,14 +404,15 @@ public final class AssignmentEngine {
 
         /** Whether {@code j} may take target {@code i} from {@code from} without passing {@code limit}. */
         private boolean canTake(int j, int i, int from, double limit) {
-            return allowed(i, j) && !isOwner(i, j) && hardRoom(j, i) && load[j] + t.weights[i] <= limit + 1e-9
+            return allowed(i, j) && !isOwner(i, j) && hardRoom(j, i)
+                    && load[j] + targets.weights[i] <= limit + TOLERANCE
                     && (!zones || !zoneTakenByOther(i, j, from));
         }
 
         private void placeOrphans() {
             List<Integer> orphans = new ArrayList<>();
-            int want = Math.min(r, workerOfEligible.length);
-            for (int i = 0; i < t.size(); i++) {
+            int want = Math.min(replication, workerOfEligible.length);
+            for (int i = 0; i < targets.size(); i++) {
                 if (ownerCount(i) < want) {
                     orphans.add(i);
                 }
@@ -362,7 +421,8 @@ public final class AssignmentEngine {
                 return;
             }
             int[] order = orphans.stream().mapToInt(Integer::intValue).toArray();
-            IndexSort.sort(order, (a, b) -> t.weights[a] != t.weights[b] ? Double.compare(t.weights[b], t.weights[a])
+            double[] weights = targets.weights;
+            IndexSort.sort(order, (a, b) -> weights[a] != weights[b] ? Double.compare(weights[b], weights[a])
                     : Integer.compare(a, b));
             for (int replica = 0; replica < want; replica++) {
                 for (int i : order) {
@@ -382,8 +442,8 @@ public final class AssignmentEngine {
          */
         private void shedOverflow() {
             int[][] byWorker = null;
-            for (int w = 0; w < m.length; w++) {
-                if (load[w] <= soft[w] + 1e-9 || !eligible[w]) {
+            for (int w = 0; w < members.length; w++) {
+                if (load[w] <= shedAbove[w] + TOLERANCE || !eligible[w]) {
                     continue;
                 }
                 if (byWorker == null) {
@@ -391,7 +451,7 @@ public final class AssignmentEngine {
                 }
                 for (int pass = 0; pass < 2; pass++) {
                     for (int i : byWorker[w]) {
-                        if (load[w] <= fill[w] + 1e-9) {
+                        if (load[w] <= fillTo[w] + TOLERANCE) {
                             break;
                         }
                         int x = replicaOf(i, w);
@@ -399,7 +459,7 @@ public final class AssignmentEngine {
                             continue;
                         }
                         int to = choose(i, w);
-                        if (to >= 0 && load[to] + t.weights[i] <= soft[to] + 1e-9) {
+                        if (to >= 0 && load[to] + targets.weights[i] <= shedAbove[to] + TOLERANCE) {
                             replace(i, w, to);
                         }
                     }
@@ -408,8 +468,8 @@ public final class AssignmentEngine {
         }
 
         private int replicaOf(int i, int w) {
-            for (int x = 0; x < r; x++) {
-                if (owners[i * r + x] == w) {
+            for (int x = 0; x < replication; x++) {
+                if (owners[i * replication + x] == w) {
                     return x;
                 }
             }
@@ -422,10 +482,10 @@ public final class AssignmentEngine {
          * target does not use yet; else the eligible worker with the most room; else -1.
          */
         private int choose(int i, int leaving) {
-            int s = TargetSet.slot(t.hashes[i]);
+            int s = TargetSet.slot(targets.hashes[i]);
             int base = s * table.k;
-            double wt = t.weights[i];
-            boolean pinned = t.pins[i] != null;
+            double wt = targets.weights[i];
+            boolean pinned = targets.pins[i] != null;
             for (int pass = 0; pass < (zones ? 2 : 1); pass++) {
                 boolean zoneCheck = zones && pass == 0;
                 for (int x = 0; x < table.len[s]; x++) {
@@ -445,7 +505,7 @@ public final class AssignmentEngine {
             }
             if (!pinned) {
                 int best = mostRoom(i, leaving);
-                if (best >= 0 && (load[best] + wt <= soft[best] + 1e-9 || leaving < 0)) {
+                if (best >= 0 && (load[best] + wt <= shedAbove[best] + TOLERANCE || leaving < 0)) {
                     return best;
                 }
                 return leaving >= 0 ? -1 : best;
@@ -455,7 +515,7 @@ public final class AssignmentEngine {
 
         private boolean fits(int i, int w, int leaving, double wt, boolean zoneCheck) {
             return w != leaving && allowed(i, w) && !isOwner(i, w) && hardRoom(w, i)
-                    && load[w] + wt <= fill[w] + 1e-9 && (!zoneCheck || !zoneTakenByOther(i, w, leaving));
+                    && load[w] + wt <= fillTo[w] + TOLERANCE && (!zoneCheck || !zoneTakenByOther(i, w, leaving));
         }
 
         /** The eligible non-owner with the most relative room that has hard room, or -1. */
@@ -493,24 +553,24 @@ public final class AssignmentEngine {
         }
 
         private boolean allowed(int i, int w) {
-            Pin p = t.pins[i];
-            return p == null || p.allows(ids[w], m[w].zone());
+            Pin p = targets.pins[i];
+            return p == null || p.allows(ids[w], members[w].zone());
         }
 
         private boolean hardRoom(int w, int i) {
-            Member mm = m[w];
-            return (mm.maxTargets() == 0 || count[w] + 1 <= mm.maxTargets())
-                    && (mm.maxWeight() == 0 || load[w] + t.weights[i] <= mm.maxWeight() + 1e-9);
+            Member member = members[w];
+            return (member.maxTargets() == 0 || count[w] + 1 <= member.maxTargets())
+                    && (member.maxWeight() == 0 || load[w] + targets.weights[i] <= member.maxWeight() + TOLERANCE);
         }
 
         private boolean zoneTakenByOther(int i, int w, int except) {
-            String zone = m[w].zone();
+            String zone = members[w].zone();
             if (zone.isEmpty()) {
                 return false;
             }
-            for (int x = 0; x < r; x++) {
-                int o = owners[i * r + x];
-                if (o >= 0 && o != except && zone.equals(m[o].zone())) {
+            for (int x = 0; x < replication; x++) {
+                int o = owners[i * replication + x];
+                if (o >= 0 && o != except && zone.equals(members[o].zone())) {
                     return true;
                 }
             }
@@ -518,8 +578,8 @@ public final class AssignmentEngine {
         }
 
         private boolean isOwner(int i, int w) {
-            for (int x = 0; x < r; x++) {
-                if (owners[i * r + x] == w) {
+            for (int x = 0; x < replication; x++) {
+                if (owners[i * replication + x] == w) {
                     return true;
                 }
             }
@@ -528,8 +588,8 @@ public final class AssignmentEngine {
 
         private int ownerCount(int i) {
             int c = 0;
-            for (int x = 0; x < r; x++) {
-                if (owners[i * r + x] >= 0) {
+            for (int x = 0; x < replication; x++) {
+                if (owners[i * replication + x] >= 0) {
                     c++;
                 }
             }
@@ -537,27 +597,27 @@ public final class AssignmentEngine {
         }
 
         private void add(int i, int w) {
-            for (int x = 0; x < r; x++) {
-                if (owners[i * r + x] < 0) {
-                    owners[i * r + x] = w;
+            for (int x = 0; x < replication; x++) {
+                if (owners[i * replication + x] < 0) {
+                    owners[i * replication + x] = w;
                     placedNow[i] |= 1 << x;
-                    load[w] += t.weights[i];
+                    load[w] += targets.weights[i];
                     count[w]++;
                     updateRoom(w);
                     return;
                 }
             }
-            throw new IllegalStateException("target " + t.keys[i] + " already has " + r + " owners");
+            throw new IllegalStateException("target " + targets.keys[i] + " already has " + replication + " owners");
         }
 
         private void replace(int i, int from, int to) {
-            for (int x = 0; x < r; x++) {
-                if (owners[i * r + x] == from) {
-                    owners[i * r + x] = to;
+            for (int x = 0; x < replication; x++) {
+                if (owners[i * replication + x] == from) {
+                    owners[i * replication + x] = to;
                     placedNow[i] |= 1 << x;
-                    load[from] -= t.weights[i];
+                    load[from] -= targets.weights[i];
                     count[from]--;
-                    load[to] += t.weights[i];
+                    load[to] += targets.weights[i];
                     count[to]++;
                     moved[i] = true;
                     updateRoom(from);
@@ -565,17 +625,18 @@ public final class AssignmentEngine {
                     return;
                 }
             }
-            throw new IllegalStateException("worker " + ids[from] + " does not own " + t.keys[i]);
+            throw new IllegalStateException("worker " + ids[from] + " does not own " + targets.keys[i]);
         }
 
         private void updateRoom(int w) {
             if (room != null) {
-                room.set(w, eligible[w] && fill[w] > 0 ? (fill[w] - load[w]) / fill[w] : Double.NEGATIVE_INFINITY);
+                double relativeRoom = (fillTo[w] - load[w]) / fillTo[w];
+                room.set(w, eligible[w] && fillTo[w] > 0 ? relativeRoom : Double.NEGATIVE_INFINITY);
             }
         }
 
         private int[][] targetsByWorker() {
-            return Assignment.listsByWorker(owners, r, m.length);
+            return Assignment.listsByWorker(owners, replication, members.length);
         }
     }
 }

@@ -89,7 +89,7 @@ public final class AssignmentInvariants {
         double total = 0;
         double capacity = 0;
         for (Member mm : members) {
-            if (!mm.draining() && !mm.held()) {
+            if (mm.takesTargets()) {
                 Number l = load.get(mm.id());
                 total += l == null ? 0 : l.doubleValue();
                 capacity += mm.capacity();
@@ -97,7 +97,7 @@ public final class AssignmentInvariants {
         }
         double worst = 0;
         for (Member mm : members) {
-            if (!mm.draining() && !mm.held()) {
+            if (mm.takesTargets()) {
                 Number l = load.get(mm.id());
                 double fair = total * mm.capacity() / capacity;
                 worst = Math.max(worst, (l == null ? 0 : l.doubleValue()) / fair);

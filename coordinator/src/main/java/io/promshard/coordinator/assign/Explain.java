@@ -62,7 +62,7 @@ public final class Explain {
         double capacity = 0;
         int eligibleCount = 0;
         for (Member m : members) {
-            if (!m.draining() && !m.held()) {
+            if (m.takesTargets()) {
                 capacity += m.capacity();
                 eligibleCount++;
             }

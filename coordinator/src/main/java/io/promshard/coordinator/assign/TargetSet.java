@@ -2,6 +2,7 @@ package io.promshard.coordinator.assign;
 
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.List;
 
 /**
  * The targets to place, prepared once per inventory: each key hashed and the set sorted by
@@ -105,7 +106,7 @@ public final class TargetSet {
     }
 
     /** The index of each of {@code keys} in this set (-1 where absent), in the order given. */
-    public int[] indexesOf(java.util.List<String> keys) {
+    public int[] indexesOf(List<String> keys) {
         int[] out = new int[keys.size()];
         for (int n = 0; n < out.length; n++) {
             out[n] = indexOf(keys.get(n));

@@ -1,6 +1,6 @@
 package io.promshard.coordinator.core;
 
-import io.promshard.client.api.ShardPayload;
+import io.promshard.client.api.Share;
 import io.promshard.coordinator.assign.Assignment;
 import io.promshard.coordinator.assign.Member;
 import io.promshard.coordinator.inventory.Inventory;
@@ -21,7 +21,7 @@ import java.util.SortedMap;
  * @param shareEpochs the epoch at which each worker's share was last written
  */
 public record ClusterView(long epoch, long atMillis, Inventory inventory, Assignment assignment, List<Member> members,
-                          SortedMap<String, ShardPayload> shares, Map<String, Long> shareEpochs) {
+                          SortedMap<String, Share> shares, Map<String, Long> shareEpochs) {
 
     public ClusterView {
         members = List.copyOf(members);

@@ -1,38 +1,25 @@
 package io.promshard.coordinator.core;
 
-import io.promshard.client.service.Daemons;
-import com.google.common.collect.Maps;
-import com.google.common.hash.Hasher;
-import com.google.common.hash.Hashing;
 import io.dropwizard.lifecycle.Managed;
-import io.promshard.client.api.AssignmentManifest;
 import io.promshard.client.api.ClusterState;
+import io.promshard.client.api.Coverage;
 import io.promshard.client.api.CoordinatorStatus;
 import io.promshard.client.api.RebalanceEvent;
 import io.promshard.client.api.WorkerAck;
-import io.promshard.coordinator.zk.ChildNodes;
-import io.promshard.coordinator.zk.LastKnown;
-import io.promshard.client.api.ShardPayload;
-import io.promshard.client.api.WorkerInfo;
-import io.promshard.client.api.WorkerState;
-import io.promshard.coordinator.assign.Assignment;
+import io.promshard.client.service.Daemons;
 import io.promshard.coordinator.assign.AssignmentEngine;
-import io.promshard.coordinator.assign.TargetSet;
-import io.promshard.client.api.Target;
-import io.promshard.coordinator.assign.Member;
 import io.promshard.coordinator.drain.Drains;
-import io.promshard.coordinator.inventory.Inventory;
 import io.promshard.coordinator.inventory.InventoryService;
 import io.promshard.coordinator.leader.Leadership;
 import io.promshard.coordinator.membership.Membership;
 import io.promshard.coordinator.publish.FencedOutException;
 import io.promshard.coordinator.publish.OutputWriter;
-import io.promshard.coordinator.publish.PublishResult;
 import io.promshard.coordinator.publish.Publisher;
-import io.promshard.coordinator.publish.Shares;
 import io.promshard.coordinator.publish.StaleViewException;
+import io.promshard.coordinator.zk.BoundedChildren;
+import io.promshard.coordinator.zk.ChildNodes;
+import io.promshard.coordinator.zk.LastKnown;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -42,22 +29,18 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.function.Predicate;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The coordinator's control loop. Membership, inventory and leadership changes are collected and,
- * after the settle time, handled in one run on a single thread: every instance writes
- * {@code federation.json} from live membership; the leader also computes the assignment with the
- * pure {@link AssignmentEngine}, publishes what changed through the fenced {@link Publisher} and
- * writes the workers' files. Nothing is published before membership is initialized, and a new
- * leader first loads what is published, so a leader change rewrites nothing.
+ * after the settle time, handled in one {@link LeaderRun} on a single thread; a failed run is retried
+ * with backoff, and only the loss of leadership stops publishing. While this instance leads, it also
+ * audits every {@link #AUDIT_INTERVAL} that ZooKeeper still holds what it published.
  *
  * <p>Lifecycle LATENT -> STARTED -> CLOSED. Owns its {@link Membership} and {@link Leadership};
  * the Curator client and the inventory service are started and closed by the caller, the client
@@ -76,11 +59,10 @@ public final class Coordinator implements Managed {
     static final Duration AUDIT_INTERVAL = Duration.ofSeconds(5);
     /** The longest a status answer waits for ZooKeeper before it answers the last state read, marked stale. */
     static final Duration STATUS_WAIT = Duration.ofMillis(500);
-    private static final String ACK = "ack";
-    private static final String HANDOFF_TIMEOUT = "handoff timeout";
-    private static final String BUDGET = "movement budget";
     private static final String FILES = "file write retry";
     private static final String PUBLISHED_CHANGED = "published state changed outside the leader";
+    /** Targets a coverage answer lists each way (under, over). */
+    private static final int COVERAGE_LISTED = 100;
 
     private enum State { LATENT, STARTED, CLOSED }
 
@@ -89,19 +71,12 @@ public final class Coordinator implements Managed {
     private final Leadership leadership;
     private final InventoryService inventory;
     private final Publisher publisher;
-    private final OutputWriter output;
-    private final AssignmentEngine engine;
-    private final TargetSets targetSets;
     private final ChildNodes<WorkerAck> acks;
     private final SeriesWeights weights;
-    private final Handoffs handoffs;
-    private final long movementBudget;
-    private final double maxTargetDrop;
-    /** The inventory digest a large drop holds publishing for (control loop writes), or null. */
-    private volatile String heldInventory;
-    private volatile String publishHeld = "";
     private final Duration settleTime;
-    private final Duration reassignmentDelay;
+    private final RebalanceStats stats = new RebalanceStats();
+    private final OutputFiles files;
+    private final LeaderRun leaderRun;
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
     private final ScheduledExecutorService executor;
 
@@ -109,71 +84,30 @@ public final class Coordinator implements Managed {
     private final Set<String> pendingCauses = new LinkedHashSet<>();
     private ScheduledFuture<?> pending;
     private long nextFirstCause;
-    /** When the first cause of the current run arrived (System.nanoTime). */
-    private long firstCause;
-    private boolean loaded;
     /** Runs failed in a row; the retry backoff doubles with each. */
     private int failedRuns;
     /** Whether the last run failed (a retry is scheduled). */
     private volatile boolean failing;
-    private Assignment inForce = Assignment.empty();
-    private Inventory targetSetSource;
-    private Map<String, Long> targetSetWeights;
-    private TargetSet targetSet;
-    /** Position in {@link #targetSet} of each of the inventory's keys, in inventory order. */
-    private int[] inventoryIndex;
-    private Set<String> filling = Set.of();
-    private Shares.Index shareIndex;
-    /** The shares of {@link #inForce}, as published; rebuilt only for the workers a run changes. */
-    private SortedMap<String, ShardPayload> sharesInForce = new java.util.TreeMap<>();
-    /** Workers whose hand-off targets changed since the shares in force were published. */
-    private final Set<String> handoffChanged = new java.util.HashSet<>();
-    private long handoffTimer = Long.MAX_VALUE;
-    /** False until every worker's files are written once in this leadership (and after a failed write). */
-    private final java.util.concurrent.atomic.AtomicBoolean outputComplete = new java.util.concurrent.atomic.AtomicBoolean();
-    /** Writes the workers' files off the control loop, in publishing order: a slow disk does not delay an epoch. */
-    private final ScheduledExecutorService outputExecutor;
 
-    private volatile RebalanceEvent lastRebalance;
-    private volatile int unassigned;
-    private volatile List<String> heldWorkers = List.of();
-    private volatile int handingOff;
-    private volatile long deferredMoves;
-    private final AtomicLong leaderRuns = new AtomicLong();
-    private static final int MAX_EVENTS = 100;
-    private final java.util.ArrayDeque<RebalanceEvent> events = new java.util.ArrayDeque<>();
-    private final AtomicLong rebalances = new AtomicLong();
-    private final AtomicLong movedTotal = new AtomicLong();
-    private final AtomicLong publishErrors = new AtomicLong();
-    private final AtomicLong outputErrors = new AtomicLong();
-    private final AtomicLong bytesTotal = new AtomicLong();
-    private final io.promshard.client.metrics.Histogram durations = new io.promshard.client.metrics.Histogram(
-            0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10);
-    private volatile ClusterView view;
     private final LastKnown<ElectionView> election = new LastKnown<>("status", this::readElection,
             new ElectionView(-1, "", List.of()), STATUS_WAIT);
-    private volatile CoordinatorStatus.Balance balance;
+    private volatile CoverageCache coverage;
 
     public Coordinator(Membership membership, Leadership leadership, Drains drains, InventoryService inventory,
                        Publisher publisher, OutputWriter output, ChildNodes<WorkerAck> acks, SeriesWeights weights,
                        CoordinatorSettings settings) {
-        this.acks = acks;
-        this.weights = weights;
-        this.handoffs = new Handoffs(settings.handoffTimeout().toMillis());
-        this.movementBudget = settings.movementBudget();
-        this.maxTargetDrop = settings.maxTargetDrop();
         this.membership = membership;
         this.drains = drains;
         this.leadership = leadership;
         this.inventory = inventory;
         this.publisher = publisher;
-        this.output = output;
+        this.acks = acks;
+        this.weights = weights;
         this.settleTime = settings.settleTime();
-        this.reassignmentDelay = settings.reassignmentDelay();
-        this.engine = new AssignmentEngine(settings.engine());
-        this.targetSets = new TargetSets(settings.pins());
         this.executor = Daemons.singleThread("promshard-coordinator");
-        this.outputExecutor = Daemons.singleThread("promshard-coordinator-files");
+        this.files = new OutputFiles(output, stats, () -> triggerAfter(FILES, OutputFiles.RETRY.toMillis()));
+        this.leaderRun = new LeaderRun(membership, drains, leadership, inventory, publisher, files, acks, weights,
+                settings, stats, this::triggerAfter);
     }
 
     @Override
@@ -184,13 +118,13 @@ public final class Coordinator implements Managed {
         membership.addListener(() -> trigger("membership"));
         drains.addListener(() -> trigger("drain"));
         inventory.addListener(() -> trigger("inventory"));
-        acks.addListener(() -> trigger(ACK));
+        acks.addListener(() -> trigger(LeaderRun.ACK));
         weights.addListener(() -> trigger("series weights"));
         leadership.addListener(leader -> {
             if (leader) {
                 trigger("leadership");
             } else {
-                executor.execute(() -> loaded = false);
+                executor.execute(leaderRun::reload);
             }
         });
         membership.start();
@@ -208,7 +142,7 @@ public final class Coordinator implements Managed {
      * publish what is missing now rather than at the next event.
      */
     private void audit() {
-        if (!loaded || pending != null || !leadership.isLeader()) {
+        if (!leaderRun.isLoaded() || pending != null || !leadership.isLeader()) {
             return;
         }
         try {
@@ -216,7 +150,7 @@ public final class Coordinator implements Managed {
             if (difference.isPresent()) {
                 LOG.error("ZooKeeper no longer holds what this leader published: {}; loading and publishing again",
                         difference.get());
-                loaded = false;
+                leaderRun.reload();
                 trigger(PUBLISHED_CHANGED);
             }
         } catch (Exception e) {
@@ -241,13 +175,22 @@ public final class Coordinator implements Managed {
         });
     }
 
+    /** {@link #trigger} after {@code delayMillis} (at once when 0). */
+    private void triggerAfter(String cause, long delayMillis) {
+        if (delayMillis <= 0) {
+            trigger(cause);
+        } else if (state.get() == State.STARTED) {
+            executor.schedule(() -> trigger(cause), delayMillis, TimeUnit.MILLISECONDS);
+        }
+    }
+
     private void run() {
         pending = null;
-        firstCause = nextFirstCause;
+        long firstCause = nextFirstCause;
         List<String> causes = new ArrayList<>(pendingCauses);
         pendingCauses.clear();
         try {
-            rebalance(causes);
+            leaderRun.run(causes, firstCause);
             failedRuns = 0;
             failing = false;
         } catch (InterruptedException e) {
@@ -269,11 +212,11 @@ public final class Coordinator implements Managed {
             LOG.warn("not publishing for {}: {}; no longer the leader", causes, e.getMessage());
             return;
         }
-        publishErrors.incrementAndGet();
+        stats.publishFailed();
         failing = true;
         boolean notCommitted = e instanceof FencedOutException || e instanceof StaleViewException;
         if (notCommitted) {
-            loaded = false; // re-read the state and the manifests before computing again
+            leaderRun.reload(); // re-read the state and the manifests before computing again
         }
         if (e instanceof FencedOutException) {
             // the latch says this instance leads, but its znode is not its own first one: enter again
@@ -295,359 +238,69 @@ public final class Coordinator implements Managed {
         pending = executor.schedule(this::run, delay, TimeUnit.MILLISECONDS);
     }
 
-    private void rebalance(List<String> causes) throws Exception {
-        if (!membership.isInitialized() || !inventory.isReady()) {
-            return; // the initialized (ready) event triggers a run
-        }
-        SortedMap<String, WorkerInfo> workers = membership.snapshot();
-        boolean handoffOnly = loaded && Set.of(ACK, HANDOFF_TIMEOUT).containsAll(causes);
-        if (handoffOnly && handoffs.isEmpty()) {
-            return; // an ack with nothing waiting for it
-        }
-        writeFiles("federation.json", () -> output.writeFederation(workers));
-        if (!leadership.isLeader()) {
-            return;
-        }
-        long started = System.nanoTime();
-        long now = System.currentTimeMillis();
-        if (!loaded) {
-            SortedMap<String, ShardPayload> published = publisher.load();
-            inForce = Shares.toAssignment(published, engine.settings().replication());
-            handoffs.load(published, publisher.epoch(), now);
-            outputComplete.set(false);
-            sharesInForce = new java.util.TreeMap<>();
-            filling = Set.copyOf(publisher.loadedState().map(ClusterState::filling).orElse(List.of()));
-            loaded = true;
-        }
-        Inventory inv = inventory.current();
-        Map<String, Long> learned = weights.learned();
-        boolean inputsChanged = inv != targetSetSource || learned != targetSetWeights;
-        if (inputsChanged) {
-            targetSet = targetSets.build(inv, learned);
-            inventoryIndex = targetSet.indexesOf(inv.keys());
-            targetSetSource = inv;
-            targetSetWeights = learned;
-        }
-        if (holdForDrop(inv)) {
-            return; // the published assignment stays in force
-        }
-        Set<String> drained = drains.current();
-        SortedMap<String, Membership.Departure> held = new java.util.TreeMap<>(
-                membership.departedWithin(reassignmentDelay.toMillis()));
-        // a worker back UNREADY within the delay stays held: a sidecar restart must not move its targets
-        held.keySet().removeIf(id -> workers.containsKey(id) && workers.get(id).state() != WorkerState.UNREADY);
-        heldWorkers = List.copyOf(held.keySet());
-        // a previous owner keeps a moved target while it can scrape: live, its Prometheus answering
-        Predicate<String> mayScrape = w -> workers.containsKey(w) && workers.get(w).state() != WorkerState.UNREADY;
-        // a planned move may wait for the budget; a leaving or withdrawn worker's targets may not
-        Predicate<String> mayKeep = w -> held.containsKey(w) || workers.containsKey(w)
-                && (workers.get(w).state() == WorkerState.ACTIVE || workers.get(w).state() == WorkerState.DRAINING);
-        Assignment next;
-        long deferred = deferredMoves;
-        List<Member> members = members(workers, drained, held);
-        if (handoffOnly && !inputsChanged && deferred == 0) {
-            next = inForce;
-        } else {
-            if (!held.isEmpty()) {
-                long until = held.values().stream().mapToLong(Membership.Departure::atMillis).min().orElseThrow()
-                        + reassignmentDelay.toMillis() - now;
-                LOG.info("workers {} lost their sessions; their targets stay for up to {} ms", held.keySet(), until);
-                executor.schedule(() -> trigger("reassignment delay"), Math.max(0, until) + 1, TimeUnit.MILLISECONDS);
-            }
-            Assignment computed = engine.assign(targetSet, members, inForce);
-            long budget = movementBudget <= 0 ? Long.MAX_VALUE : Math.max(0, movementBudget - handoffs.size());
-            // without a budget nothing waits: no pass over the changes to find what would
-            Assignment.Limited limited = budget == Long.MAX_VALUE ? new Assignment.Limited(computed, 0, Set.of())
-                    : computed.limitMoves(inForce, budget, mayKeep);
-            next = limited.assignment();
-            deferred = limited.deferred();
-            filling = limited.filling();
-            if (deferred > 0) {
-                LOG.info("movement budget: {} placements wait for later epochs ({} in flight)", deferred,
-                        handoffs.size());
-            }
-        }
-        long epoch = publisher.epoch();
-        Handoffs.Recorded recorded = handoffs.record(inForce, next, mayScrape, epoch + 1, now);
-        Set<String> touched = recorded.touched();
-        Map<String, AssignmentManifest> manifests = publisher.published();
-        Map<String, WorkerAck> acked = acks.current();
-        Handoffs.Released released = handoffs.release(next, epoch,
-                w -> acked.containsKey(w) ? acked.get(w).epoch() : -1,
-                w -> manifests.containsKey(w) ? manifests.get(w).epoch() : -1, mayScrape, now);
-        if (released.timedOut() > 0) {
-            LOG.warn("{} hand-offs timed out without the new owners' confirmation; their previous owners drop them",
-                    released.timedOut());
-        }
-        java.util.Set<String> owners = new java.util.TreeSet<>(workers.keySet());
-        owners.addAll(held.keySet());
-        long tEngine = System.nanoTime();
-        Map<String, List<String>> extras = handoffs.extras();
-        boolean incremental = shareIndex != null && shareIndex.fits(inv, next.targets())
-                && inForce.targets() == next.targets() && !sharesInForce.isEmpty();
-        if (shareIndex == null || !shareIndex.fits(inv, next.targets())) {
-            shareIndex = Shares.Index.of(inv, next.targets(), next.targets() == targetSet ? inventoryIndex : null);
-        }
-        handoffChanged.addAll(handoffs.takeChanged()); // kept until a publish succeeds
-        touched.addAll(handoffChanged);
-        SortedMap<String, ShardPayload> shares = Shares.update(shareIndex, next, owners, extras,
-                incremental ? sharesInForce : Map.of(), touched);
-        long tShares = System.nanoTime();
-        String fence = leadership.latchPath().orElseThrow(() -> new IllegalStateException("no latch node yet"));
-        PublishResult result = publisher.publish(shares, fence, inv.digest(), membershipDigest(workers),
-                List.copyOf(new java.util.TreeSet<>(filling)));
-        unassigned = next.underReplicated().size();
-        long tPublish = System.nanoTime();
-        // every file once per leadership (the directory may be stale or new), then only what changed
-        boolean all = !outputComplete.getAndSet(true);
-        Map<String, ShardPayload> files = all ? shares : Map.copyOf(Maps.filterKeys(shares,
-                Set.copyOf(result.changedWorkers())::contains));
-        writeFiles("workers' files (" + files.size() + " workers)", () -> {
-            try {
-                output.writeShares(files);
-            } catch (IOException | RuntimeException e) {
-                outputComplete.set(false); // the retry writes every file again
-                throw e;
-            }
-        });
-        Map<String, Long> shareEpochs = new java.util.HashMap<>();
-        publisher.published().forEach((w, m) -> shareEpochs.put(w, m.epoch()));
-        view = new ClusterView(result.epoch(), System.currentTimeMillis(), inv, next, members, shares, shareEpochs);
-        balance = balance(next, members);
-        if (result.wroteAnything()) {
-            int moved = (int) recorded.moved();
-            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-            lastRebalance = new RebalanceEvent(result.epoch(), System.currentTimeMillis(), causes,
-                    result.changedWorkers(), moved, inv.targetCount(), ms, result.bytesWritten());
-            synchronized (events) {
-                if (events.size() == MAX_EVENTS) {
-                    events.removeFirst();
-                }
-                events.addLast(lastRebalance);
-            }
-            rebalances.incrementAndGet();
-            movedTotal.addAndGet(moved);
-            bytesTotal.addAndGet(result.bytesWritten());
-            durations.observe(ms / 1000.0);
-            LOG.info("epoch {} published for {}: {} workers, {} targets, {} moved, {} handed off, {} hand-offs ended, "
-                            + "{} assignments rewritten, {} removed, {} bytes, {} ms (engine {}, shares {}, publish {}, "
-                            + "waited {} since the first cause, settle time included)", result.epoch(), causes,
-                    workers.size(), inv.targetCount(), moved, handoffs.size(), released.total(),
-                    result.changedWorkers().size(), result.removedWorkers().size(), result.bytesWritten(), ms,
-                    TimeUnit.NANOSECONDS.toMillis(tEngine - started), TimeUnit.NANOSECONDS.toMillis(tShares - tEngine),
-                    TimeUnit.NANOSECONDS.toMillis(tPublish - tShares), TimeUnit.NANOSECONDS.toMillis(started - firstCause));
-        }
-        if (unassigned > 0) {
-            LOG.warn("{} targets have fewer than {} owners: no eligible worker with room (first: {})", unassigned,
-                    engine.settings().replication(), Target.display(next.underReplicated().get(0)));
-        }
-        inForce = next;
-        sharesInForce = shares;
-        handoffChanged.clear();
-        deferredMoves = deferred;
-        handingOff = handoffs.size();
-        long deadline = handoffs.nextDeadline();
-        if (deadline != Long.MAX_VALUE && deadline != handoffTimer) {
-            handoffTimer = deadline;
-            executor.schedule(() -> trigger(HANDOFF_TIMEOUT), Math.max(0, deadline - now) + 1, TimeUnit.MILLISECONDS);
-        }
-        if (deferred > 0 && handoffs.isEmpty()) {
-            // nothing in flight will trigger the next step: take it after the settle time
-            trigger(BUDGET);
-        }
-        leaderRuns.incrementAndGet();
-    }
-
-    /**
-     * Whether this run must keep the published assignment because the inventory lost more than
-     * {@code maxTargetDrop} of the targets in force at once, and no operator confirmed that inventory
-     * (its digest in ZooKeeper, so a new leader honours the confirmation). The reason is in the status,
-     * the log (once per inventory) and {@code promshard_publish_held}.
-     */
-    private boolean holdForDrop(Inventory inv) throws Exception {
-        int before = inForce.targets().size();
-        int after = targetSet.size();
-        if (before == 0 || after >= before || (before - after) <= maxTargetDrop * before) {
-            releaseDropHold("the targets are back");
-            return false;
-        }
-        if (inv.digest().equals(publisher.confirmedDrop().orElse(""))) {
-            releaseDropHold("the drop of " + (before - after) + " targets was confirmed");
-            return false;
-        }
-        String reason = String.format(java.util.Locale.ROOT, "the inventory lost %d of the %d targets in force "
-                + "(%.0f%%, more than assignment.maxTargetDrop %.0f%%): not published, the published assignment "
-                + "stays in force until the drop is confirmed (POST /api/v1/inventory/drop/confirm) or the targets "
-                + "are back", before - after, before, 100.0 * (before - after) / before, 100 * maxTargetDrop);
-        if (!inv.digest().equals(heldInventory)) {
-            LOG.error(reason);
-        }
-        heldInventory = inv.digest();
-        publishHeld = reason;
-        return true;
-    }
-
-    private void releaseDropHold(String why) {
-        if (heldInventory != null) {
-            LOG.warn("publishing again: {}", why);
-        }
-        heldInventory = null;
-        publishHeld = "";
-    }
-
     /**
      * Confirms the target drop this leader holds, so that the inventory it held for is published.
      *
      * @return false when no drop is held (nothing to confirm)
      */
     public boolean confirmDrop() throws Exception {
-        String digest = heldInventory;
-        if (digest == null || !isLeader()) {
+        Optional<String> digest = leaderRun.dropHold().heldInventory();
+        if (digest.isEmpty() || !isLeader()) {
             return false;
         }
-        publisher.confirmDrop(digest);
-        LOG.warn("an operator confirmed the drop held for inventory {}", digest);
+        publisher.confirmDrop(digest.get());
+        LOG.warn("an operator confirmed the drop held for inventory {}", digest.get());
         trigger("drop confirmed");
         return true;
     }
 
     /** Why the leader does not publish the current inventory (a large target drop), or empty. */
     public String publishHeld() {
-        return isLeader() ? publishHeld : "";
-    }
-
-    /** A write of the coordinator's own files. */
-    @FunctionalInterface
-    private interface FileWrite {
-        void write() throws IOException;
-    }
-
-    /**
-     * Writes files off the control loop, in order, so that a slow or failing disk never delays or
-     * aborts a publish; a failure is logged, counted and retried by a run after {@link #RETRY}.
-     */
-    private void writeFiles(String what, FileWrite write) {
-        outputExecutor.execute(() -> {
-            try {
-                write.write();
-            } catch (IOException | RuntimeException e) {
-                outputErrors.incrementAndGet();
-                LOG.error("{} not written to {}: {}; retrying in {} ms", what, output.directory(), e.toString(),
-                        RETRY.toMillis());
-                executor.schedule(() -> trigger(FILES), RETRY.toMillis(), TimeUnit.MILLISECONDS);
-            }
-        });
-    }
-
-    private List<Member> members(SortedMap<String, WorkerInfo> workers, Set<String> drained,
-                                 SortedMap<String, Membership.Departure> held) {
-        List<Member> members = new ArrayList<>();
-        for (WorkerInfo w : workers.values()) {
-            if (held.containsKey(w.id())) {
-                continue; // back UNREADY within the reassignment delay: a member as held, below
-            }
-            Member m = new Member(w.id(), w.capacity(), w.zone(),
-                    w.state() != WorkerState.ACTIVE || drained.contains(w.id()), w.maxTargets(), w.maxSeries());
-            members.add(filling.contains(w.id()) ? m.asFilling() : m);
-        }
-        held.values().forEach(d -> members.add(new Member(d.last().id(), d.last().capacity(), d.last().zone(),
-                false, d.last().maxTargets(), d.last().maxSeries()).asHeld()));
-        return members;
-    }
-
-    private static CoordinatorStatus.Balance balance(Assignment a, List<Member> members) {
-        Map<String, Double> loads = a.weightByWorker();
-        double capacity = 0;
-        double total = 0;
-        int n = 0;
-        for (Member m : members) {
-            if (!m.draining() && !m.held()) {
-                capacity += m.capacity();
-                total += loads.getOrDefault(m.id(), 0.0);
-                n++;
-            }
-        }
-        if (n == 0 || total == 0) {
-            return new CoordinatorStatus.Balance(0, 0, 0, "");
-        }
-        double max = 0;
-        double worst = 0;
-        String busiest = "";
-        for (Member m : members) {
-            if (!m.draining() && !m.held()) {
-                double load = loads.getOrDefault(m.id(), 0.0);
-                double ratio = load / (total * m.capacity() / capacity);
-                max = Math.max(max, load);
-                if (ratio > worst) {
-                    worst = ratio;
-                    busiest = m.id();
-                }
-            }
-        }
-        return new CoordinatorStatus.Balance(total / n, max, worst, busiest);
+        return isLeader() ? leaderRun.dropHold().reason() : "";
     }
 
     /** The leader's last run, or null on a standby and before the first run. */
     public ClusterView view() {
-        return isLeader() ? view : null;
+        return isLeader() ? leaderRun.view() : null;
     }
 
-    /** Recent rebalances that changed what is published, oldest first (at most {@value #MAX_EVENTS}). */
+    /** Recent rebalances that changed what is published, oldest first (at most {@value RebalanceStats#MAX_EVENTS}). */
     public List<RebalanceEvent> events() {
-        synchronized (events) {
-            return List.copyOf(events);
-        }
+        return stats.events();
     }
 
-    private record CoverageKey(ClusterView view, Map<String, WorkerAck> acks) {
+    /** The coverage computed for one view and one set of acknowledgements. */
+    private record CoverageCache(ClusterView view, Map<String, WorkerAck> acks, Coverage coverage) {
     }
-
-    private volatile Map.Entry<CoverageKey, io.promshard.client.api.Coverage> coverage;
 
     /**
-     * Coverage of the leader's last view by the acknowledgements now (listing up to 100 targets each
-     * way), or null on a standby. Cached until the view or an acknowledgement changes.
+     * Coverage of the leader's last view by the acknowledgements now (listing up to
+     * {@value #COVERAGE_LISTED} targets each way), or null on a standby. Cached until the view or an
+     * acknowledgement changes.
      */
-    public io.promshard.client.api.Coverage coverage() {
+    public Coverage coverage() {
         ClusterView v = view();
         if (v == null) {
             return null;
         }
-        CoverageKey key = new CoverageKey(v, acks.current());
-        Map.Entry<CoverageKey, io.promshard.client.api.Coverage> cached = coverage;
-        if (cached != null && cached.getKey().view() == v && cached.getKey().acks().equals(key.acks())) {
-            return cached.getValue();
+        Map<String, WorkerAck> now = acks.current();
+        CoverageCache cached = coverage;
+        if (cached != null && cached.view() == v && cached.acks().equals(now)) {
+            return cached.coverage();
         }
-        io.promshard.client.api.Coverage c = CoverageCheck.compute(v, key.acks(), engine.settings().replication(), 100);
-        coverage = Map.entry(key, c);
-        return c;
+        Coverage computed = CoverageCheck.compute(v, now, leaderRun.engine().settings().replication(),
+                COVERAGE_LISTED);
+        coverage = new CoverageCache(v, now, computed);
+        return computed;
     }
 
     public AssignmentEngine engine() {
-        return engine;
+        return leaderRun.engine();
     }
 
-    public SeriesWeights weights() {
-        return weights;
-    }
-
-    public Map<String, WorkerAck> acks() {
-        return acks.current();
-    }
-
-    /** Rebalances published, placements moved, and the rebalance duration histogram, since start. */
-    public long rebalances() {
-        return rebalances.get();
-    }
-
-    /** Runs that failed (ZooKeeper error, write refused) and were retried. */
-    public long publishErrors() {
-        return publishErrors.get();
-    }
-
-    /** Failed writes of the coordinator's own files (workers' shares, federation.json) since start; each is retried. */
-    public long outputErrors() {
-        return outputErrors.get();
+    /** What this coordinator counted since start: rebalances, moves, bytes, durations, failures. */
+    public RebalanceStats stats() {
+        return stats;
     }
 
     /** Whether the last run failed and a retry is scheduled. */
@@ -655,33 +308,23 @@ public final class Coordinator implements Managed {
         return failing;
     }
 
-    /** Bytes the published rebalances wrote to ZooKeeper since start. */
-    public long bytesWrittenTotal() {
-        return bytesTotal.get();
+    /** Runs that failed (ZooKeeper error, write refused) and were retried. */
+    public long publishErrors() {
+        return stats.publishErrors();
     }
 
-    public long movedTotal() {
-        return movedTotal.get();
-    }
-
-    public io.promshard.client.metrics.Histogram durations() {
-        return durations;
+    /** Failed writes of the coordinator's own files (workers' shares, federation.json) since start; each is retried. */
+    public long outputErrors() {
+        return stats.outputErrors();
     }
 
     /** Completed runs as leader (compute and publish, whether or not anything changed) since start. */
     public long leaderRuns() {
-        return leaderRuns.get();
+        return stats.leaderRuns();
     }
 
     public boolean isLeader() {
         return leadership.isLeader();
-    }
-
-    private static String membershipDigest(Map<String, WorkerInfo> workers) {
-        Hasher h = Hashing.sha256().newHasher();
-        workers.forEach((id, w) -> h.putString(id, StandardCharsets.UTF_8).putByte((byte) 0)
-                .putInt(w.capacity()).putString(w.state().name(), StandardCharsets.UTF_8));
-        return h.hash().toString();
     }
 
     /** What the status reads from ZooKeeper: the epoch in force and the election. */
@@ -703,22 +346,19 @@ public final class Coordinator implements Managed {
      * the ensemble is slow or down the epoch and the election are the last ones read, marked stale.
      */
     public CoordinatorStatus status() {
-        LastKnown.Value<ElectionView> election = this.election.get();
+        LastKnown.Value<ElectionView> read = election.get();
         boolean leader = leadership.isLeader();
-        ElectionView e = election.value();
+        ElectionView e = read.value();
         return new CoordinatorStatus(leadership.id(), leader, e.leader(), e.participants(), e.epoch(),
-                membership.snapshot().size(), inventory.current().targetCount(), engine.settings().replication(),
-                unassigned, leader ? balance : null, lastRebalance, heldWorkers, handingOff, deferredMoves,
-                inventory.errors(), election.stale(), membership.conflicts(), publishHeld());
-    }
-
-    public Membership membership() {
-        return membership;
+                membership.snapshot().size(), inventory.current().targetCount(),
+                leaderRun.engine().settings().replication(), leaderRun.unassigned(),
+                leader ? leaderRun.balance() : null, stats.last(), leaderRun.heldWorkers(), leaderRun.handingOff(),
+                leaderRun.deferredMoves(), inventory.errors(), read.stale(), membership.conflicts(), publishHeld());
     }
 
     /**
-     * Znodes refused by the read limits ({@link io.promshard.coordinator.zk.BoundedChildren}): worker
-     * registrations, conflicts, acks, series reports and drains, by path, with the reason.
+     * Znodes refused by the read limits ({@link BoundedChildren}): worker registrations, conflicts,
+     * acks, series reports and drains, by path, with the reason.
      */
     public SortedMap<String, String> refusedZnodes() {
         SortedMap<String, String> out = new TreeMap<>(membership.refusals());
@@ -728,8 +368,24 @@ public final class Coordinator implements Managed {
         return out;
     }
 
+    /** The live workers, as this coordinator's membership reads them (for wiring the resources). */
+    public Membership membership() {
+        return membership;
+    }
+
+    /** The drains operators asked for (for wiring the resources). */
     public Drains drains() {
         return drains;
+    }
+
+    /** The series weights learned from the workers' reports (for wiring the resources). */
+    public SeriesWeights weights() {
+        return weights;
+    }
+
+    /** The workers' acknowledgements (for wiring the resources). */
+    public ChildNodes<WorkerAck> acks() {
+        return acks;
     }
 
     @Override
@@ -739,8 +395,7 @@ public final class Coordinator implements Managed {
         }
         executor.shutdownNow();
         executor.awaitTermination(10, TimeUnit.SECONDS);
-        outputExecutor.shutdown();
-        outputExecutor.awaitTermination(10, TimeUnit.SECONDS);
+        files.close();
         election.close();
         leadership.close();
         weights.close();

@@ -1,7 +1,8 @@
 package io.promshard.coordinator.core;
 
+import java.util.function.Consumer;
 import io.promshard.client.api.Coverage;
-import io.promshard.client.api.ShardPayload;
+import io.promshard.client.api.Share;
 import io.promshard.client.api.Target;
 import io.promshard.client.api.TargetGroup;
 import io.promshard.client.api.WorkerAck;
@@ -28,12 +29,12 @@ public final class CoverageCheck {
         Map<String, List<String>> acked = new HashMap<>();
         Map<String, Integer> waiting = new HashMap<>();
         Set<String> inHandoff = new HashSet<>();
-        for (Map.Entry<String, ShardPayload> e : view.shares().entrySet()) {
+        for (Map.Entry<String, Share> e : view.shares().entrySet()) {
             String worker = e.getKey();
             WorkerAck ack = acks.get(worker);
             long shareEpoch = view.shareEpochs().getOrDefault(worker, Long.MAX_VALUE);
             boolean applied = ack != null && ack.epoch() >= shareEpoch;
-            ShardPayload p = e.getValue();
+            Share p = e.getValue();
             forEachKey(p.scraped(), key -> {
                 if (applied) {
                     acked.computeIfAbsent(key, k -> new ArrayList<>(replication)).add(worker);
@@ -77,7 +78,7 @@ public final class CoverageCheck {
                 handoffs, List.copyOf(underList), List.copyOf(overList));
     }
 
-    private static void forEachKey(Map<String, List<TargetGroup>> jobs, java.util.function.Consumer<String> action) {
+    private static void forEachKey(Map<String, List<TargetGroup>> jobs, Consumer<String> action) {
         jobs.forEach((job, groups) -> {
             for (TargetGroup g : groups) {
                 Target.Scrape scrape = Target.Scrape.of(g.labels());

@@ -7,6 +7,7 @@ import io.promshard.coordinator.assign.AssignmentEngine;
 import io.promshard.coordinator.assign.Member;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * What would move if a worker left, was drained, or joined: the engine run on the leader's last
@@ -39,8 +40,7 @@ public final class DryRuns {
             }
             found = true;
             if (scenario == Scenario.DRAIN) {
-                members.add(new Member(m.id(), m.capacity(), m.zone(), true, m.maxTargets(), m.maxWeight(), m.held(),
-                        false));
+                members.add(m.asDraining());
             } else if (scenario == Scenario.JOIN) {
                 members.add(m);
             }
@@ -49,21 +49,35 @@ public final class DryRuns {
             if (found) {
                 throw new IllegalArgumentException("worker " + worker + " is already a member");
             }
-            members.add(new Member(worker, capacity, zone, false, 0, 0));
+            members.add(Member.of(worker, capacity).inZone(zone));
         } else if (!found) {
             throw new IllegalArgumentException("worker " + worker + " is not a member");
         }
         Assignment in = view.assignment();
         Assignment next = engine.assign(in.targets(), members, in);
-        List<DryRun.Move> moves = new ArrayList<>();
-        long[] changed = {0};
-        next.forEachChange(in, (i, key, before, after) -> {
-            changed[0]++;
-            if (moves.size() < limit) {
-                moves.add(new DryRun.Move(Target.display(key), before, after));
+        MoveList moves = new MoveList(limit);
+        next.forEachChange(in, moves);
+        return new DryRun(scenario.name().toLowerCase(Locale.ROOT), worker, view.epoch(),
+                next.movedFrom(in).count(), next.underReplicated().size(), List.copyOf(moves.listed),
+                moves.changed > limit);
+    }
+
+    /** The changed targets, counted, the first {@code limit} of them listed. */
+    private static final class MoveList implements Assignment.ChangeConsumer {
+        private final int limit;
+        private final List<DryRun.Move> listed = new ArrayList<>();
+        private long changed;
+
+        MoveList(int limit) {
+            this.limit = limit;
+        }
+
+        @Override
+        public void accept(int index, String key, List<String> before, List<String> after) {
+            changed++;
+            if (listed.size() < limit) {
+                listed.add(new DryRun.Move(Target.display(key), before, after));
             }
-        });
-        return new DryRun(scenario.name().toLowerCase(java.util.Locale.ROOT), worker, view.epoch(),
-                next.movedFrom(in).count(), next.underReplicated().size(), List.copyOf(moves), changed[0] > limit);
+        }
     }
 }

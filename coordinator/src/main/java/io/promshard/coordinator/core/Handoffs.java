@@ -1,13 +1,17 @@
 package io.promshard.coordinator.core;
 
-import io.promshard.client.api.ShardPayload;
+import io.promshard.client.api.Share;
 import io.promshard.client.api.Target;
 import io.promshard.client.api.TargetGroup;
+import com.google.common.collect.Maps;
 import io.promshard.coordinator.assign.Assignment;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 import java.util.function.ToLongFunction;
 
@@ -42,17 +46,17 @@ final class Handoffs {
     private final long timeoutMillis;
     private final Map<String, Retained> byKey = new HashMap<>();
     /** Workers whose hand-off targets changed since {@link #takeChanged()} was last called. */
-    private final java.util.Set<String> changed = new java.util.HashSet<>();
+    private final Set<String> changed = new HashSet<>();
 
     Handoffs(long timeoutMillis) {
         this.timeoutMillis = timeoutMillis;
     }
 
     /** Forgets everything, then takes the hand-offs a previous leader published, all waiting for {@code epoch}. */
-    void load(Map<String, ShardPayload> published, long epoch, long now) {
+    void load(Map<String, Share> published, long epoch, long now) {
         byKey.clear();
         changed.clear();
-        published.forEach((worker, payload) -> payload.handoff().forEach((job, groups) -> {
+        published.forEach((worker, share) -> share.handoff().forEach((job, groups) -> {
             for (TargetGroup g : groups) {
                 Target.Scrape scrape = Target.Scrape.of(g.labels());
                 for (String address : g.targets()) {
@@ -71,7 +75,7 @@ final class Handoffs {
      * every changed target), and the placements moved (new owners of targets present before and after,
      * as {@link Assignment#movedFrom} counts them).
      */
-    record Recorded(java.util.Set<String> touched, long moved) {
+    record Recorded(Set<String> touched, long moved) {
     }
 
     /**
@@ -79,13 +83,31 @@ final class Handoffs {
      * every previous owner that lost a target and {@code mayScrape} keeps it for now.
      */
     Recorded record(Assignment before, Assignment after, Predicate<String> mayScrape, long epoch, long now) {
-        java.util.Set<String> touched = new java.util.HashSet<>();
-        long[] moved = {0};
-        after.forEachChange(before, (i, key, was, is) -> {
+        Recorder recorder = new Recorder(mayScrape, epoch, now);
+        after.forEachChange(before, recorder);
+        return new Recorded(recorder.touched, recorder.moved);
+    }
+
+    /** One pass of {@link #record} over the changed targets. */
+    private final class Recorder implements Assignment.ChangeConsumer {
+        private final Predicate<String> mayScrape;
+        private final long epoch;
+        private final long now;
+        private final Set<String> touched = new HashSet<>();
+        private long moved;
+
+        Recorder(Predicate<String> mayScrape, long epoch, long now) {
+            this.mayScrape = mayScrape;
+            this.epoch = epoch;
+            this.now = now;
+        }
+
+        @Override
+        public void accept(int index, String key, List<String> was, List<String> is) {
             touched.addAll(was);
             touched.addAll(is);
             for (String w : is) {
-                moved[0] += was.contains(w) ? 0 : 1;
+                moved += was.contains(w) ? 0 : 1;
             }
             Retained r = byKey.get(key);
             List<String> from = new ArrayList<>(r == null ? List.of() : r.from());
@@ -105,8 +127,7 @@ final class Handoffs {
             } else {
                 byKey.put(key, new Retained(List.copyOf(from), epoch, now + timeoutMillis));
             }
-        });
-        return new Recorded(touched, moved[0]);
+        }
     }
 
     /**
@@ -161,13 +182,13 @@ final class Handoffs {
 
     /** Targets (by key) that previous owners keep scraping, and those owners: a view, valid until the next change. */
     Map<String, List<String>> extras() {
-        return java.util.Collections.unmodifiableMap(com.google.common.collect.Maps.transformValues(byKey,
+        return Collections.unmodifiableMap(Maps.transformValues(byKey,
                 Retained::from));
     }
 
     /** The workers whose hand-off targets changed since the last call (by record, release), and forgets them. */
-    java.util.Set<String> takeChanged() {
-        java.util.Set<String> out = java.util.Set.copyOf(changed);
+    Set<String> takeChanged() {
+        Set<String> out = Set.copyOf(changed);
         changed.clear();
         return out;
     }

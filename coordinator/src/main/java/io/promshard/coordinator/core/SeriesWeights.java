@@ -34,7 +34,7 @@ public final class SeriesWeights implements Closeable {
     }
 
     /** Series reports refused by the read limits, by path, with the reason. */
-    public java.util.SortedMap<String, String> refusals() {
+    public SortedMap<String, String> refusals() {
         return reports.refusals();
     }
 

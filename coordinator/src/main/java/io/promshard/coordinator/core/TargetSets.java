@@ -1,5 +1,6 @@
 package io.promshard.coordinator.core;
 
+import java.util.Set;
 import io.promshard.client.api.TargetGroup;
 import io.promshard.coordinator.assign.Pin;
 import io.promshard.coordinator.assign.TargetSet;
@@ -17,7 +18,7 @@ final class TargetSets {
 
     TargetSets(List<PinRule> rules) {
         for (PinRule rule : rules) {
-            Pin pin = new Pin(java.util.Set.copyOf(rule.getWorkers()), rule.getZone());
+            Pin pin = new Pin(Set.copyOf(rule.getWorkers()), rule.getZone());
             if (rule.getAddress() == null || rule.getAddress().isEmpty()) {
                 jobPins.put(rule.getJob(), pin);
             } else {

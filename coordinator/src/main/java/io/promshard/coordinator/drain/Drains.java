@@ -1,14 +1,16 @@
 package io.promshard.coordinator.drain;
 
 import io.promshard.client.zk.ZkLayout;
+import io.promshard.coordinator.zk.BoundedChildren;
 import java.io.Closeable;
+import java.util.List;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.api.transaction.CuratorOp;
-import io.promshard.coordinator.zk.BoundedChildren;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
@@ -27,7 +29,7 @@ public final class Drains implements Closeable {
     private final ZkLayout layout;
     private final BoundedChildren cache;
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
-    private final java.util.List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
 
     public Drains(CuratorFramework client, ZkLayout layout) {
         this.client = client;
@@ -48,7 +50,7 @@ public final class Drains implements Closeable {
     }
 
     /** Drain znodes refused by the read limits, by path, with the reason. */
-    public java.util.SortedMap<String, String> refusals() {
+    public SortedMap<String, String> refusals() {
         return cache.refusals();
     }
 

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
@@ -95,7 +96,7 @@ public final class FileSdParser {
         } catch (IOException e) {
             throw new InventoryException(file + ": cannot read: " + e.getMessage(), e);
         }
-        String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         boolean yaml = name.endsWith(".yml") || name.endsWith(".yaml");
         return parse(file.toString(), bytes, yaml);
     }

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -72,7 +73,7 @@ public final class HttpSdSource implements InventorySource {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
     private volatile boolean answered;
     private volatile long startedNanos;
-    private final java.util.concurrent.atomic.AtomicBoolean gaveUp = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean gaveUp = new AtomicBoolean();
 
     public HttpSdSource(String job, URI url, Duration interval, FileSdParser parser, long maxBytes) {
         this(job, url, interval, parser, maxBytes, Duration.ofSeconds(Math.max(30, 3 * interval.toSeconds())));

@@ -5,12 +5,15 @@ import io.promshard.client.api.TargetGroup;
 import io.promshard.client.service.Daemons;
 import io.promshard.coordinator.relabel.Relabeling;
 import java.io.IOException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.PathMatcher;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -101,7 +104,7 @@ public final class InventoryService implements Managed {
         this.watchDirectories = watchDirectories;
         this.lastGood = lastGood;
         this.jobs = List.copyOf(jobs);
-        Map<String, Relabeling> rules = new java.util.HashMap<>();
+        Map<String, Relabeling> rules = new HashMap<>();
         for (JobConfig job : jobs) {
             rules.put(job.getName(), job.relabeling());
         }
@@ -214,7 +217,7 @@ public final class InventoryService implements Managed {
     /** Re-reads every source once; visible for tests that do not want to wait for the interval. */
     public synchronized void refresh() {
         Map<String, List<TargetGroup>> byJob = new LinkedHashMap<>();
-        Set<Path> live = new java.util.HashSet<>();
+        Set<Path> live = new HashSet<>();
         for (JobConfig job : jobs) {
             List<TargetGroup> groups = new ArrayList<>(job.getStaticGroups());
             for (String glob : job.getFiles()) {
@@ -287,7 +290,7 @@ public final class InventoryService implements Managed {
             if (errors.put("job=" + job + " glob=" + glob, message) == null) {
                 LOG.error(message);
             }
-            java.nio.file.PathMatcher matcher = java.nio.file.FileSystems.getDefault()
+            PathMatcher matcher = FileSystems.getDefault()
                     .getPathMatcher("glob:" + Path.of(glob).toAbsolutePath().normalize());
             matched = files.keySet().stream().filter(matcher::matches).sorted().toList();
             List<TargetGroup> kept = new ArrayList<>();

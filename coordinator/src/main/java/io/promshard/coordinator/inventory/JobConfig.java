@@ -1,10 +1,13 @@
 package io.promshard.coordinator.inventory;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.dropwizard.util.Duration;
 import io.promshard.client.api.TargetGroup;
 import io.promshard.coordinator.relabel.RelabelConfig;
 import io.promshard.coordinator.relabel.Relabeling;
+import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,10 +37,10 @@ public class JobConfig {
     @JsonProperty("static")
     private List<TargetGroup> staticGroups = new ArrayList<>();
 
-    @jakarta.validation.Valid
+    @Valid
     private List<HttpSd> httpSd = new ArrayList<>();
 
-    @jakarta.validation.Valid
+    @Valid
     private Discovery discovery;
 
     /**
@@ -56,19 +59,19 @@ public class JobConfig {
      * servers are asked in order; the first that answers is used.
      */
     public static class Discovery {
-        @jakarta.validation.constraints.NotEmpty
+        @NotEmpty
         private List<@Pattern(regexp = "https?://.+", message = "must be an http or https URL") String> urls = new ArrayList<>();
 
         @NotEmpty
         private String job;
 
-        @jakarta.validation.constraints.NotNull
-        private io.dropwizard.util.Duration refreshInterval = io.dropwizard.util.Duration.seconds(30);
+        @NotNull
+        private Duration refreshInterval = Duration.seconds(30);
 
         public Discovery() {
         }
 
-        public Discovery(List<String> urls, String job, io.dropwizard.util.Duration refreshInterval) {
+        public Discovery(List<String> urls, String job, Duration refreshInterval) {
             this.urls = List.copyOf(urls);
             this.job = job;
             this.refreshInterval = refreshInterval;
@@ -85,7 +88,7 @@ public class JobConfig {
         }
 
         @JsonProperty
-        public io.dropwizard.util.Duration getRefreshInterval() {
+        public Duration getRefreshInterval() {
             return refreshInterval;
         }
     }
@@ -96,13 +99,13 @@ public class JobConfig {
         @Pattern(regexp = "https?://.+", message = "must be an http or https URL")
         private String url;
 
-        @jakarta.validation.constraints.NotNull
-        private io.dropwizard.util.Duration refreshInterval = io.dropwizard.util.Duration.seconds(60);
+        @NotNull
+        private Duration refreshInterval = Duration.seconds(60);
 
         public HttpSd() {
         }
 
-        public HttpSd(String url, io.dropwizard.util.Duration refreshInterval) {
+        public HttpSd(String url, Duration refreshInterval) {
             this.url = url;
             this.refreshInterval = refreshInterval;
         }
@@ -113,7 +116,7 @@ public class JobConfig {
         }
 
         @JsonProperty
-        public io.dropwizard.util.Duration getRefreshInterval() {
+        public Duration getRefreshInterval() {
             return refreshInterval;
         }
     }

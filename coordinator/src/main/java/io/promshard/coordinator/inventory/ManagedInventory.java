@@ -1,7 +1,8 @@
 package io.promshard.coordinator.inventory;
 
-import io.promshard.client.api.TargetGroup;
 import io.promshard.client.Json;
+import io.promshard.client.api.TargetGroup;
+import io.promshard.coordinator.zk.BoundedChildren;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -14,9 +15,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiPredicate;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.ChildData;
-import io.promshard.coordinator.zk.BoundedChildren;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
@@ -227,7 +228,7 @@ public final class ManagedInventory implements InventorySource {
         return parser.parse(where, data, false);
     }
 
-    private static List<TargetGroup> without(List<TargetGroup> groups, java.util.function.BiPredicate<String, TargetGroup> drop) {
+    private static List<TargetGroup> without(List<TargetGroup> groups, BiPredicate<String, TargetGroup> drop) {
         List<TargetGroup> out = new ArrayList<>();
         for (TargetGroup g : groups) {
             LinkedHashSet<String> kept = new LinkedHashSet<>();

@@ -3,8 +3,12 @@ package io.promshard.coordinator.leader;
 import io.promshard.client.zk.ZkLayout;
 import java.io.Closeable;
 import java.io.IOException;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
@@ -30,7 +34,7 @@ public final class Leadership implements Closeable {
     private final CuratorFramework client;
     private final String path;
     private final AtomicReference<LeaderLatch> latch = new AtomicReference<>();
-    private final java.util.List<LeaderLatchListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<LeaderLatchListener> listeners = new CopyOnWriteArrayList<>();
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
 
     public Leadership(CuratorFramework client, ZkLayout layout, String id) {
@@ -44,7 +48,7 @@ public final class Leadership implements Closeable {
      * @param onChange called with true when this instance gains leadership and false when it loses it;
      *                 runs on Curator's event thread and must only hand work off
      */
-    public void addListener(java.util.function.Consumer<Boolean> onChange) {
+    public void addListener(Consumer<Boolean> onChange) {
         LeaderLatchListener listener = new LeaderLatchListener() {
             @Override
             public void isLeader() {
@@ -116,15 +120,15 @@ public final class Leadership implements Closeable {
     }
 
     /** Ids of every coordinator in the election, leader first; empty when they cannot be read. */
-    public java.util.List<String> participants() {
+    public List<String> participants() {
         try {
-            return latch.get().getParticipants().stream().sorted(java.util.Comparator.comparing(p -> !p.isLeader()))
+            return latch.get().getParticipants().stream().sorted(Comparator.comparing(p -> !p.isLeader()))
                     .map(Participant::getId).toList();
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            return java.util.List.of();
+            return List.of();
         }
     }
 

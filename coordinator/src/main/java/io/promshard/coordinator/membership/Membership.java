@@ -1,12 +1,12 @@
 package io.promshard.coordinator.membership;
 
-import io.promshard.client.api.WorkerConflict;
-import io.promshard.coordinator.zk.BoundedChildren;
-import io.promshard.coordinator.zk.ChildNodes;
 import io.promshard.client.Json;
+import io.promshard.client.api.WorkerConflict;
 import io.promshard.client.api.WorkerInfo;
 import io.promshard.client.api.WorkerState;
 import io.promshard.client.zk.ZkLayout;
+import io.promshard.coordinator.zk.BoundedChildren;
+import io.promshard.coordinator.zk.ChildNodes;
 import java.io.Closeable;
 import java.util.Collections;
 import java.util.List;
@@ -16,6 +16,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.ChildData;
@@ -46,7 +47,7 @@ public final class Membership implements Closeable {
     private final Map<String, Integer> refusedVersions = new ConcurrentHashMap<>();
     private final Map<String, Departure> departures = new ConcurrentHashMap<>();
     /** Cache events seen; a snapshot built at an older count is stale. */
-    private final java.util.concurrent.atomic.AtomicLong changes = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong changes = new AtomicLong();
     private volatile Snapshot last;
     private final ChildNodes<WorkerConflict> conflicts;
 
@@ -69,7 +70,7 @@ public final class Membership implements Closeable {
      * configuration), by worker id: the conflict in words.
      */
     public SortedMap<String, String> conflicts() {
-        SortedMap<String, String> out = new java.util.TreeMap<>();
+        SortedMap<String, String> out = new TreeMap<>();
         conflicts.current().forEach((worker, c) -> out.put(worker, c.describe()));
         return out;
     }

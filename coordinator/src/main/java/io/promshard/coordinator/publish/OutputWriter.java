@@ -1,6 +1,6 @@
 package io.promshard.coordinator.publish;
 
-import io.promshard.client.api.ShardPayload;
+import io.promshard.client.api.Share;
 import io.promshard.client.api.TargetGroup;
 import io.promshard.client.api.WorkerInfo;
 import io.promshard.client.filesd.FileSdDirectory;
@@ -36,8 +36,8 @@ public final class OutputWriter {
     }
 
     /** Writes each worker's files, removing job files that are no longer in its share. */
-    public void writeShares(Map<String, ShardPayload> shares) throws IOException {
-        for (ShardPayload share : shares.values()) {
+    public void writeShares(Map<String, Share> shares) throws IOException {
+        for (Share share : shares.values()) {
             FileSdDirectory dir = new FileSdDirectory(root.fileFor(share.worker()).getParent().resolve(share.worker()));
             for (Map.Entry<String, List<TargetGroup>> job : share.jobs().entrySet()) {
                 dir.write(job.getKey(), job.getValue());

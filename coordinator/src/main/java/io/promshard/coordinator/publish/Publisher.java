@@ -3,12 +3,15 @@ package io.promshard.coordinator.publish;
 import io.promshard.client.Json;
 import io.promshard.client.api.AssignmentManifest;
 import io.promshard.client.api.ClusterState;
-import io.promshard.client.api.ShardDelta;
-import io.promshard.client.api.ShardPayload;
+import io.promshard.client.api.Share;
+import io.promshard.client.api.ShareDelta;
 import io.promshard.client.zk.AssignmentCodec;
 import io.promshard.client.zk.AssignmentReader;
 import io.promshard.client.zk.ZkLayout;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -17,11 +20,14 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.api.transaction.CuratorOp;
 import org.apache.curator.utils.ZKPaths;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.OpResult;
+import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * znode to the next epoch. A leader whose session is gone therefore commits nothing. Old chunks and
  * departed workers' assignments are removed afterwards.
  *
- * <p>Writes follow what moved: a changed share is published as a {@link io.promshard.client.api.ShardDelta}
+ * <p>Writes follow what moved: a changed share is published as a {@link io.promshard.client.api.ShareDelta}
  * against the worker's base (the last share written whole) while the delta stays under
  * {@value #DELTA_FRACTION_PERCENT}% of the base's targets, and whole (becoming the new base)
  * otherwise. Chunk creations and deletions go in batched multi-operation requests, not one round
@@ -62,10 +68,10 @@ public final class Publisher {
     private final AssignmentCodec codec;
     private final String coordinatorId;
     private final Map<String, AssignmentManifest> published = new TreeMap<>();
-    /** The payload behind each manifest in {@link #published}, to recognise an unchanged share without hashing it. */
-    private final Map<String, ShardPayload> payloads = new java.util.HashMap<>();
+    /** The share behind each manifest in {@link #published}, to recognise an unchanged share without hashing it. */
+    private final Map<String, Share> publishedShares = new HashMap<>();
     /** Each worker's base: the last share published whole, which deltas apply to. */
-    private final Map<String, AssignmentReader.Published> bases = new java.util.HashMap<>();
+    private final Map<String, AssignmentReader.Published> bases = new HashMap<>();
     private boolean stateExists;
     /** Whether the {@code state} znode holds this publisher's epoch (false after a load found it missing, corrupt or behind). */
     private boolean stateInForce;
@@ -80,23 +86,23 @@ public final class Publisher {
     }
 
     /**
-     * Reads the epoch and every worker's published payload, so that a new leader continues from
+     * Reads the epoch and every worker's published share, so that a new leader continues from
      * what is in force and rewrites nothing that is unchanged, and removes chunks no manifest needs
      * (left by a leader that stopped between writing chunks and committing).
      *
      * @return the published shares by worker; a worker whose assignment cannot be read is left out
      *         (and will be rewritten)
      */
-    public SortedMap<String, ShardPayload> load() throws Exception {
+    public SortedMap<String, Share> load() throws Exception {
         client.createContainers(layout.assignments());
         published.clear();
-        payloads.clear();
+        publishedShares.clear();
         bases.clear();
         stateExists = false;
         loadedState = readStateLeniently();
         long stateEpoch = loadedState.map(ClusterState::epoch).orElse(0L);
         AssignmentReader reader = new AssignmentReader(client, layout, codec);
-        TreeMap<String, ShardPayload> shares = new TreeMap<>();
+        TreeMap<String, Share> shares = new TreeMap<>();
         List<String> stale = new ArrayList<>();
         for (String worker : client.getChildren().forPath(layout.assignments())) {
             try {
@@ -104,9 +110,9 @@ public final class Publisher {
                 if (p.isPresent()) {
                     AssignmentReader.Published pub = p.get();
                     published.put(worker, pub.manifest());
-                    payloads.put(worker, pub.payload());
+                    publishedShares.put(worker, pub.share());
                     bases.put(worker, new AssignmentReader.Published(pub.baseManifest(), pub.base()));
-                    shares.put(worker, pub.payload());
+                    shares.put(worker, pub.share());
                     Set<String> keep = new HashSet<>(pub.manifest().chunkNames());
                     for (String chunk : children(layout.assignment(worker))) {
                         if (!keep.contains(chunk)) {
@@ -141,7 +147,7 @@ public final class Publisher {
     private Optional<ClusterState> readStateLeniently() throws Exception {
         try {
             return readState();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             LOG.error("{}: state znode unreadable, continuing from the published manifests' epoch: {}",
                     layout.state(), e.getMessage());
             return Optional.empty();
@@ -176,8 +182,8 @@ public final class Publisher {
                 return Optional.of(layout.state() + " says epoch " + state.get().epoch() + ", published " + epoch);
             }
         }
-        Set<String> present = new java.util.TreeSet<>(children(layout.assignments()));
-        Set<String> missing = new java.util.TreeSet<>(published.keySet());
+        Set<String> present = new TreeSet<>(children(layout.assignments()));
+        Set<String> missing = new TreeSet<>(published.keySet());
         missing.removeAll(present);
         present.removeAll(published.keySet());
         if (!missing.isEmpty() || !present.isEmpty()) {
@@ -195,7 +201,7 @@ public final class Publisher {
     public Optional<String> confirmedDrop() throws Exception {
         try {
             byte[] data = client.getData().forPath(layout.dropConfirmation());
-            return Optional.of(new String(data, java.nio.charset.StandardCharsets.UTF_8));
+            return Optional.of(new String(data, StandardCharsets.UTF_8));
         } catch (KeeperException.NoNodeException e) {
             return Optional.empty();
         }
@@ -204,7 +210,7 @@ public final class Publisher {
     /** Records that the inventory of {@code digest} may be published although it drops many targets. Thread-safe. */
     public void confirmDrop(String digest) throws Exception {
         client.create().orSetData().creatingParentContainersIfNeeded().withMode(CreateMode.PERSISTENT)
-                .forPath(layout.dropConfirmation(), digest.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                .forPath(layout.dropConfirmation(), digest.getBytes(StandardCharsets.UTF_8));
     }
 
     public Optional<ClusterState> readState() throws Exception {
@@ -240,7 +246,7 @@ public final class Publisher {
      * @param fence the leader's latch znode; the transaction fails if it no longer exists
      * @throws FencedOutException when this coordinator's latch znode is not its own: nothing was switched
      */
-    public PublishResult publish(Map<String, ShardPayload> shares, String fence, String inventoryDigest,
+    public PublishResult publish(Map<String, Share> shares, String fence, String inventoryDigest,
                                  String membershipDigest, List<String> filling) throws Exception {
         Plan plan = plan(shares);
         if (plan.isEmpty() && (stateInForce || epoch == 0)) {
@@ -255,11 +261,11 @@ public final class Publisher {
                 transactions);
     }
 
-    private Plan plan(Map<String, ShardPayload> shares) {
+    private Plan plan(Map<String, Share> shares) {
         long next = epoch + 1;
         Map<String, AssignmentCodec.Encoded> changed = new TreeMap<>();
         Map<String, AssignmentReader.Published> newBases = new HashMap<>();
-        for (Map.Entry<String, ShardPayload> e : shares.entrySet()) {
+        for (Map.Entry<String, Share> e : shares.entrySet()) {
             encode(e.getKey(), e.getValue(), next, changed, newBases);
         }
         List<String> removed = new ArrayList<>();
@@ -276,17 +282,17 @@ public final class Publisher {
      * force: as a switch back to its base, a delta on its base when that is at most
      * {@value #DELTA_FRACTION_PERCENT}% of the base's targets, or whole (a new base).
      */
-    private void encode(String worker, ShardPayload share, long next, Map<String, AssignmentCodec.Encoded> changed,
+    private void encode(String worker, Share share, long next, Map<String, AssignmentCodec.Encoded> changed,
                         Map<String, AssignmentReader.Published> newBases) {
         AssignmentManifest before = published.get(worker);
-        ShardPayload in = payloads.get(worker);
+        Share in = publishedShares.get(worker);
         if (before != null && (share == in || share.equals(in))) {
-            return; // the very payload in force: no need to serialize and hash it again
+            return; // the very share in force: no need to serialize and hash it again
         }
-        ShardPayload payload = share.isCanonical() ? share : share.canonical();
-        AssignmentCodec.Prepared prepared = AssignmentCodec.prepare(payload);
+        Share canonical = share.isCanonical() ? share : share.canonical();
+        AssignmentCodec.Prepared prepared = AssignmentCodec.prepare(canonical);
         if (before != null && before.sha256().equals(prepared.sha256())) {
-            payloads.put(worker, share);
+            publishedShares.put(worker, share);
             return;
         }
         AssignmentReader.Published base = bases.get(worker);
@@ -298,8 +304,8 @@ public final class Publisher {
             return;
         }
         if (base != null) {
-            ShardDelta delta = ShardDelta.between(base.payload(), payload);
-            long baseTargets = base.payload().targetCount() + base.payload().handoffCount();
+            ShareDelta delta = ShareDelta.between(base.share(), canonical);
+            long baseTargets = base.share().targetCount() + base.share().handoffCount();
             if ((long) delta.size() * 100 <= (long) DELTA_FRACTION_PERCENT * baseTargets) {
                 changed.put(worker, codec.encodeDelta(prepared, base.manifest(), delta, next));
                 return;
@@ -307,7 +313,7 @@ public final class Publisher {
         }
         AssignmentCodec.Encoded whole = codec.encode(prepared, next);
         changed.put(worker, whole);
-        newBases.put(worker, new AssignmentReader.Published(whole.manifest(), payload));
+        newBases.put(worker, new AssignmentReader.Published(whole.manifest(), canonical));
     }
 
     /**
@@ -352,7 +358,7 @@ public final class Publisher {
     }
 
     /** The committed epoch becomes this publisher's picture; chunks no manifest refers to any more go. */
-    private void afterCommit(Plan plan, Prepared prepared, Map<String, ShardPayload> shares) {
+    private void afterCommit(Plan plan, Prepared prepared, Map<String, Share> shares) {
         epoch = plan.epoch();
         stateInForce = true;
         List<String> unreferenced = new ArrayList<>();
@@ -369,8 +375,8 @@ public final class Publisher {
         });
         published.putAll(prepared.manifests());
         plan.removed().forEach(published::remove);
-        plan.changed().keySet().forEach(w -> payloads.put(w, shares.get(w)));
-        plan.removed().forEach(payloads::remove);
+        plan.changed().keySet().forEach(w -> publishedShares.put(w, shares.get(w)));
+        plan.removed().forEach(publishedShares::remove);
         bases.putAll(plan.newBases());
         plan.removed().forEach(bases::remove);
         delete(unreferenced);
@@ -392,7 +398,7 @@ public final class Publisher {
         changed.forEach((w, e) -> growth.put(w, e.manifest().scrapedCount()
                 - (published.containsKey(w) ? published.get(w).scrapedCount() : 0)));
         List<String> order = new ArrayList<>(changed.keySet());
-        order.sort(java.util.Comparator.comparing((String w) -> -growth.get(w)).thenComparing(w -> w));
+        order.sort(Comparator.comparing((String w) -> -growth.get(w)).thenComparing(w -> w));
         return order;
     }
 
@@ -450,10 +456,10 @@ public final class Publisher {
 
     /** The path of the first operation a failed transaction names as failing. */
     private static String failedPath(KeeperException e, List<CuratorOp> ops) {
-        List<org.apache.zookeeper.OpResult> results = e.getResults();
+        List<OpResult> results = e.getResults();
         if (results != null) {
             for (int i = 0; i < results.size() && i < ops.size(); i++) {
-                if (results.get(i) instanceof org.apache.zookeeper.OpResult.ErrorResult err
+                if (results.get(i) instanceof OpResult.ErrorResult err
                         && err.getErr() != KeeperException.Code.OK.intValue()
                         && err.getErr() != KeeperException.Code.RUNTIMEINCONSISTENCY.intValue()) {
                     return ops.get(i).get().getPath();
@@ -547,7 +553,7 @@ public final class Publisher {
      * node can overtake it, so it is still the leader's when the epoch commits.
      */
     private void verifyFence(String fence) throws Exception {
-        org.apache.zookeeper.data.Stat stat = client.checkExists().forPath(fence);
+        Stat stat = client.checkExists().forPath(fence);
         long session = client.getZookeeperClient().getZooKeeper().getSessionId();
         if (stat == null || stat.getEphemeralOwner() != session) {
             throw new FencedOutException("latch znode " + fence + (stat == null ? " is gone" : " belongs to session 0x"
@@ -555,7 +561,7 @@ public final class Publisher {
         }
         String parent = ZKPaths.getPathAndNode(fence).getPath();
         String first = client.getChildren().forPath(parent).stream()
-                .min(java.util.Comparator.comparing(Publisher::sequence)).orElse("");
+                .min(Comparator.comparing(Publisher::sequence)).orElse("");
         if (!ZKPaths.makePath(parent, first).equals(fence)) {
             throw new FencedOutException("latch znode " + fence + " is not first in the election (" + first + " is)");
         }

@@ -1,16 +1,19 @@
 package io.promshard.coordinator.publish;
 
-import io.promshard.client.api.ShardPayload;
+import io.promshard.client.api.Share;
 import io.promshard.client.api.Target;
 import io.promshard.client.api.TargetGroup;
 import io.promshard.coordinator.assign.Assignment;
 import io.promshard.coordinator.assign.TargetSet;
 import io.promshard.coordinator.inventory.Inventory;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -18,7 +21,7 @@ import java.util.TreeMap;
  * Turns an engine {@link Assignment} into per-worker file_sd shares and back. Shares are built
  * worker by worker from an {@link Index} of where each target sits in the inventory, so that a
  * rebalance rebuilds only the shares of the workers it changed, in time proportional to their
- * targets. Every share is in canonical form ({@link ShardPayload#canonical()}).
+ * targets. Every share is in canonical form ({@link Share#canonical()}).
  */
 public final class Shares {
 
@@ -50,7 +53,7 @@ public final class Shares {
             List<String> jobOfGroup = new ArrayList<>();
             List<TargetGroup> all = new ArrayList<>();
             groupOf = new int[set.size()];
-            java.util.Arrays.fill(groupOf, -1);
+            Arrays.fill(groupOf, -1);
             addressOf = new String[set.size()];
             int p = 0;
             for (Map.Entry<String, List<TargetGroup>> job : inventory.jobs().entrySet()) {
@@ -125,7 +128,7 @@ public final class Shares {
                 }
             }
             Map<String, TreeMap<SortedMap<String, String>, List<String>>> out = new TreeMap<>();
-            byGroup.forEach((g, addresses) -> out.computeIfAbsent(groupJob[g], j -> new TreeMap<>(ShardPayload.LABELS_ORDER))
+            byGroup.forEach((g, addresses) -> out.computeIfAbsent(groupJob[g], j -> new TreeMap<>(Share.LABELS_ORDER))
                     .computeIfAbsent(groups[g].labels(), l -> new ArrayList<>()).addAll(addresses));
             return out;
         }
@@ -133,9 +136,9 @@ public final class Shares {
 
     /**
      * Each worker's share: per job, the inventory's groups restricted to the targets the worker owns,
-     * labels kept. Every worker in {@code workers} gets a payload, possibly with no jobs.
+     * labels kept. Every worker in {@code workers} gets a share, possibly with no jobs.
      */
-    public static SortedMap<String, ShardPayload> build(Inventory inventory, Assignment assignment,
+    public static SortedMap<String, Share> build(Inventory inventory, Assignment assignment,
                                                         Collection<String> workers) {
         return build(inventory, assignment, workers, Map.of());
     }
@@ -144,19 +147,19 @@ public final class Shares {
      * As {@link #build(Inventory, Assignment, Collection)}, and each worker in {@code handoff.get(key)}
      * also gets target {@code key} as a hand-off target (kept until its new owners confirm it).
      */
-    public static SortedMap<String, ShardPayload> build(Inventory inventory, Assignment assignment,
+    public static SortedMap<String, Share> build(Inventory inventory, Assignment assignment,
                                                         Collection<String> workers,
                                                         Map<String, List<String>> handoff) {
         return build(Index.of(inventory, assignment.targets(), null), assignment, workers, handoff);
     }
 
     /**
-     * The shares of {@code workers} only (each gets a payload, possibly with no jobs), in time
+     * The shares of {@code workers} only (each gets a share, possibly with no jobs), in time
      * proportional to the assignment's size plus their targets.
      *
      * @param index an index of the assignment's own target set
      */
-    public static SortedMap<String, ShardPayload> build(Index index, Assignment assignment, Collection<String> workers,
+    public static SortedMap<String, Share> build(Index index, Assignment assignment, Collection<String> workers,
                                                         Map<String, List<String>> handoff) {
         if (index.set != assignment.targets()) {
             throw new IllegalArgumentException("the index is of another target set");
@@ -164,7 +167,7 @@ public final class Shares {
         Map<String, int[]> owned = assignment.targetsOf(workers);
         Map<String, List<Integer>> kept = new HashMap<>();
         if (!handoff.isEmpty()) {
-            java.util.Set<String> wanted = new java.util.HashSet<>(workers);
+            Set<String> wanted = new HashSet<>(workers);
             handoff.forEach((key, keepers) -> {
                 int i = -2;
                 for (String keeper : keepers) {
@@ -177,10 +180,10 @@ public final class Shares {
                 }
             });
         }
-        TreeMap<String, ShardPayload> out = new TreeMap<>();
+        TreeMap<String, Share> out = new TreeMap<>();
         for (String w : workers) {
             int[] handed = kept.getOrDefault(w, List.of()).stream().mapToInt(Integer::intValue).toArray();
-            out.put(w, new ShardPayload(ShardPayload.FORMAT, w, groups(index.grouped(owned.getOrDefault(w, new int[0]))),
+            out.put(w, new Share(Share.FORMAT, w, groups(index.grouped(owned.getOrDefault(w, new int[0]))),
                     groups(index.grouped(handed))));
         }
         return out;
@@ -194,17 +197,17 @@ public final class Shares {
      * @param previous the shares in force, built from the same index
      * @param changed  every worker whose owned or hand-off targets may differ from {@code previous}
      */
-    public static SortedMap<String, ShardPayload> update(Index index, Assignment assignment, Collection<String> owners,
+    public static SortedMap<String, Share> update(Index index, Assignment assignment, Collection<String> owners,
                                                          Map<String, List<String>> handoff,
-                                                         Map<String, ShardPayload> previous,
-                                                         java.util.Set<String> changed) {
+                                                         Map<String, Share> previous,
+                                                         Set<String> changed) {
         List<String> rebuild = new ArrayList<>();
         for (String w : owners) {
             if (changed.contains(w) || !previous.containsKey(w)) {
                 rebuild.add(w);
             }
         }
-        TreeMap<String, ShardPayload> out = new TreeMap<>(build(index, assignment, rebuild, handoff));
+        TreeMap<String, Share> out = new TreeMap<>(build(index, assignment, rebuild, handoff));
         for (String w : owners) {
             out.putIfAbsent(w, previous.get(w));
         }
@@ -227,9 +230,9 @@ public final class Shares {
     }
 
     /** The owners of every target named in published shares (workers in id order), as the previous assignment. */
-    public static Assignment toAssignment(Map<String, ShardPayload> shares, int replication) {
+    public static Assignment toAssignment(Map<String, Share> shares, int replication) {
         Map<String, List<String>> owners = new HashMap<>();
-        new TreeMap<>(shares).forEach((worker, payload) -> payload.jobs().forEach((job, groups) -> {
+        new TreeMap<>(shares).forEach((worker, share) -> share.jobs().forEach((job, groups) -> {
             for (TargetGroup g : groups) {
                 Target.Scrape scrape = Target.Scrape.of(g.labels());
                 for (String address : g.targets()) {

@@ -3,10 +3,11 @@ package io.promshard.coordinator.resources;
 import io.promshard.client.api.Coverage;
 import io.promshard.client.api.DryRun;
 import io.promshard.client.api.RebalanceEvent;
+import io.promshard.client.api.Share;
 import io.promshard.client.api.Target;
-import io.promshard.client.api.TargetLookup;
-import io.promshard.client.api.ShardPayload;
 import io.promshard.client.api.TargetGroup;
+import io.promshard.client.api.TargetLookup;
+import io.promshard.coordinator.assign.AssignmentEngine;
 import io.promshard.coordinator.assign.Explain;
 import io.promshard.coordinator.core.ClusterView;
 import io.promshard.coordinator.core.Coordinator;
@@ -22,6 +23,8 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 
@@ -39,6 +42,7 @@ public class ClusterResource {
     public static final int MAX_LISTED = 10_000;
 
     private final Coordinator coordinator;
+    private final AssignmentEngine engine;
     private final ComputeBudget dryRuns;
     private final ComputeBudget lookups;
 
@@ -46,16 +50,18 @@ public class ClusterResource {
      * @param dryRuns bounds the dry runs computed at once (each recomputes the whole assignment)
      * @param lookups bounds the lookups computed at once
      */
-    public ClusterResource(Coordinator coordinator, ComputeBudget dryRuns, ComputeBudget lookups) {
+    public ClusterResource(Coordinator coordinator, AssignmentEngine engine, ComputeBudget dryRuns,
+                           ComputeBudget lookups) {
         this.coordinator = coordinator;
+        this.engine = engine;
         this.dryRuns = dryRuns;
         this.lookups = lookups;
     }
 
     /** A question about one view: the same question about the same view has the same answer. */
-    private record Question(long epoch, long viewAt, String kind, java.util.List<Object> arguments) {
+    private record Question(long epoch, long viewAt, String kind, List<Object> arguments) {
         static Question of(ClusterView view, String kind, Object... arguments) {
-            return new Question(view.epoch(), view.atMillis(), kind, java.util.Arrays.asList(arguments));
+            return new Question(view.epoch(), view.atMillis(), kind, Arrays.asList(arguments));
         }
     }
 
@@ -70,14 +76,14 @@ public class ClusterResource {
 
     private TargetLookup lookup(ClusterView view, String job, String address, String metricsPath) {
         String key = Target.key(job, address, metricsPath);
-        Explain.Explanation e = Explain.target(view.assignment(), view.members(), coordinator.engine().settings(), key);
+        Explain.Explanation e = Explain.target(view.assignment(), view.members(), engine.settings(), key);
         if (e == null) {
             throw Api.error(Response.Status.NOT_FOUND, "target " + Target.display(key)
                     + " is not in the inventory (epoch " + view.epoch() + ")");
         }
         List<String> scrapedBy = new ArrayList<>();
-        view.shares().forEach((worker, payload) -> {
-            if (holds(payload, job, address, metricsPath)) {
+        view.shares().forEach((worker, share) -> {
+            if (holds(share, job, address, metricsPath)) {
                 scrapedBy.add(worker);
             }
         });
@@ -133,7 +139,7 @@ public class ClusterResource {
     public List<RebalanceEvent> events() {
         Api.leader(coordinator);
         List<RebalanceEvent> events = new ArrayList<>(coordinator.events());
-        java.util.Collections.reverse(events);
+        Collections.reverse(events);
         return events;
     }
 
@@ -154,7 +160,7 @@ public class ClusterResource {
         ClusterView view = Api.view(coordinator);
         return dryRuns.answer(Question.of(view, "dryrun", s, worker, capacity, zone, limit), () -> {
             try {
-                return DryRuns.run(view, coordinator.engine(), s, worker, capacity, zone, limit);
+                return DryRuns.run(view, engine, s, worker, capacity, zone, limit);
             } catch (IllegalArgumentException e) {
                 throw Api.error(Response.Status.NOT_FOUND, e.getMessage());
             }
@@ -172,7 +178,7 @@ public class ClusterResource {
         return c;
     }
 
-    private static boolean holds(ShardPayload p, String job, String address, String metricsPath) {
+    private static boolean holds(Share p, String job, String address, String metricsPath) {
         String want = metricsPath == null || metricsPath.isEmpty() ? "/metrics" : metricsPath;
         for (List<TargetGroup> groups : List.of(p.jobs().getOrDefault(job, List.of()),
                 p.handoff().getOrDefault(job, List.of()))) {

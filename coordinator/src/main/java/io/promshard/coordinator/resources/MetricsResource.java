@@ -7,11 +7,16 @@ import io.promshard.client.metrics.MetricsText;
 import io.promshard.coordinator.assign.Assignment;
 import io.promshard.coordinator.core.ClusterView;
 import io.promshard.coordinator.core.Coordinator;
+import io.promshard.coordinator.core.RebalanceStats;
+import io.promshard.coordinator.core.SeriesWeights;
 import io.promshard.coordinator.inventory.InventoryService;
+import io.promshard.coordinator.membership.Membership;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.curator.framework.CuratorFramework;
 
@@ -20,16 +25,23 @@ import org.apache.curator.framework.CuratorFramework;
 public class MetricsResource {
 
     private final Coordinator coordinator;
+    private final RebalanceStats stats;
+    private final Membership membership;
+    private final SeriesWeights weights;
     private final InventoryService inventory;
     private final CuratorFramework curator;
-    private final java.util.List<ComputeBudget> budgets;
+    private final List<ComputeBudget> budgets;
 
-    public MetricsResource(Coordinator coordinator, InventoryService inventory, CuratorFramework curator,
-                           java.util.List<ComputeBudget> budgets) {
+    public MetricsResource(Coordinator coordinator, RebalanceStats stats, Membership membership,
+                           SeriesWeights weights, InventoryService inventory, CuratorFramework curator,
+                           List<ComputeBudget> budgets) {
         this.coordinator = coordinator;
+        this.stats = stats;
+        this.membership = membership;
+        this.weights = weights;
         this.inventory = inventory;
         this.curator = curator;
-        this.budgets = java.util.List.copyOf(budgets);
+        this.budgets = List.copyOf(budgets);
     }
 
     @GET
@@ -49,11 +61,11 @@ public class MetricsResource {
         for (WorkerState s : WorkerState.values()) {
             byState.put(s, 0);
         }
-        for (WorkerInfo w : coordinator.membership().snapshot().values()) {
+        for (WorkerInfo w : membership.snapshot().values()) {
             byState.merge(w.state(), 1, Integer::sum);
         }
         m.family("promshard_workers", "gauge", "Live workers by the state they announce.");
-        byState.forEach((s, n) -> m.sample("promshard_workers", "state", s.name().toLowerCase(java.util.Locale.ROOT), n));
+        byState.forEach((s, n) -> m.sample("promshard_workers", "state", s.name().toLowerCase(Locale.ROOT), n));
         m.family("promshard_worker_id_conflicts", "gauge",
                         "Worker ids a second live sidecar also claims (a copied configuration); it refuses to register.")
                 .sample("promshard_worker_id_conflicts", status.workerConflicts().size());
@@ -68,14 +80,14 @@ public class MetricsResource {
         m.family("promshard_inventory_sources_failing", "gauge", "Inventory files and sources refused now.")
                 .sample("promshard_inventory_sources_failing", inventory.errors().size());
         m.family("promshard_rebalances_total", "counter", "Rebalances this coordinator published as leader.")
-                .sample("promshard_rebalances_total", coordinator.rebalances());
+                .sample("promshard_rebalances_total", stats.rebalances());
         m.family("promshard_targets_moved_total", "counter", "Target placements moved by published rebalances.")
-                .sample("promshard_targets_moved_total", coordinator.movedTotal());
+                .sample("promshard_targets_moved_total", stats.movedTotal());
         m.family("promshard_zookeeper_written_bytes_total", "counter",
                         "Bytes published rebalances wrote to ZooKeeper (chunks, manifests, state).")
-                .sample("promshard_zookeeper_written_bytes_total", coordinator.bytesWrittenTotal());
+                .sample("promshard_zookeeper_written_bytes_total", stats.bytesWrittenTotal());
         m.family("promshard_publish_errors_total", "counter", "Leader runs that failed and were retried.")
-                .sample("promshard_publish_errors_total", coordinator.publishErrors());
+                .sample("promshard_publish_errors_total", stats.publishErrors());
         m.family("promshard_publish_held", "gauge",
                         "1 while the leader holds an inventory that lost more than assignment.maxTargetDrop of the targets.")
                 .sample("promshard_publish_held", status.publishHeld().isEmpty() ? 0 : 1);
@@ -83,7 +95,7 @@ public class MetricsResource {
                 .sample("promshard_publish_failing", coordinator.publishFailing() ? 1 : 0);
         m.family("promshard_output_write_errors_total", "counter",
                         "Failed writes of the coordinator's own files (workers' shares, federation.json); each retried.")
-                .sample("promshard_output_write_errors_total", coordinator.outputErrors());
+                .sample("promshard_output_write_errors_total", stats.outputErrors());
         m.family("promshard_api_computations_total", "counter",
                 "Dry runs and lookups computed (not answered from memory) since start.");
         budgets.forEach(b -> m.sample("promshard_api_computations_total", "endpoint", b.what(), b.computed()));
@@ -91,7 +103,7 @@ public class MetricsResource {
                 "Dry runs and lookups answered 429 because as many were computing already.");
         budgets.forEach(b -> m.sample("promshard_api_busy_refusals_total", "endpoint", b.what(), b.refused()));
         m.histogram("promshard_rebalance_duration_seconds", "Compute and publish time of published rebalances.",
-                coordinator.durations().snapshot());
+                stats.durations().snapshot());
         m.family("promshard_handoffs", "gauge", "Moved targets still scraped by their previous owner.")
                 .sample("promshard_handoffs", status.handoffs());
         m.family("promshard_deferred_moves", "gauge", "Planned placements waiting for the movement budget.")
@@ -125,7 +137,7 @@ public class MetricsResource {
             }
         }
         m.family("promshard_worker_series", "gauge", "Series each worker's Prometheus reported for its targets.");
-        coordinator.weights().seriesByWorker().forEach((w, n) -> m.sample("promshard_worker_series", "worker", w, n));
+        weights.seriesByWorker().forEach((w, n) -> m.sample("promshard_worker_series", "worker", w, n));
         return m.toString();
     }
 

@@ -12,6 +12,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code GET /api/v1/sd/{worker}?job=}: a worker's published share in Prometheus' http_sd format (a
@@ -41,11 +42,11 @@ public class SdResource {
             throw Api.error(Response.Status.INTERNAL_SERVER_ERROR, "assignment of " + worker + " is unreadable: "
                     + e.getMessage());
         }
-        return select(p.payload().scraped(), job);
+        return select(p.share().scraped(), job);
     }
 
     /** The groups of {@code job}, or of every job when it is null or empty. */
-    public static List<TargetGroup> select(java.util.Map<String, List<TargetGroup>> jobs, String job) {
+    public static List<TargetGroup> select(Map<String, List<TargetGroup>> jobs, String job) {
         if (job != null && !job.isEmpty()) {
             return jobs.getOrDefault(job, List.of());
         }

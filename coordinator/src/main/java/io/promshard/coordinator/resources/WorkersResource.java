@@ -2,13 +2,16 @@ package io.promshard.coordinator.resources;
 
 import io.promshard.client.api.AssignmentManifest;
 import io.promshard.client.api.AssignmentView;
-import io.promshard.client.api.ShardPayload;
+import io.promshard.client.api.Share;
 import io.promshard.client.api.WorkerAck;
 import io.promshard.client.api.WorkerInfo;
 import io.promshard.client.api.WorkerView;
 import io.promshard.client.zk.AssignmentReader;
 import io.promshard.client.zk.CorruptAssignmentException;
-import io.promshard.coordinator.core.Coordinator;
+import io.promshard.coordinator.core.SeriesWeights;
+import io.promshard.coordinator.drain.Drains;
+import io.promshard.coordinator.membership.Membership;
+import io.promshard.coordinator.zk.ChildNodes;
 import io.promshard.coordinator.zk.LastKnown;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -29,14 +32,21 @@ import java.util.Set;
 @Produces(MediaType.APPLICATION_JSON)
 public class WorkersResource {
 
-    private final Coordinator coordinator;
+    private final Membership membership;
+    private final Drains drains;
+    private final SeriesWeights weights;
+    private final ChildNodes<WorkerAck> acks;
     private final AssignmentReader reader;
     /** The longest the workers list waits for ZooKeeper. */
     static final Duration WAIT = Duration.ofMillis(500);
     private final LastKnown<Map<String, AssignmentManifest>> manifests;
 
-    public WorkersResource(Coordinator coordinator, AssignmentReader reader) {
-        this.coordinator = coordinator;
+    public WorkersResource(Membership membership, Drains drains, SeriesWeights weights, ChildNodes<WorkerAck> acks,
+                           AssignmentReader reader) {
+        this.membership = membership;
+        this.drains = drains;
+        this.weights = weights;
+        this.acks = acks;
         this.reader = reader;
         this.manifests = new LastKnown<>("workers", this::readManifests, Map.of(), WAIT);
     }
@@ -50,15 +60,15 @@ public class WorkersResource {
     @Path("workers")
     public Response workers() {
         LastKnown.Value<Map<String, AssignmentManifest>> read = manifests.get();
-        Map<String, WorkerAck> acks = coordinator.acks();
-        Map<String, Long> series = coordinator.weights().seriesByWorker();
-        Set<String> drained = coordinator.drains().current();
+        Map<String, WorkerAck> acknowledged = acks.current();
+        Map<String, Long> series = weights.seriesByWorker();
+        Set<String> drained = drains.current();
         long now = System.currentTimeMillis();
         List<WorkerView> out = new ArrayList<>();
-        for (WorkerInfo w : coordinator.membership().snapshot().values()) {
+        for (WorkerInfo w : membership.snapshot().values()) {
             Optional<AssignmentManifest> m = Optional.ofNullable(read.value().get(w.id()));
             long epoch = m.map(AssignmentManifest::epoch).orElse(0L);
-            WorkerAck ack = acks.get(w.id());
+            WorkerAck ack = acknowledged.get(w.id());
             long acked = ack == null ? -1 : ack.epoch();
             out.add(new WorkerView(w.id(), w.prometheusUrl(), w.sidecarUrl(), w.zone(), w.capacity(), w.state(),
                     drained.contains(w.id()), epoch, m.map(AssignmentManifest::targetCount).orElse(0),
@@ -77,7 +87,7 @@ public class WorkersResource {
 
     private Map<String, AssignmentManifest> readManifests() throws Exception {
         Map<String, AssignmentManifest> out = new HashMap<>();
-        for (String worker : coordinator.membership().snapshot().keySet()) {
+        for (String worker : membership.snapshot().keySet()) {
             readManifest(worker).ifPresent(m -> out.put(worker, m));
         }
         return out;
@@ -96,9 +106,9 @@ public class WorkersResource {
         }
         AssignmentReader.Published p = published.orElseThrow(() -> Api.error(Response.Status.NOT_FOUND,
                 "no assignment published for worker " + worker));
-        ShardPayload payload = p.payload();
-        return new AssignmentView(worker, p.manifest().epoch(), payload.targetCount(), payload.jobs(),
-                payload.handoff());
+        Share share = p.share();
+        return new AssignmentView(worker, p.manifest().epoch(), share.targetCount(), share.jobs(),
+                share.handoff());
     }
 
     private Optional<AssignmentManifest> readManifest(String worker) throws Exception {

@@ -1,5 +1,7 @@
 package io.promshard.coordinator.zk;
 
+import io.promshard.client.service.Daemons;
+import java.io.Closeable;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -19,7 +21,7 @@ import org.slf4j.LoggerFactory;
  *
  * @param <T> what the read produces
  */
-public final class LastKnown<T> implements java.io.Closeable {
+public final class LastKnown<T> implements Closeable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LastKnown.class);
 
@@ -48,7 +50,7 @@ public final class LastKnown<T> implements java.io.Closeable {
     public LastKnown(String what, Callable<T> read, T initial, Duration wait) {
         this.what = what;
         this.read = read;
-        this.executor = io.promshard.client.service.Daemons.singleThread("promshard-read-" + what);
+        this.executor = Daemons.singleThread("promshard-read-" + what);
         this.waitMillis = wait.toMillis();
         this.last = new Value<>(initial, true, 0);
     }

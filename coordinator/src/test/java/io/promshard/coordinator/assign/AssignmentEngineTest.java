@@ -162,7 +162,7 @@ class AssignmentEngineTest {
         Assignment.Limited limited = next.limitMoves(start, 0, w -> !w.equals(gone));
         assertEquals(0, limited.deferred());
         assertEquals(start.countByWorker().get(gone).longValue(), limited.assignment().movedFrom(start).count());
-        List<Member> draining = with(without(before, gone), new Member(gone, 1, "", true, 0, 0));
+        List<Member> draining = with(without(before, gone), Member.of(gone, 1).asDraining());
         Assignment.Limited drained = engine.assign(set, draining, start).limitMoves(start, 10, w -> true);
         assertEquals(10, drained.assignment().movedFrom(start).count());
         assertEquals(start.countByWorker().get(gone) - 10, drained.deferred());
@@ -204,7 +204,7 @@ class AssignmentEngineTest {
         List<Member> members = EngineFixtures.members(10);
         Assignment a = engine.assign(set, members, null);
         List<Member> draining = new ArrayList<>(without(members, "w0003"));
-        draining.add(new Member("w0003", 1, "", true, 0, 0));
+        draining.add(Member.of("w0003", 1).asDraining());
         Assignment b = engine.assign(set, draining, a);
         AssignmentInvariants.check(b, keys, draining);
         assertEquals(0, b.countByWorker().get("w0003"));
@@ -223,7 +223,7 @@ class AssignmentEngineTest {
         List<Member> members = EngineFixtures.members(100);
         Assignment a = engine.assign(set, members, null);
         List<Member> draining = new ArrayList<>(without(members, "w0042"));
-        draining.add(new Member("w0042", 1, "", true, 0, 0));
+        draining.add(Member.of("w0042", 1).asDraining());
         Assignment b = engine.assign(set, draining, a);
         Assignment c = engine.assign(set, without(members, "w0042"), b);
         assertEquals(0, c.movedFrom(b).count(), "the departure of an empty worker moved targets");
@@ -235,7 +235,7 @@ class AssignmentEngineTest {
         List<String> keys = EngineFixtures.keys("node", 20_000);
         List<Member> members = new ArrayList<>();
         for (int i = 0; i < 9; i++) {
-            members.add(new Member("w" + i, 1, "z" + (i % 3), false, 0, 0));
+            members.add(Member.of("w" + i, 1).inZone("z" + (i % 3)));
         }
         Assignment a = r2.assign(TargetSet.of(keys), members, null);
         AssignmentInvariants.check(a, keys, members);
@@ -264,9 +264,9 @@ class AssignmentEngineTest {
             b.add(keys.get(i), 1, i < 100 ? toAB : i < 200 ? toEast : i == 200 ? impossible : null);
         }
         TargetSet set = b.build();
-        List<Member> members = List.of(new Member("a", 1, "west", false, 0, 0),
-                new Member("b", 1, "west", false, 0, 0), new Member("c", 1, "east", false, 0, 0),
-                new Member("d", 1, "east", false, 500, 0));
+        List<Member> members = List.of(Member.of("a", 1).inZone("west"),
+                Member.of("b", 1).inZone("west"), Member.of("c", 1).inZone("east"),
+                Member.of("d", 1).inZone("east").withCaps(500, 0));
         Assignment a = engine.assign(set, members, null);
         AssignmentInvariants.check(a, members);
         assertEquals(List.of(keys.get(200)), a.underReplicated());

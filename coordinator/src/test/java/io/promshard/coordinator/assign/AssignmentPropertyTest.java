@@ -31,7 +31,7 @@ class AssignmentPropertyTest {
         List<Member> members = new ArrayList<>();
         int nextId = 0;
         for (; nextId < 8; nextId++) {
-            members.add(new Member("w" + nextId, 1, "z" + (nextId % 3), false, 0, 0));
+            members.add(Member.of("w" + nextId, 1).inZone("z" + (nextId % 3)));
         }
         TargetSet set = TargetSet.of(inventory);
         Assignment previous = engine.assign(set, members, null);
@@ -43,7 +43,7 @@ class AssignmentPropertyTest {
             long active = members.stream().filter(m -> !m.draining()).count();
             if (roll < 3 || active < 4) {
                 event = "join";
-                changed = new Member("w" + nextId++, 1, "z" + random.nextInt(3), false, 0, 0);
+                changed = Member.of("w" + nextId++, 1).inZone("z" + random.nextInt(3));
                 members.add(changed);
             } else if (roll < 6) {
                 event = "leave";
@@ -52,7 +52,7 @@ class AssignmentPropertyTest {
                 event = "drain";
                 int i = random.nextInt(members.size());
                 Member m = members.get(i);
-                members.set(i, new Member(m.id(), m.capacity(), m.zone(), !m.draining(), 0, 0));
+                members.set(i, m.draining() ? m.withState(Member.State.ACTIVE) : m.asDraining());
             } else {
                 event = "inventory";
                 for (int k = 0; k < 200; k++) {

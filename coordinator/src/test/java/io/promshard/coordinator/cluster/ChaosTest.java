@@ -365,7 +365,7 @@ class ChaosTest {
         Map<String, List<String>> byKey = new TreeMap<>();
         owners.forEach((target, worker) -> byKey.put(target, List.of(worker)));
         List<Member> members = live.stream().sorted()
-                .map(id -> new Member(id, 1, "", drained.contains(id), 0, 0)).toList();
+                .map(id -> drained.contains(id) ? Member.of(id, 1).asDraining() : Member.of(id, 1)).toList();
         Assignment a = Assignment.of(byKey, live, 1);
         AssignmentInvariants.check(a, cluster.inventoryTargets(), members);
         long undrained = live.stream().filter(id -> !drained.contains(id)).count();

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.promshard.client.api.AssignmentManifest;
-import io.promshard.client.api.ShardPayload;
+import io.promshard.client.api.Share;
 import io.promshard.client.api.TargetGroup;
 import io.promshard.client.filesd.FileSdDirectory;
 import io.promshard.client.testing.LoopbackZooKeeper;
@@ -67,15 +67,15 @@ class PublisherTest {
                 .forPath(layout.leader() + "/latch-");
     }
 
-    private static ShardPayload share(String worker, List<String> targets) {
-        return new ShardPayload(1, worker, new TreeMap<>(Map.of("node", List.of(TargetGroup.of(targets, Map.of())))));
+    private static Share share(String worker, List<String> targets) {
+        return new Share(1, worker, new TreeMap<>(Map.of("node", List.of(TargetGroup.of(targets, Map.of())))));
     }
 
     @Test
     void aFenceThatIsGoneOrNotOursCommitsNothing() throws Exception {
         Publisher publisher = new Publisher(leader, layout, new AssignmentCodec(), "c1");
         publisher.load();
-        Map<String, ShardPayload> shares = Map.of("w1", share("w1", List.of("a:1")));
+        Map<String, Share> shares = Map.of("w1", share("w1", List.of("a:1")));
         String othersLatch = latch(other);
         FencedOutException notOurs = assertThrows(FencedOutException.class,
                 () -> publisher.publish(shares, othersLatch, "", "", List.of()));
@@ -141,10 +141,10 @@ class PublisherTest {
         assertTrue(small.bytesWritten() * 20 < whole.bytesWritten(),
                 "a delta of 11 targets wrote " + small.bytesWritten() + " bytes, the whole share " + whole.bytesWritten());
         assertEquals(Set.copyOf(delta.chunkNames()), Set.copyOf(leader.getChildren().forPath(layout.assignment("w1"))));
-        ShardPayload expected = share("w1", fewer).canonical();
-        assertEquals(expected, new AssignmentReader(other, layout, new AssignmentCodec()).read("w1").orElseThrow().payload());
+        Share expected = share("w1", fewer).canonical();
+        assertEquals(expected, new AssignmentReader(other, layout, new AssignmentCodec()).read("w1").orElseThrow().share());
         AssignmentReader remembering = new AssignmentReader(other, layout, new AssignmentCodec(), true);
-        assertEquals(expected, remembering.read("w1").orElseThrow().payload());
+        assertEquals(expected, remembering.read("w1").orElseThrow().share());
 
         // another small change: a new delta against the same base; the previous delta's chunk goes
         fewer.remove(0);
@@ -152,7 +152,7 @@ class PublisherTest {
         AssignmentManifest second = publisher.published().get("w1");
         assertEquals(base.sha256(), second.delta().base());
         assertEquals(Set.copyOf(second.chunkNames()), Set.copyOf(leader.getChildren().forPath(layout.assignment("w1"))));
-        assertEquals(share("w1", fewer).canonical(), remembering.read("w1").orElseThrow().payload());
+        assertEquals(share("w1", fewer).canonical(), remembering.read("w1").orElseThrow().share());
 
         // a delta too large to travel inline (2,000 targets) gets a chunk of its own, removed when replaced
         List<String> many = new ArrayList<>(targets.subList(2_000, targets.size()));
@@ -161,7 +161,7 @@ class PublisherTest {
         assertNull(chunked.delta().inline());
         assertTrue(chunked.chunkNames().stream().anyMatch(n -> n.contains("-d")), chunked.chunkNames().toString());
         assertEquals(Set.copyOf(chunked.chunkNames()), Set.copyOf(leader.getChildren().forPath(layout.assignment("w1"))));
-        assertEquals(share("w1", many).canonical(), remembering.read("w1").orElseThrow().payload());
+        assertEquals(share("w1", many).canonical(), remembering.read("w1").orElseThrow().share());
         publisher.publish(Map.of("w1", share("w1", fewer)), fence, "", "", List.of());
         assertEquals(Set.copyOf(base.chunkNames()), Set.copyOf(leader.getChildren().forPath(layout.assignment("w1"))));
 
@@ -185,7 +185,7 @@ class PublisherTest {
         assertEquals(AssignmentManifest.FORMAT, rebased.version());
         assertTrue(large.bytesWritten() > small.bytesWritten() * 10);
         assertEquals(Set.copyOf(rebased.chunkNames()), Set.copyOf(other.getChildren().forPath(layout.assignment("w1"))));
-        assertEquals(share("w1", targets.subList(0, 5_000)).canonical(), remembering.read("w1").orElseThrow().payload());
+        assertEquals(share("w1", targets.subList(0, 5_000)).canonical(), remembering.read("w1").orElseThrow().share());
     }
 
     /**
@@ -285,8 +285,8 @@ class PublisherTest {
         Publisher publisher = new Publisher(leader, layout, new AssignmentCodec(), "c1");
         publisher.load();
         String fence = latch(leader);
-        Map<String, ShardPayload> before = new TreeMap<>();
-        Map<String, ShardPayload> after = new TreeMap<>();
+        Map<String, Share> before = new TreeMap<>();
+        Map<String, Share> after = new TreeMap<>();
         for (int w = 0; w < 1000; w++) {
             String worker = String.format("w%04d", w);
             List<String> plain = new ArrayList<>();
@@ -302,7 +302,7 @@ class PublisherTest {
             before.put(worker, share(worker, all));
             // a label value unique per worker, as a rack or owner label is: the deltas do not compress away
             String value = com.google.common.hash.Hashing.sha256().hashInt(w).toString();
-            after.put(worker, new ShardPayload(1, worker, new TreeMap<>(Map.of("node", List.of(
+            after.put(worker, new Share(1, worker, new TreeMap<>(Map.of("node", List.of(
                     TargetGroup.of(plain, Map.of()), TargetGroup.of(labelled, Map.of("rack", value)))))));
         }
         publisher.publish(before, fence, "", "", List.of());
@@ -317,11 +317,11 @@ class PublisherTest {
         assertTrue(changed.transactions() >= manifestBytes / Publisher.COMMIT_BYTES, changed.transactions()
                 + " transactions for " + manifestBytes + " bytes");
         AssignmentReader reader = new AssignmentReader(other, layout, new AssignmentCodec());
-        for (Map.Entry<String, ShardPayload> e : after.entrySet()) {
+        for (Map.Entry<String, Share> e : after.entrySet()) {
             AssignmentReader.Published read = reader.read(e.getKey()).orElseThrow();
             assertEquals(changed.epoch(), read.manifest().epoch(), e.getKey());
             assertNotNull(read.manifest().delta(), e.getKey() + " changed by a delta");
-            assertEquals(e.getValue().canonical(), read.payload(), e.getKey());
+            assertEquals(e.getValue().canonical(), read.share(), e.getKey());
         }
         assertEquals(changed.epoch(), new Publisher(other, layout, new AssignmentCodec(), "c2").readState()
                 .orElseThrow().epoch());

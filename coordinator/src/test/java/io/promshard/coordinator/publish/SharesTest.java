@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.promshard.client.api.ShardPayload;
+import io.promshard.client.api.Share;
 import io.promshard.client.api.TargetGroup;
 import io.promshard.coordinator.assign.Assignment;
 import io.promshard.coordinator.assign.AssignmentEngine;
@@ -43,7 +43,7 @@ class SharesTest {
     }
 
     /** The plain definition: walk the inventory, give each target to its owners and keepers, then canonical form. */
-    private static SortedMap<String, ShardPayload> reference(Inventory inventory, Assignment a, List<String> workers,
+    private static SortedMap<String, Share> reference(Inventory inventory, Assignment a, List<String> workers,
                                                              Map<String, List<String>> handoff) {
         Map<String, Map<String, List<TargetGroup>>> owned = new HashMap<>();
         Map<String, Map<String, List<TargetGroup>>> kept = new HashMap<>();
@@ -62,9 +62,9 @@ class SharesTest {
                 }
             }
         });
-        SortedMap<String, ShardPayload> out = new TreeMap<>();
+        SortedMap<String, Share> out = new TreeMap<>();
         for (String w : workers) {
-            out.put(w, new ShardPayload(ShardPayload.FORMAT, w, new TreeMap<>(owned.getOrDefault(w, Map.of())),
+            out.put(w, new Share(Share.FORMAT, w, new TreeMap<>(owned.getOrDefault(w, Map.of())),
                     new TreeMap<>(kept.getOrDefault(w, Map.of()))).canonical());
         }
         return out;
@@ -84,16 +84,16 @@ class SharesTest {
         Assignment a = new AssignmentEngine().assign(set, members, null);
         List<String> workers = members.stream().map(Member::id).toList();
         Shares.Index indexed = Shares.Index.of(inventory, set, set.indexesOf(inventory.keys()));
-        SortedMap<String, ShardPayload> built = Shares.build(indexed, a, workers, Map.of());
+        SortedMap<String, Share> built = Shares.build(indexed, a, workers, Map.of());
         assertEquals(reference(inventory, a, workers, Map.of()), built);
         assertEquals(built, Shares.build(inventory, a, workers));
-        assertTrue(built.values().stream().allMatch(ShardPayload::isCanonical));
+        assertTrue(built.values().stream().allMatch(Share::isCanonical));
 
         Map<String, List<String>> handoff = new HashMap<>();
         for (int i = 0; i < inventory.keys().size(); i += 17) {
             handoff.put(inventory.keys().get(i), List.of("w" + (i % 7)));
         }
-        SortedMap<String, ShardPayload> withHandoff = Shares.build(indexed, a, workers, handoff);
+        SortedMap<String, Share> withHandoff = Shares.build(indexed, a, workers, handoff);
         assertEquals(reference(inventory, a, workers, handoff), withHandoff);
         assertFalse(withHandoff.values().stream().allMatch(p -> p.handoff().isEmpty()));
         assertEquals(withHandoff.get("w3"), Shares.build(indexed, a, List.of("w3"), handoff).get("w3"));
@@ -115,7 +115,7 @@ class SharesTest {
         Assignment before = engine.assign(set, members, null);
         List<String> ids = members.stream().map(Member::id).toList();
         Map<String, List<String>> handoff = Map.of();
-        SortedMap<String, ShardPayload> shares = Shares.build(index, before, ids, handoff);
+        SortedMap<String, Share> shares = Shares.build(index, before, ids, handoff);
         for (int step = 0; step < 12; step++) {
             if (random.nextBoolean() || members.size() < 3) {
                 members.add(new Member("j" + step, 1 + random.nextInt(2)));
@@ -140,14 +140,14 @@ class SharesTest {
                 }
             }
             List<String> owners = members.stream().map(Member::id).sorted().toList();
-            SortedMap<String, ShardPayload> updated = Shares.update(index, after, owners, nextHandoff, shares, changed);
+            SortedMap<String, Share> updated = Shares.update(index, after, owners, nextHandoff, shares, changed);
             assertEquals(Shares.build(index, after, owners, nextHandoff), updated, "step " + step + ", seed " + seed);
             assertEquals(reference(inventory, after, owners, nextHandoff), updated, "step " + step + ", seed " + seed);
             int kept = 0;
             for (String w : owners) {
                 kept += updated.get(w) == shares.get(w) ? 1 : 0;
             }
-            SortedMap<String, ShardPayload> previous = shares;
+            SortedMap<String, Share> previous = shares;
             assertEquals(owners.stream().filter(w -> !changed.contains(w) && previous.containsKey(w)).count(), kept,
                     "workers outside the change keep their share instances");
             shares = updated;
@@ -179,7 +179,7 @@ class SharesTest {
         }
         Assignment before = engine.assign(set, ten, null);
         List<Member> changed = new ArrayList<>(ten.subList(0, 9));
-        changed.add(new Member("w9", 1, "", true, 0, 0)); // drained
+        changed.add(Member.of("w9", 1).asDraining()); // drained
         changed.add(new Member("w" + (10 + random.nextInt(5)), 2)); // a joiner
         Assignment after = engine.assign(set, changed, before);
         Map<String, List<String>> reported = new HashMap<>();
@@ -209,7 +209,7 @@ class SharesTest {
         assertEquals(2, inventory.targetCount(), "a:1 is one target to assign");
         assertEquals(List.of(TargetGroup.of(List.of("a:1"), Map.of("role", "db"))), inventory.repeats().get("node"));
         Assignment a = new AssignmentEngine().assign(TargetSet.of(inventory.keys()), List.of(new Member("w1", 1)), null);
-        ShardPayload share = Shares.build(inventory, a, List.of("w1")).get("w1");
+        Share share = Shares.build(inventory, a, List.of("w1")).get("w1");
         assertEquals(List.of(TargetGroup.of(List.of("a:1"), Map.of("role", "db")),
                 TargetGroup.of(List.of("a:1", "b:1"), Map.of("role", "web"))), share.jobs().get("node"));
     }

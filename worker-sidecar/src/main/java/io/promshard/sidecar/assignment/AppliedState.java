@@ -7,7 +7,7 @@ import java.util.Map;
  *
  * @param worker         this worker's id
  * @param epoch          epoch of the applied assignment, 0 before the first
- * @param sha256         digest of the applied payload, empty before the first
+ * @param sha256         digest of the applied share, empty before the first
  * @param targets        owned targets in the files
  * @param handoff        targets in the files only until their new owners confirm them
  * @param jobs           targets per job

@@ -1,23 +1,29 @@
 package io.promshard.sidecar.assignment;
 
-import io.promshard.client.service.Daemons;
 import io.dropwizard.lifecycle.Managed;
-import io.promshard.client.api.ShardPayload;
+import io.promshard.client.api.Share;
 import io.promshard.client.api.TargetGroup;
 import io.promshard.client.filesd.FileSdDirectory;
+import io.promshard.client.service.Daemons;
 import io.promshard.client.zk.AssignmentCodec;
 import io.promshard.client.zk.AssignmentReader;
 import io.promshard.client.zk.CorruptAssignmentException;
 import io.promshard.client.zk.ZkLayout;
+import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
 import org.slf4j.Logger;
@@ -49,16 +55,16 @@ public final class AssignmentWatcher implements Managed {
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
     private final AtomicBoolean queued = new AtomicBoolean();
     /** Whether this sidecar may apply now: it holds its worker's registration (not a duplicate of a live one). */
-    private volatile java.util.function.BooleanSupplier gate = () -> true;
+    private volatile BooleanSupplier gate = () -> true;
     /** How often a gated watcher looks again whether it may apply. */
     private static final long GATE_MILLIS = 250;
-    private final java.util.concurrent.atomic.AtomicBoolean gated = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean gated = new AtomicBoolean();
     private final AtomicReference<AppliedState> applied;
-    private final AtomicReference<ShardPayload> appliedPayload = new AtomicReference<>();
-    private final java.util.concurrent.atomic.AtomicLong fileWrites = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicLong writeErrors = new java.util.concurrent.atomic.AtomicLong();
-    private final List<java.util.function.Consumer<AppliedState>> listeners =
-            new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final AtomicReference<Share> appliedShare = new AtomicReference<>();
+    private final AtomicLong fileWrites = new AtomicLong();
+    private final AtomicLong writeErrors = new AtomicLong();
+    private final List<Consumer<AppliedState>> listeners =
+            new CopyOnWriteArrayList<>();
 
     public AssignmentWatcher(CuratorFramework client, ZkLayout layout, String worker, AssignmentCodec codec,
                              FileSdDirectory directory) {
@@ -88,7 +94,7 @@ public final class AssignmentWatcher implements Managed {
      * {@link AssignmentReader#read(String, byte[])} so that it starts from the manifest it already has.
      */
     public static byte[] cached(CuratorCache cache, String path) {
-        return cache.get(path).map(org.apache.curator.framework.recipes.cache.ChildData::getData).orElse(null);
+        return cache.get(path).map(ChildData::getData).orElse(null);
     }
 
     public AppliedState applied() {
@@ -109,7 +115,7 @@ public final class AssignmentWatcher implements Managed {
      * Applies assignments only while {@code mayApply} holds (the registration is this sidecar's): a
      * sidecar started with the id of a live one leaves its files as they are.
      */
-    public void applyOnlyWhile(java.util.function.BooleanSupplier mayApply) {
+    public void applyOnlyWhile(BooleanSupplier mayApply) {
         this.gate = mayApply;
     }
 
@@ -141,7 +147,7 @@ public final class AssignmentWatcher implements Managed {
             LOG.error("worker={}: assignment refused, files left as they are: {}", worker, e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             writeErrors.incrementAndGet();
             failed("cannot write the file_sd files in " + directory.path() + ": " + e);
             LOG.error("worker={}: cannot write the file_sd files ({}); the last files stay, retrying", worker,
@@ -165,14 +171,14 @@ public final class AssignmentWatcher implements Managed {
                 s.appliedAtMillis(), s.errors() + 1, reason));
     }
 
-    private void apply(AssignmentReader.Published published) throws java.io.IOException {
-        ShardPayload payload = published.payload();
+    private void apply(AssignmentReader.Published published) throws IOException {
+        Share share = published.share();
         AppliedState before = applied.get();
         if (published.manifest().sha256().equals(before.sha256())) {
             return;
         }
         Map<String, Integer> jobs = new TreeMap<>();
-        Map<String, List<TargetGroup>> scraped = payload.scraped();
+        Map<String, List<TargetGroup>> scraped = share.scraped();
         for (Map.Entry<String, List<TargetGroup>> job : scraped.entrySet()) {
             if (directory.write(job.getKey(), job.getValue())) {
                 fileWrites.incrementAndGet();
@@ -185,9 +191,9 @@ public final class AssignmentWatcher implements Managed {
             }
         }
         AppliedState now = new AppliedState(worker, published.manifest().epoch(), published.manifest().sha256(),
-                payload.targetCount(), payload.handoffCount(), jobs, System.currentTimeMillis(), before.errors(),
+                share.targetCount(), share.handoffCount(), jobs, System.currentTimeMillis(), before.errors(),
                 before.lastError());
-        appliedPayload.set(payload);
+        appliedShare.set(share);
         applied.set(now);
         LOG.info("worker={} epoch={}: applied {} targets ({} more until their new owners confirm them) in {} jobs to {}",
                 worker, now.epoch(), now.targets(), now.handoff(), jobs.size(), directory.path());
@@ -204,13 +210,13 @@ public final class AssignmentWatcher implements Managed {
         return writeErrors.get();
     }
 
-    /** The payload whose files are written, or null before the first. */
-    public ShardPayload appliedPayload() {
-        return appliedPayload.get();
+    /** The share whose files are written, or null before the first. */
+    public Share appliedShare() {
+        return appliedShare.get();
     }
 
     /** Called on the watcher's thread after each applied assignment; must only hand work off. */
-    public void addListener(java.util.function.Consumer<AppliedState> listener) {
+    public void addListener(Consumer<AppliedState> listener) {
         listeners.add(listener);
     }
 

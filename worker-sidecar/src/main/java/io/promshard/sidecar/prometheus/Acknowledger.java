@@ -3,7 +3,7 @@ package io.promshard.sidecar.prometheus;
 import io.promshard.client.service.Daemons;
 import io.dropwizard.lifecycle.Managed;
 import io.promshard.client.Json;
-import io.promshard.client.api.ShardPayload;
+import io.promshard.client.api.Share;
 import io.promshard.client.api.WorkerAck;
 import io.promshard.client.zk.ZkLayout;
 import io.promshard.sidecar.assignment.AppliedState;
@@ -89,9 +89,9 @@ public final class Acknowledger implements Managed {
     private void check() {
         try {
             AppliedState s = watcher.applied();
-            ShardPayload payload = watcher.appliedPayload();
+            Share share = watcher.appliedShare();
             WorkerAck a = last;
-            if (payload == null || a != null && a.epoch() == s.epoch() && a.sha256().equals(s.sha256())) {
+            if (share == null || a != null && a.epoch() == s.epoch() && a.sha256().equals(s.sha256())) {
                 return;
             }
             if (!ready.getAsBoolean()) {
@@ -100,7 +100,7 @@ public final class Acknowledger implements Managed {
             boolean confirmed = prometheus != null;
             if (prometheus != null) {
                 if (!s.sha256().equals(indexSha)) {
-                    index = TargetIndex.of(payload);
+                    index = TargetIndex.of(share);
                     indexSha = s.sha256();
                 }
                 Set<String> open = index.unconfirmed(prometheus.targets());

@@ -3,7 +3,7 @@ package io.promshard.sidecar.prometheus;
 import io.promshard.client.service.Daemons;
 import io.dropwizard.lifecycle.Managed;
 import io.promshard.client.api.SeriesReport;
-import io.promshard.client.api.ShardPayload;
+import io.promshard.client.api.Share;
 import io.promshard.client.zk.SeriesReportCodec;
 import io.promshard.client.zk.ZkLayout;
 import io.promshard.sidecar.assignment.AssignmentWatcher;
@@ -67,11 +67,11 @@ public final class SeriesReporter implements Managed {
     /** Reads the counts now and writes them if they changed; false when there was nothing to read or write. */
     boolean report() {
         try {
-            ShardPayload payload = watcher.appliedPayload();
-            if (payload == null || !ready.getAsBoolean()) {
+            Share share = watcher.appliedShare();
+            if (share == null || !ready.getAsBoolean()) {
                 return false;
             }
-            TargetIndex index = TargetIndex.of(payload);
+            TargetIndex index = TargetIndex.of(share);
             Map<String, TargetIndex.Entry> byLabels = new HashMap<>();
             for (PrometheusClient.DiscoveredTarget t : prometheus.targets()) {
                 if (t.active()) {

@@ -1,6 +1,6 @@
 package io.promshard.sidecar.prometheus;
 
-import io.promshard.client.api.ShardPayload;
+import io.promshard.client.api.Share;
 import io.promshard.client.api.Target;
 import io.promshard.client.api.TargetGroup;
 import java.nio.file.Path;
@@ -13,7 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The targets of an applied payload, and how to recognise them among what the local Prometheus
+ * The targets of an applied share, and how to recognise them among what the local Prometheus
  * discovered: by the file it read them from ({@code __meta_filepath}, whose name is
  * {@code <job>.json}), their {@code __address__}, their {@code __param_*} labels and, where the
  * group sets one, their {@code __metrics_path__}.
@@ -21,7 +21,7 @@ import java.util.Set;
 public final class TargetIndex {
 
     /**
-     * One target of the payload. {@code path} is the group's metrics path, or null; {@code params}
+     * One target of the share. {@code path} is the group's metrics path, or null; {@code params}
      * its {@code __param_*} labels as a query ({@link Target.Scrape}), empty when none.
      */
     public record Entry(String job, String address, String path, String params, String key) {
@@ -33,10 +33,10 @@ public final class TargetIndex {
     private TargetIndex() {
     }
 
-    /** Every target the payload's files hold (owned and handed off). */
-    public static TargetIndex of(ShardPayload payload) {
+    /** Every target the share's files hold (owned and handed off). */
+    public static TargetIndex of(Share share) {
         TargetIndex index = new TargetIndex();
-        payload.scraped().forEach((job, groups) -> {
+        share.scraped().forEach((job, groups) -> {
             for (TargetGroup g : groups) {
                 Target.Scrape scrape = Target.Scrape.of(g.labels());
                 for (String address : g.targets()) {
@@ -60,7 +60,7 @@ public final class TargetIndex {
         return keys.size();
     }
 
-    /** The payload target {@code t} is, if it came from one of this worker's files. */
+    /** The share target {@code t} is, if it came from one of this worker's files. */
     public Optional<Entry> entryOf(PrometheusClient.DiscoveredTarget t) {
         String file = t.filePath();
         if (file.isEmpty()) {

@@ -5,6 +5,8 @@ import io.promshard.client.api.WorkerConflict;
 import io.promshard.client.api.WorkerInfo;
 import io.promshard.client.zk.ZkLayout;
 import java.io.IOException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
@@ -42,7 +44,7 @@ final class IdClaim {
     private final Content content;
     private volatile EphemeralNode node;
     /** Counted down the first time this instance holds the id. */
-    private final java.util.concurrent.CountDownLatch firstHeld = new java.util.concurrent.CountDownLatch(1);
+    private final CountDownLatch firstHeld = new CountDownLatch(1);
     private volatile WorkerConflict conflict;
     private EphemeralNode conflictNode;
     /** The czxid of the znode this instance created; -1 before. */
@@ -63,7 +65,7 @@ final class IdClaim {
     }
 
     /** Waits until this instance has held the id once; false when the time ran out first. */
-    boolean awaitFirstHeld(long timeout, java.util.concurrent.TimeUnit unit) throws InterruptedException {
+    boolean awaitFirstHeld(long timeout, TimeUnit unit) throws InterruptedException {
         return firstHeld.await(timeout, unit);
     }
 

@@ -1,16 +1,20 @@
 package io.promshard.sidecar.registration;
 
-import io.promshard.client.service.Daemons;
 import io.dropwizard.lifecycle.Managed;
 import io.promshard.client.Json;
 import io.promshard.client.api.WorkerConflict;
 import io.promshard.client.api.WorkerInfo;
 import io.promshard.client.api.WorkerState;
+import io.promshard.client.service.Daemons;
 import io.promshard.client.zk.ZkLayout;
-import java.util.function.BooleanSupplier;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.nodes.PersistentNode;
 import org.apache.curator.framework.state.ConnectionState;
@@ -53,7 +57,7 @@ public final class WorkerRegistration implements Managed {
                 && state.get() == State.STARTED) {
             try {
                 checker.execute(this::check); // claim (or re-check) at once, not at the next round
-            } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            } catch (RejectedExecutionException stopped) {
                 // stopping: nothing to check
             }
         }
@@ -86,12 +90,12 @@ public final class WorkerRegistration implements Managed {
     private static String newInstance() {
         String host;
         try {
-            host = java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.net.UnknownHostException e) {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
             host = "unknown-host";
         }
         return host + "/" + ProcessHandle.current().pid() + "/"
-                + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 32);
+                + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 32);
     }
 
     @Override
@@ -145,7 +149,7 @@ public final class WorkerRegistration implements Managed {
             LOG.info("worker={}: announcing {}", info.id(), newState);
             try {
                 checker.execute(this::writeState);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
+            } catch (RejectedExecutionException e) {
                 LOG.debug("worker={}: stopped meanwhile; {} not announced", info.id(), newState);
             }
         }

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.promshard.client.api.ShardPayload;
+import io.promshard.client.api.Share;
 import io.promshard.client.api.TargetGroup;
 import io.promshard.client.filesd.FileSdDirectory;
 import io.promshard.client.testing.LoopbackZooKeeper;
@@ -63,14 +63,14 @@ class AssignmentWatcherTest {
         zk.close();
     }
 
-    private static ShardPayload share(Map<String, List<String>> jobs) {
+    private static Share share(Map<String, List<String>> jobs) {
         TreeMap<String, List<TargetGroup>> groups = new TreeMap<>();
         jobs.forEach((job, targets) -> groups.put(job, List.of(TargetGroup.of(targets, Map.of("job_label", job)))));
-        return new ShardPayload(1, "w1", groups);
+        return new Share(1, "w1", groups);
     }
 
     /** As the publisher does: chunks first, then the manifest. */
-    private void publish(ShardPayload share, long epoch) throws Exception {
+    private void publish(Share share, long epoch) throws Exception {
         AssignmentCodec.Encoded e = codec.encode(share, epoch);
         String node = layout.assignment("w1");
         if (leaderClient.checkExists().forPath(node) == null) {

@@ -2,7 +2,7 @@ package io.promshard.sidecar.prometheus;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.promshard.client.api.ShardPayload;
+import io.promshard.client.api.Share;
 import io.promshard.client.api.Target;
 import io.promshard.client.api.TargetGroup;
 import java.util.List;
@@ -20,11 +20,11 @@ class TargetIndexTest {
 
     @Test
     void targetsAreConfirmedByFileAddressAndPathOnceScrapedOrDropped() {
-        ShardPayload payload = new ShardPayload(1, "w1", new TreeMap<>(Map.of(
+        Share share = new Share(1, "w1", new TreeMap<>(Map.of(
                 "node", List.of(TargetGroup.of(List.of("a:1", "b:1"), Map.of())),
                 "probe", List.of(TargetGroup.of(List.of("a:1"), Map.of("__metrics_path__", "/probe"))))),
                 new TreeMap<>(Map.of("node", List.of(TargetGroup.of(List.of("c:1"), Map.of())))));
-        TargetIndex index = TargetIndex.of(payload);
+        TargetIndex index = TargetIndex.of(share);
         assertEquals(Set.of(Target.key("node", "a:1", null), Target.key("node", "b:1", null),
                 Target.key("node", "c:1", null), Target.key("probe", "a:1", "/probe")), index.keys());
 

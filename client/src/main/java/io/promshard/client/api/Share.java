@@ -1,33 +1,37 @@
 package io.promshard.client.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.promshard.client.Identifiers;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * The targets one worker scrapes, per job, in {@code file_sd} groups: the content of a worker's
- * assignment. {@code jobs} is what the worker owns; {@code handoff} is what it keeps scraping only
- * until the targets' new owners have confirmed them (make-before-break), after which the
- * coordinator removes them. The sidecar writes both; the coordinator reads only {@code jobs} as
+ * A worker's share of the assignment: the targets it scrapes, per job, in {@code file_sd} groups.
+ * {@code jobs} is what the worker owns; {@code handoff} is what it keeps scraping only until the
+ * targets' new owners have confirmed them (make-before-break), after which the coordinator
+ * removes them. The sidecar writes both; the coordinator reads only {@code jobs} as
  * the assignment in force. It carries no epoch, so equal shares encode to equal bytes and an
  * unchanged share is recognised by its digest and not rewritten.
  */
-public record ShardPayload(int version, String worker, SortedMap<String, List<TargetGroup>> jobs,
-                           @JsonInclude(JsonInclude.Include.NON_EMPTY) SortedMap<String, List<TargetGroup>> handoff) {
+public record Share(int version, String worker, SortedMap<String, List<TargetGroup>> jobs,
+                    @JsonInclude(JsonInclude.Include.NON_EMPTY) SortedMap<String, List<TargetGroup>> handoff) {
 
     public static final int FORMAT = 1;
 
-    public ShardPayload {
+    public Share {
         Identifiers.checkWorkerId(worker);
         jobs = copy(jobs);
         handoff = copy(handoff);
     }
 
-    public ShardPayload(int version, String worker, SortedMap<String, List<TargetGroup>> jobs) {
+    public Share(int version, String worker, SortedMap<String, List<TargetGroup>> jobs) {
         this(version, worker, jobs, null);
     }
 
@@ -43,20 +47,20 @@ public record ShardPayload(int version, String worker, SortedMap<String, List<Ta
      * The same share in canonical form: per job, groups with equal labels merged, targets sorted and
      * distinct within a group, groups ordered by their labels. Prometheus reads both alike (a target's
      * labels are its group's); the canonical form is what the coordinator publishes, so that a share
-     * rebuilt from a base and a {@link ShardDelta} serializes, and hashes, exactly as a full one.
+     * rebuilt from a base and a {@link ShareDelta} serializes, and hashes, exactly as a full one.
      */
-    public ShardPayload canonical() {
-        return isCanonical() ? this : new ShardPayload(version, worker, canonical(jobs), canonical(handoff));
+    public Share canonical() {
+        return isCanonical() ? this : new Share(version, worker, canonical(jobs), canonical(handoff));
     }
 
     /** Whether this share is already in {@link #canonical()} form. */
-    @com.fasterxml.jackson.annotation.JsonIgnore
+    @JsonIgnore
     public boolean isCanonical() {
         return isCanonical(jobs) && isCanonical(handoff);
     }
 
     /** Orders label sets: entry by entry (name, then value), a prefix first. */
-    public static final java.util.Comparator<SortedMap<String, String>> LABELS_ORDER = (a, b) -> {
+    public static final Comparator<SortedMap<String, String>> LABELS_ORDER = (a, b) -> {
         var x = a.entrySet().iterator();
         var y = b.entrySet().iterator();
         while (x.hasNext() && y.hasNext()) {
@@ -99,16 +103,16 @@ public record ShardPayload(int version, String worker, SortedMap<String, List<Ta
     }
 
     /** The strings sorted, each once. */
-    public static List<String> sortedDistinct(java.util.Collection<String> in) {
+    public static List<String> sortedDistinct(Collection<String> in) {
         String[] a = in.toArray(new String[0]);
-        java.util.Arrays.sort(a);
+        Arrays.sort(a);
         int n = 0;
         for (int i = 0; i < a.length; i++) {
             if (n == 0 || !a[n - 1].equals(a[i])) {
                 a[n++] = a[i];
             }
         }
-        return java.util.Arrays.asList(a).subList(0, n);
+        return Arrays.asList(a).subList(0, n);
     }
 
     private static boolean isCanonical(SortedMap<String, List<TargetGroup>> jobs) {

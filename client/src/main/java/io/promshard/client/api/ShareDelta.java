@@ -1,5 +1,6 @@
 package io.promshard.client.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.promshard.client.Identifiers;
 import java.util.ArrayList;
@@ -11,13 +12,13 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The difference between two canonical {@link ShardPayload}s of one worker: per section (owned
+ * The difference between two canonical {@link Share}s of one worker: per section (owned
  * {@code jobs}, {@code handoff}), per job, per label set, the targets added and removed. A
  * rebalance that moves a few targets changes a worker's share by a few entries; publishing this
  * against a base the worker already holds costs bytes in proportion to what moved, not to the
  * share. Applying it to the base gives the canonical next share exactly (same JSON, same digest).
  */
-public record ShardDelta(int version, String worker,
+public record ShareDelta(int version, String worker,
                          @JsonInclude(JsonInclude.Include.NON_EMPTY) SortedMap<String, List<Change>> jobs,
                          @JsonInclude(JsonInclude.Include.NON_EMPTY) SortedMap<String, List<Change>> handoff) {
 
@@ -34,7 +35,7 @@ public record ShardDelta(int version, String worker,
         }
     }
 
-    public ShardDelta {
+    public ShareDelta {
         Identifiers.checkWorkerId(worker);
         jobs = copy(jobs);
         handoff = copy(handoff);
@@ -49,13 +50,13 @@ public record ShardDelta(int version, String worker,
     }
 
     /** What turns {@code base} into {@code next}; both must be shares of the same worker. */
-    public static ShardDelta between(ShardPayload base, ShardPayload next) {
+    public static ShareDelta between(Share base, Share next) {
         if (!base.worker().equals(next.worker())) {
             throw new IllegalArgumentException("delta between shares of " + base.worker() + " and " + next.worker());
         }
-        ShardPayload b = base.canonical();
-        ShardPayload n = next.canonical();
-        return new ShardDelta(FORMAT, next.worker(), diff(b.jobs(), n.jobs()), diff(b.handoff(), n.handoff()));
+        Share b = base.canonical();
+        Share n = next.canonical();
+        return new ShareDelta(FORMAT, next.worker(), diff(b.jobs(), n.jobs()), diff(b.handoff(), n.handoff()));
     }
 
     /**
@@ -64,12 +65,12 @@ public record ShardDelta(int version, String worker,
      * @throws IllegalArgumentException when the delta does not fit the base (a removed target it lacks, an added
      *                                  one it has, or another worker's base)
      */
-    public ShardPayload applyTo(ShardPayload base) {
+    public Share applyTo(Share base) {
         if (!base.worker().equals(worker)) {
             throw new IllegalArgumentException("delta for " + worker + " applied to the share of " + base.worker());
         }
-        ShardPayload b = base.canonical();
-        return new ShardPayload(ShardPayload.FORMAT, worker, apply(b.jobs(), jobs, "jobs"),
+        Share b = base.canonical();
+        return new Share(Share.FORMAT, worker, apply(b.jobs(), jobs, "jobs"),
                 apply(b.handoff(), handoff, "handoff"));
     }
 
@@ -78,7 +79,7 @@ public record ShardDelta(int version, String worker,
         return size(jobs) + size(handoff);
     }
 
-    @com.fasterxml.jackson.annotation.JsonIgnore
+    @JsonIgnore
     public boolean isEmpty() {
         return size() == 0;
     }
@@ -101,7 +102,7 @@ public record ShardDelta(int version, String worker,
         for (String job : jobNames) {
             Map<SortedMap<String, String>, List<String>> was = byLabels(base.getOrDefault(job, List.of()));
             Map<SortedMap<String, String>, List<String>> is = byLabels(next.getOrDefault(job, List.of()));
-            TreeSet<SortedMap<String, String>> labelSets = new TreeSet<>(ShardPayload.LABELS_ORDER);
+            TreeSet<SortedMap<String, String>> labelSets = new TreeSet<>(Share.LABELS_ORDER);
             labelSets.addAll(was.keySet());
             labelSets.addAll(is.keySet());
             List<Change> changes = new ArrayList<>();
@@ -137,7 +138,7 @@ public record ShardDelta(int version, String worker,
     }
 
     private static Map<SortedMap<String, String>, List<String>> byLabels(List<TargetGroup> groups) {
-        Map<SortedMap<String, String>, List<String>> out = new TreeMap<>(ShardPayload.LABELS_ORDER);
+        Map<SortedMap<String, String>, List<String>> out = new TreeMap<>(Share.LABELS_ORDER);
         for (TargetGroup g : groups) {
             out.put(g.labels(), g.targets());
         }
@@ -151,7 +152,7 @@ public record ShardDelta(int version, String worker,
         }
         TreeMap<String, List<TargetGroup>> out = new TreeMap<>(base);
         section.forEach((job, changes) -> {
-            TreeMap<SortedMap<String, String>, TargetGroup> groups = new TreeMap<>(ShardPayload.LABELS_ORDER);
+            TreeMap<SortedMap<String, String>, TargetGroup> groups = new TreeMap<>(Share.LABELS_ORDER);
             for (TargetGroup g : base.getOrDefault(job, List.of())) {
                 groups.put(g.labels(), g);
             }
@@ -175,8 +176,8 @@ public record ShardDelta(int version, String worker,
 
     /** {@code base} (sorted, distinct) without the change's removals and with its additions: one merge walk. */
     private List<String> merge(List<String> base, Change c, String section, String job) {
-        List<String> remove = ShardPayload.sortedDistinct(c.remove());
-        List<String> add = ShardPayload.sortedDistinct(c.add());
+        List<String> remove = Share.sortedDistinct(c.remove());
+        List<String> add = Share.sortedDistinct(c.add());
         List<String> out = new ArrayList<>(base.size() + add.size());
         int r = 0;
         int a = 0;
