@@ -6,7 +6,7 @@ import io.promshard.client.api.Coverage;
 import io.promshard.client.api.CoordinatorStatus;
 import io.promshard.client.api.RebalanceEvent;
 import io.promshard.client.api.WorkerAck;
-import io.promshard.client.service.Daemons;
+import io.promshard.service.Daemons;
 import io.promshard.coordinator.assign.AssignmentEngine;
 import io.promshard.coordinator.drain.Drains;
 import io.promshard.coordinator.inventory.InventoryService;

@@ -1,6 +1,6 @@
 package io.promshard.coordinator.core;
 
-import io.promshard.client.service.Daemons;
+import io.promshard.service.Daemons;
 import io.promshard.coordinator.publish.OutputWriter;
 import java.io.IOException;
 import java.time.Duration;

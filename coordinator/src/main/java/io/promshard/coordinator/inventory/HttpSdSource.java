@@ -2,7 +2,7 @@ package io.promshard.coordinator.inventory;
 
 import io.promshard.client.api.TargetGroup;
 import io.promshard.client.rest.BoundedHttp;
-import io.promshard.client.service.Daemons;
+import io.promshard.service.Daemons;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -2,7 +2,7 @@ package io.promshard.coordinator.inventory;
 
 import io.dropwizard.lifecycle.Managed;
 import io.promshard.client.api.TargetGroup;
-import io.promshard.client.service.Daemons;
+import io.promshard.service.Daemons;
 import io.promshard.coordinator.relabel.Relabeling;
 import java.io.IOException;
 import java.nio.file.FileSystems;

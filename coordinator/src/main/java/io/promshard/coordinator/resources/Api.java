@@ -1,7 +1,7 @@
 package io.promshard.coordinator.resources;
 
 import io.promshard.client.Identifiers;
-import io.promshard.client.service.JsonErrors;
+import io.promshard.service.JsonErrors;
 import io.promshard.coordinator.core.ClusterView;
 import io.promshard.coordinator.core.Coordinator;
 import jakarta.ws.rs.WebApplicationException;

@@ -1,6 +1,6 @@
 package io.promshard.coordinator.zk;
 
-import io.promshard.client.service.Daemons;
+import io.promshard.service.Daemons;
 import java.io.Closeable;
 import java.time.Duration;
 import java.util.concurrent.Callable;

@@ -16,7 +16,7 @@ import io.promshard.client.testing.Seeds;
 import io.promshard.client.zk.AssignmentCodec;
 import io.promshard.client.zk.AssignmentReader;
 import io.promshard.client.zk.ZkLayout;
-import io.promshard.client.zk.ZooKeeperSettings;
+import io.promshard.service.ZooKeeperSettings;
 import io.promshard.sidecar.assignment.AssignmentWatcher;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.promshard.client.testing.LoopbackZooKeeper;
 import io.promshard.client.testing.Poll;
-import io.promshard.client.zk.ZooKeeperSettings;
+import io.promshard.service.ZooKeeperSettings;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;

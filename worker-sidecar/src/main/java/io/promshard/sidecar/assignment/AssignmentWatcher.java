@@ -4,7 +4,7 @@ import io.dropwizard.lifecycle.Managed;
 import io.promshard.client.api.Share;
 import io.promshard.client.api.TargetGroup;
 import io.promshard.client.filesd.FileSdDirectory;
-import io.promshard.client.service.Daemons;
+import io.promshard.service.Daemons;
 import io.promshard.client.zk.AssignmentCodec;
 import io.promshard.client.zk.AssignmentReader;
 import io.promshard.client.zk.CorruptAssignmentException;

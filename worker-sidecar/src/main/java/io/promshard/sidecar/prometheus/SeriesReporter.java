@@ -1,6 +1,6 @@
 package io.promshard.sidecar.prometheus;
 
-import io.promshard.client.service.Daemons;
+import io.promshard.service.Daemons;
 import io.dropwizard.lifecycle.Managed;
 import io.promshard.client.api.SeriesReport;
 import io.promshard.client.api.Share;

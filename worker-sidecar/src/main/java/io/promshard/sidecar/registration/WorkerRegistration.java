@@ -5,7 +5,7 @@ import io.promshard.client.Json;
 import io.promshard.client.api.WorkerConflict;
 import io.promshard.client.api.WorkerInfo;
 import io.promshard.client.api.WorkerState;
-import io.promshard.client.service.Daemons;
+import io.promshard.service.Daemons;
 import io.promshard.client.zk.ZkLayout;
 import java.net.InetAddress;
 import java.net.UnknownHostException;

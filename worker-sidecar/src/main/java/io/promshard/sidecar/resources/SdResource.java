@@ -3,7 +3,7 @@ package io.promshard.sidecar.resources;
 import io.promshard.client.Identifiers;
 import io.promshard.client.api.TargetGroup;
 import io.promshard.client.filesd.FileSdDirectory;
-import io.promshard.client.service.JsonErrors;
+import io.promshard.service.JsonErrors;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;

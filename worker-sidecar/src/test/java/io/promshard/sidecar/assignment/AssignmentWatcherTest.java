@@ -11,7 +11,7 @@ import io.promshard.client.testing.LoopbackZooKeeper;
 import io.promshard.client.testing.Poll;
 import io.promshard.client.zk.AssignmentCodec;
 import io.promshard.client.zk.ZkLayout;
-import io.promshard.client.zk.ZooKeeperSettings;
+import io.promshard.service.ZooKeeperSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

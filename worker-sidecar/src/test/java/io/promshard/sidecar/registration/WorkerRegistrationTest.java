@@ -12,7 +12,7 @@ import io.promshard.client.testing.FreezableProxy;
 import io.promshard.client.testing.LoopbackZooKeeper;
 import io.promshard.client.testing.Poll;
 import io.promshard.client.zk.ZkLayout;
-import io.promshard.client.zk.ZooKeeperSettings;
+import io.promshard.service.ZooKeeperSettings;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;

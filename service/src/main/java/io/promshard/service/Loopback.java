@@ -1,4 +1,4 @@
-package io.promshard.client.service;
+package io.promshard.service;
 
 import io.dropwizard.core.Configuration;
 import io.dropwizard.core.ConfiguredBundle;

@@ -1,4 +1,4 @@
-package io.promshard.client.zk;
+package io.promshard.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package io.promshard.client.zk;
+package io.promshard.service;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import jakarta.validation.constraints.NotNull;

@@ -1,4 +1,4 @@
-package io.promshard.client.service;
+package io.promshard.service;
 
 import com.codahale.metrics.health.HealthCheck;
 import org.apache.curator.framework.CuratorFramework;

@@ -1,4 +1,4 @@
-package io.promshard.client.service;
+package io.promshard.service;
 
 import io.dropwizard.jersey.errors.ErrorMessage;
 import jakarta.ws.rs.WebApplicationException;

@@ -1,8 +1,9 @@
-package io.promshard.client.zk;
+package io.promshard.service;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.util.Duration;
 import io.promshard.client.Identifiers;
+import io.promshard.client.zk.ZkLayout;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import org.apache.curator.framework.CuratorFramework;

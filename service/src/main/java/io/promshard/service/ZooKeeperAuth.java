@@ -1,6 +1,7 @@
-package io.promshard.client.zk;
+package io.promshard.service;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.promshard.client.zk.ZkLayout;
 import jakarta.validation.constraints.NotNull;
 import java.nio.charset.StandardCharsets;
 import java.security.NoSuchAlgorithmException;

@@ -1,4 +1,4 @@
-package io.promshard.client.service;
+package io.promshard.service;
 
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
