@@ -1,5 +1,6 @@
 package io.promshard.e2e;
 
+import io.promshard.client.testing.ChildProcess;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -24,7 +25,7 @@ final class DnsServer implements AutoCloseable {
     private static final Path BINARY = Path.of("/usr/sbin/dnsmasq");
 
     private final Path dir;
-    private Proc process;
+    private ChildProcess process;
 
     private DnsServer(Path dir) {
         this.dir = dir;
@@ -57,7 +58,7 @@ final class DnsServer implements AutoCloseable {
         }
         Path file = dir.resolve("dnsmasq.conf");
         Files.writeString(file, conf);
-        process = Proc.start("dnsmasq", dir, List.of(BINARY.toString(), "--keep-in-foreground", "--log-facility=-",
+        process = ChildProcess.start("dnsmasq", dir, List.of(BINARY.toString(), "--keep-in-foreground", "--log-facility=-",
                 "--conf-file=" + file));
         io.promshard.client.testing.Poll.until("dnsmasq to answer on " + ADDRESS + ":53", Duration.ofSeconds(20),
                 Duration.ofMillis(100), this::answers);

@@ -8,14 +8,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.promshard.client.Json;
 import io.promshard.client.api.Target;
 import io.promshard.client.testing.Poll;
+import io.promshard.client.testing.Processes;
 import io.promshard.client.testing.PrometheusServer;
 import io.promshard.client.testing.Seeds;
 import io.promshard.coordinator.assign.Assignment;
 import io.promshard.coordinator.assign.AssignmentEngine;
 import io.promshard.coordinator.assign.Member;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -70,10 +69,9 @@ class HandoffE2EIT {
     static final int DNS_REFRESH_SECONDS = 15;
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private final Map<String, Proc> procs = new LinkedHashMap<>();
-    private final Map<String, Integer> prometheusPort = new TreeMap<>();
+    private Processes processes;
     private final Map<String, Integer> sidecarPort = new TreeMap<>();
-    private final List<Proc> order = new ArrayList<>();
+    private final Map<String, Integer> prometheusPort = new TreeMap<>();
     private Path dir;
     private Path root;
     private String prometheus;
@@ -100,6 +98,7 @@ class HandoffE2EIT {
         dir = Path.of(System.getProperty("promshard.e2e.dir", "target/e2e")).toAbsolutePath()
                 .resolve("handoff-" + System.currentTimeMillis());
         Files.createDirectories(dir);
+        processes = new Processes(dir, Duration.ofSeconds(20));
         seed = Seeds.seed("HandoffE2EIT");
         Random random = new Random(seed);
         List<Integer> series = new ArrayList<>();
@@ -111,15 +110,15 @@ class HandoffE2EIT {
         exporters = new Exporters(series);
         writeInventory();
 
-        zkPort = freePort();
+        zkPort = Processes.freePort();
         startZooKeeper();
         dnsExporters = new Exporters(List.of(7, 7, 7, 7));
         dns = DnsServer.start(dir.resolve("dns"), List.of()); // no records yet: the DNS phase adds them
-        discoveryPort = freePort();
+        discoveryPort = Processes.freePort();
         startDiscoveryPrometheus();
-        apiPort = freePort();
+        apiPort = Processes.freePort();
         startCoordinator();
-        masterPort = freePort();
+        masterPort = Processes.freePort();
         startMaster();
         for (String w : List.of("w1", "w2", "w3")) {
             startWorker(w);
@@ -130,10 +129,8 @@ class HandoffE2EIT {
 
     @AfterAll
     void stopCluster() throws Exception {
-        List<Proc> reversed = new ArrayList<>(order);
-        Collections.reverse(reversed);
-        for (Proc p : reversed) {
-            p.close();
+        if (processes != null) {
+            processes.close();
         }
         if (exporters != null) {
             exporters.close();
@@ -302,7 +299,7 @@ class HandoffE2EIT {
                   - job_name: via-coordinator
                     http_sd_configs: [{url: "http://127.0.0.1:%d/api/v1/sd/w3?job=e2e", refresh_interval: 2s}]
                 """.formatted(sidecarPort.get("w3"), apiPort));
-        int port = freePort();
+        int port = Processes.freePort();
         startPrometheus("http-sd", h, port);
         try {
             poll("Prometheus' http_sd targets equal to w3's file", WAIT, () -> {
@@ -327,7 +324,7 @@ class HandoffE2EIT {
                     .path("data").path("activeTargets");
             active.forEach(t -> assertEquals("e2e", t.path("labels").path("env").asText(), t.toString()));
         } finally {
-            procs.get("prometheus-http-sd").close();
+            processes.get("prometheus-http-sd").close();
         }
     }
 
@@ -341,8 +338,8 @@ class HandoffE2EIT {
         }
         assertTrue(w2Targets.size() > 10, "w2 holds " + w2Targets.size() + " targets");
         long killed = System.currentTimeMillis();
-        procs.get("sidecar-w2").kill9();
-        procs.get("prometheus-w2").kill9();
+        processes.get("sidecar-w2").kill9();
+        processes.get("prometheus-w2").kill9();
         long after = System.currentTimeMillis() + 500; // nothing of w2 scrapes after this
         long bound = 1000L * (SESSION_SECONDS + DELAY_SECONDS + 2 * SCRAPE_SECONDS);
         Map<String, Double> recovery = new TreeMap<>();
@@ -423,7 +420,7 @@ class HandoffE2EIT {
     private Map<String, Integer> dnsTargetsInFiles() {
         Map<String, Integer> seen = new TreeMap<>();
         for (String w : sidecarPort.keySet()) {
-            if (!procs.get("sidecar-" + w).alive()) {
+            if (!processes.get("sidecar-" + w).alive()) {
                 continue;
             }
             Path file = dir.resolve(w + "/sd/dns.json");
@@ -459,16 +456,11 @@ class HandoffE2EIT {
     }
 
     private void startZooKeeper() throws Exception {
-        Path zk = Files.createDirectories(dir.resolve("zookeeper"));
-        Files.writeString(zk.resolve("zoo.cfg"), String.join("\n",
-                "tickTime=500", "initLimit=10", "syncLimit=5", "dataDir=" + zk.resolve("data"),
-                "clientPort=" + zkPort, "clientPortAddress=127.0.0.1", "admin.enableServer=false",
-                "4lw.commands.whitelist=ruok,srvr", "maxSessionTimeout=60000", ""));
         Path logback = writeLogback();
-        start("zookeeper", Proc.java("-Dlogback.configurationFile=" + logback, "-cp",
-                root.resolve("coordinator/target/promshard-coordinator.jar").toString(),
-                "org.apache.zookeeper.server.quorum.QuorumPeerMain", zk.resolve("zoo.cfg").toString()));
-        poll("ZooKeeper to answer ruok", WAIT, () -> "imok".equals(fourLetter("ruok")));
+        processes.zooKeeper(root.resolve("coordinator/target/promshard-coordinator.jar"), zkPort,
+                List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.net.preferIPv4Stack=true",
+                        "-Dlogback.configurationFile=" + logback),
+                List.of("tickTime=500", "initLimit=10", "syncLimit=5", "maxSessionTimeout=60000"), WAIT);
     }
 
     private Path writeLogback() throws IOException {
@@ -482,19 +474,6 @@ class HandoffE2EIT {
                 </configuration>
                 """);
         return f;
-    }
-
-    private String fourLetter(String cmd) {
-        try (Socket s = new Socket()) {
-            s.connect(new java.net.InetSocketAddress("127.0.0.1", zkPort), 2_000);
-            // a server still starting may accept and never answer: a CI run waited on it for good
-            s.setSoTimeout(5_000);
-            s.getOutputStream().write(cmd.getBytes(StandardCharsets.US_ASCII));
-            s.shutdownOutput();
-            return new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
-        } catch (IOException e) {
-            return "";
-        }
     }
 
     private void startCoordinator() throws Exception {
@@ -520,8 +499,8 @@ class HandoffE2EIT {
                   level: INFO
                   loggers: {org.apache.zookeeper: WARN, org.apache.curator: WARN, org.eclipse.jetty: WARN}
                 """.formatted(zkPort, SESSION_SECONDS, dir.resolve("inventory"), discoveryPort, DELAY_SECONDS, TOKEN,
-                dir.resolve("coordinator-out"), apiPort, freePort()));
-        start("coordinator", Proc.java("-jar", root.resolve("coordinator/target/promshard-coordinator.jar").toString(),
+                dir.resolve("coordinator-out"), apiPort, Processes.freePort()));
+        start("coordinator", Processes.smallJvm("-jar", root.resolve("coordinator/target/promshard-coordinator.jar").toString(),
                 "server", yml.toString()));
         poll("the coordinator's API", WAIT, () -> alive("coordinator") && coordinatorStatus().has("epoch"));
     }
@@ -545,7 +524,7 @@ class HandoffE2EIT {
     private void startWorker(String w) throws Exception {
         Path wd = Files.createDirectories(dir.resolve(w));
         Files.createDirectories(wd.resolve("sd"));
-        int pp = freePort();
+        int pp = Processes.freePort();
         prometheusPort.put(w, pp);
         Files.writeString(wd.resolve("prometheus.yml"), """
                 global:
@@ -559,7 +538,7 @@ class HandoffE2EIT {
                     file_sd_configs: [{files: ["%s/dns.json"]}]
                 """.formatted(SCRAPE_SECONDS, w, wd.resolve("sd"), wd.resolve("sd")));
         startPrometheus(w, wd, pp);
-        int sp = freePort();
+        int sp = Processes.freePort();
         sidecarPort.put(w, sp);
         Path yml = wd.resolve("sidecar.yml");
         Files.writeString(yml, """
@@ -573,8 +552,8 @@ class HandoffE2EIT {
                 logging:
                   level: INFO
                   loggers: {org.apache.zookeeper: WARN, org.apache.curator: WARN, org.eclipse.jetty: WARN}
-                """.formatted(zkPort, SESSION_SECONDS, w, pp, sp, wd.resolve("sd"), sp, freePort()));
-        start("sidecar-" + w, Proc.java("-jar", root.resolve("worker-sidecar/target/promshard-worker-sidecar.jar")
+                """.formatted(zkPort, SESSION_SECONDS, w, pp, sp, wd.resolve("sd"), sp, Processes.freePort()));
+        start("sidecar-" + w, Processes.smallJvm("-jar", root.resolve("worker-sidecar/target/promshard-worker-sidecar.jar")
                 .toString(), "server", yml.toString()));
         poll(w + "'s sidecar to be ACTIVE", WAIT,
                 () -> alive("sidecar-" + w) && "ACTIVE".equals(sidecarStatus(w).path("state").asText()));
@@ -629,24 +608,11 @@ class HandoffE2EIT {
     }
 
     private void start(String name, List<String> command) throws IOException {
-        Proc p = Proc.start(name, dir.resolve("logs"), command);
-        procs.put(name, p);
-        order.add(p);
+        processes.start(name, command);
     }
 
     private boolean alive(String name) {
-        Proc p = procs.get(name);
-        if (!p.alive()) {
-            throw new ProcessDied(name + " exited; its log ends with:\n" + p.tail());
-        }
-        return true;
-    }
-
-    /** Ends a wait at once: a process the test needs is gone. */
-    static final class ProcessDied extends Error {
-        ProcessDied(String message) {
-            super(message);
-        }
+        return processes.alive(name);
     }
 
     /** Polls every 250 ms: most conditions here cost requests to other processes. */
@@ -710,12 +676,6 @@ class HandoffE2EIT {
     }
 
     // ---- figures
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 
     private static double maxOverMean(java.util.Collection<Long> values) {
         double mean = values.stream().mapToLong(Long::longValue).average().orElse(0);

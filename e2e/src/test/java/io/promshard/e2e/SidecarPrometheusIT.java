@@ -12,7 +12,9 @@ import io.promshard.client.api.WorkerAck;
 import io.promshard.client.api.WorkerInfo;
 import io.promshard.client.api.WorkerState;
 import io.promshard.client.testing.LoopbackZooKeeper;
+import io.promshard.client.testing.ChildProcess;
 import io.promshard.client.testing.Poll;
+import io.promshard.client.testing.Processes;
 import io.promshard.client.testing.PrometheusServer;
 import io.promshard.client.zk.AssignmentCodec;
 import io.promshard.client.zk.SeriesReportCodec;
@@ -24,7 +26,6 @@ import io.promshard.sidecar.prometheus.PrometheusClient;
 import io.promshard.sidecar.prometheus.ReadinessMonitor;
 import io.promshard.sidecar.prometheus.SeriesReporter;
 import io.promshard.sidecar.registration.WorkerRegistration;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -50,7 +51,7 @@ class SidecarPrometheusIT {
     @Test
     void readinessAcksAndSeriesComeFromTheLocalPrometheus() throws Exception {
         String prometheus = PrometheusServer.binary();
-        int port = freePort();
+        int port = Processes.freePort();
         try (Exporters exporters = new Exporters(List.of(7, 50, 300));
              TestingServer zk = LoopbackZooKeeper.start()) {
             Path sd = Files.createDirectories(tmp.resolve("sd"));
@@ -80,7 +81,7 @@ class SidecarPrometheusIT {
             readiness.start();
             acks.start();
             series.start();
-            Proc prom = null;
+            ChildProcess prom = null;
             try {
                 // no Prometheus yet: registered, but UNREADY
                 Poll.until("w1 registered UNREADY", WAIT, () -> state(curator, layout) == WorkerState.UNREADY);
@@ -138,8 +139,8 @@ class SidecarPrometheusIT {
                 """.formatted(sd));
     }
 
-    private Proc startPrometheus(String binary, int port) throws Exception {
-        return Proc.start("prometheus-" + System.nanoTime(), tmp.resolve("logs"), List.of(binary,
+    private ChildProcess startPrometheus(String binary, int port) throws Exception {
+        return ChildProcess.start("prometheus-" + System.nanoTime(), tmp.resolve("logs"), List.of(binary,
                 "--config.file=" + tmp.resolve("prometheus.yml"), "--storage.tsdb.path=" + tmp.resolve("data"),
                 "--web.listen-address=127.0.0.1:" + port, "--log.level=warn"));
     }
@@ -179,12 +180,6 @@ class SidecarPrometheusIT {
         curator.setData().forPath(layout.assignment("w1"), AssignmentCodec.encodeManifest(encoded.manifest()));
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
     /**
      * The packaged sidecar restarted three times beside a running Prometheus: every registration it
      * writes says ACTIVE. An UNREADY moment (the registration used to be written before the first
@@ -195,7 +190,7 @@ class SidecarPrometheusIT {
         Path root = Path.of(System.getProperty("promshard.root", "..")).toAbsolutePath().normalize();
         Path jar = root.resolve("worker-sidecar/target/promshard-worker-sidecar.jar");
         assertTrue(Files.isRegularFile(jar), jar + " is missing: the end-to-end tests start the packaged jars");
-        int port = freePort();
+        int port = Processes.freePort();
         try (TestingServer zk = LoopbackZooKeeper.start();
              CuratorFramework observer = new SidecarConfiguration().getZookeeper()
                      .buildCuratorFramework(zk.getConnectString())) {
@@ -216,13 +211,13 @@ class SidecarPrometheusIT {
                 }
             });
             cache.start();
-            Proc prom = startPrometheus(PrometheusServer.binary(), port);
+            ChildProcess prom = startPrometheus(PrometheusServer.binary(), port);
             try {
                 PrometheusClient client = new PrometheusClient("http://127.0.0.1:" + port, java.time.Duration.ofSeconds(2));
                 Poll.until("Prometheus ready", WAIT, client::ready);
                 for (int restart = 0; restart < 3; restart++) {
                     Path yml = tmp.resolve("sidecar-" + restart + ".yml");
-                    int api = freePort();
+                    int api = Processes.freePort();
                     Files.writeString(yml, """
                             zookeeper: {connectString: "%s", cluster: it}
                             worker: {id: w1, prometheusUrl: "http://127.0.0.1:%d"}
@@ -230,9 +225,9 @@ class SidecarPrometheusIT {
                             server:
                               applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: %d}]
                               adminConnectors: [{type: http, bindHost: 127.0.0.1, port: %d}]
-                            """.formatted(zk.getConnectString(), port, sd, api, freePort()));
-                    try (Proc sidecar = Proc.start("sidecar-" + restart, tmp.resolve("logs"),
-                            Proc.java("-jar", jar.toString(), "server", yml.toString()))) {
+                            """.formatted(zk.getConnectString(), port, sd, api, Processes.freePort()));
+                    try (ChildProcess sidecar = ChildProcess.start("sidecar-" + restart, tmp.resolve("logs"),
+                            Processes.smallJvm("-jar", jar.toString(), "server", yml.toString()))) {
                         int seen = announced.size();
                         Poll.until("restart " + restart + " registered", WAIT, () -> announced.size() > seen
                                 && state(observer, layout) != null);

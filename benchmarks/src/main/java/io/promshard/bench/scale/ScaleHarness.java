@@ -5,11 +5,13 @@ import io.promshard.client.api.RebalanceEvent;
 import io.promshard.client.rest.CoordinatorClient;
 import io.promshard.client.zk.AssignmentCodec;
 import io.promshard.client.zk.AssignmentReader;
+import io.promshard.client.testing.Processes;
 import io.promshard.client.zk.ZkLayout;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -99,20 +101,15 @@ public final class ScaleHarness {
         int settleMs = opt("settle-ms");
         Path root = Path.of(opts.get("root")).toAbsolutePath();
         Path dir = Files.createTempDirectory("promshard-scale");
-        procs = new Processes(dir);
+        procs = new Processes(dir, Duration.ofSeconds(60)); // time for a flight recording to be written
         pool = Executors.newFixedThreadPool(opt("pool"));
         layout = ZkLayout.forCluster(CLUSTER);
         writeInventory(dir.resolve("inventory"), targets);
 
         zkPort = Processes.freePort();
-        Path zk = Files.createDirectories(dir.resolve("zookeeper"));
-        Files.writeString(zk.resolve("zoo.cfg"), String.join("\n", "tickTime=2000", "dataDir=" + zk.resolve("data"),
-                "clientPort=" + zkPort, "clientPortAddress=127.0.0.1", "admin.enableServer=false", "maxClientCnxns=0",
-                "4lw.commands.whitelist=ruok,mntr,wchs,srvr", "snapCount=1000000", ""));
         Path coordinatorJar = root.resolve("coordinator/target/promshard-coordinator.jar");
-        procs.java("zookeeper", List.of("-Xmx2g", "-cp", coordinatorJar.toString(),
-                "org.apache.zookeeper.server.quorum.QuorumPeerMain", zk.resolve("zoo.cfg").toString()));
-        await("ZooKeeper", 60_000, () -> "imok".equals(Processes.fourLetter(zkPort, "ruok")));
+        procs.zooKeeper(coordinatorJar, zkPort, List.of("-Xmx2g"),
+                List.of("tickTime=2000", "maxClientCnxns=0", "snapCount=1000000"), Duration.ofSeconds(60));
         connect = "127.0.0.1:" + zkPort;
         observer = CuratorFrameworkFactory.newClient(connect, new ExponentialBackoffRetry(200, 10));
         observer.start();
@@ -445,7 +442,7 @@ public final class ScaleHarness {
         while (!condition.getAsBoolean()) {
             if (System.currentTimeMillis() > deadline) {
                 throw new IllegalStateException("timed out waiting for " + what + "; coordinator log:\n"
-                        + procs.tail("coordinator"));
+                        + procs.get("coordinator").tail());
             }
             Thread.sleep(POLL_MS);
         }
@@ -472,7 +469,11 @@ public final class ScaleHarness {
             observer.close();
         }
         if (procs != null) {
-            procs.close();
+            try {
+                procs.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         if (pool != null) {
             pool.shutdownNow();

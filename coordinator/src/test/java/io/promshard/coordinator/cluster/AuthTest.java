@@ -8,7 +8,6 @@ import io.promshard.client.testing.LoopbackZooKeeper;
 import io.promshard.client.testing.Poll;
 import io.promshard.client.zk.ZkLayout;
 import io.promshard.service.ZooKeeperAuth;
-import io.promshard.service.ZooKeeperSettings;
 import io.promshard.coordinator.CoordinatorConfiguration;
 import io.promshard.coordinator.core.Coordinator;
 import io.promshard.coordinator.inventory.InventoryService;

@@ -4,29 +4,19 @@ import static io.promshard.coordinator.cluster.ClusterHarness.WAIT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.promshard.client.api.AssignmentManifest;
 import io.dropwizard.util.Duration;
-import io.promshard.client.api.TargetGroup;
-import io.promshard.client.filesd.FileSdDirectory;
-import io.promshard.client.testing.LoopbackZooKeeper;
 import io.promshard.client.testing.Poll;
 import io.promshard.client.testing.Seeds;
 import io.promshard.coordinator.CoordinatorConfiguration;
-import io.promshard.coordinator.assign.Assignment;
-import io.promshard.coordinator.assign.AssignmentInvariants;
-import io.promshard.coordinator.assign.Member;
 import io.promshard.coordinator.drain.Drains;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -35,7 +25,7 @@ import java.util.function.Consumer;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A seeded random sequence of faults against a 3-server ensemble, coordinators and the sidecars:
@@ -59,39 +49,36 @@ class ChaosTest {
     /** Reassignment delay + settle time + 5 s to compute, publish and apply. */
     private static final long WINDOW_MILLIS = DELAY_MILLIS + SETTLE_MILLIS + 5_000;
 
-    @TempDir
-    Path tmp;
+    @RegisterExtension
+    final ClusterHarness cluster = new ClusterHarness();
 
     @Test
     void randomFaultsNeverLoseATargetOrAFile() throws Exception {
         long seed = Seeds.seed("randomFaultsNeverLoseATargetOrAFile");
         int steps = Integer.getInteger("promshard.chaosSteps", 30);
-        try (TestingCluster zk = LoopbackZooKeeper.cluster(3);
-             StallingHttpSd probes = new StallingHttpSd("probe", 50);
-             ClusterHarness cluster = new ClusterHarness(zk.getConnectString(), tmp)) {
+        TestingCluster zk = cluster.onEnsemble(3);
+        try (StallingHttpSd probes = new StallingHttpSd("probe", 50)) {
             cluster.addJobTargets(probes.targets());
             Chaos chaos = new Chaos(cluster, zk, probes, new Random(seed));
             cluster.awaitConverged(Set.copyOf(chaos.live));
-            List<String> violations = new CopyOnWriteArrayList<>();
-            Thread sampler = sampler(cluster, chaos, violations);
-            sampler.start();
+            CoverageSampler sampler = cluster.sampleCoverage(100, WINDOW_MILLIS);
+            chaos.sampler = sampler;
             try {
-                for (int step = 0; step < steps && violations.isEmpty(); step++) {
+                for (int step = 0; step < steps && sampler.violations().isEmpty(); step++) {
                     String what = chaos.step();
                     System.out.println("chaos seed " + seed + " step " + step + ": " + what);
                     // a worker held after a lost session keeps its share while others join: balance is a
                     // property of the settled state, so the check is polled until it holds
                     Poll.until("step " + step + " (" + what + ") converged and balanced", WAIT,
-                            () -> checkWithTheEngine(cluster, cluster.awaitConverged(Set.copyOf(chaos.live)),
+                            () -> cluster.checkInvariants(cluster.awaitConverged(Set.copyOf(chaos.live)),
                                     chaos.live, chaos.drained) && stateReadable(cluster));
                     chaos.afterConverged();
                 }
             } finally {
-                sampler.interrupt();
-                sampler.join();
+                sampler.close();
                 chaos.close();
             }
-            assertTrue(violations.isEmpty(), "seed " + seed + ": " + violations);
+            assertTrue(sampler.violations().isEmpty(), "seed " + seed + ": " + sampler.violations());
         }
     }
 
@@ -105,9 +92,8 @@ class ChaosTest {
         final Random random;
         final Set<String> live = ConcurrentHashMap.newKeySet();
         final Set<String> drained = ConcurrentHashMap.newKeySet();
-        final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
-        /** Stopped or crashed workers whose registration may still be in ZooKeeper, with the targets they held. */
-        final Map<String, Set<String>> departing = new ConcurrentHashMap<>();
+        /** Watches coverage; told of every worker about to stop or crash. */
+        CoverageSampler sampler;
         final List<ClusterHarness.RunningCoordinator> coordinators = new ArrayList<>();
         /** One thread per drain request: they meet at a barrier, however many workers are live. */
         final ExecutorService pool = Executors.newCachedThreadPool();
@@ -134,7 +120,6 @@ class ChaosTest {
             for (int i = 0; i < 4; i++) {
                 join();
             }
-            cluster.inventoryTargets().forEach(t -> lastSeen.put(t, System.currentTimeMillis()));
         }
 
         String step() throws Exception {
@@ -192,7 +177,7 @@ class ChaosTest {
 
         /** {@code someone} leaves the live set; the sampler's clock for its targets starts once its registration is gone. */
         private void departing(String someone) {
-            departing.put(someone, Set.copyOf(cluster.sidecars.get(someone).owned().keySet()));
+            sampler.departing(someone);
             live.remove(someone);
         }
 
@@ -240,11 +225,7 @@ class ChaosTest {
             if (n == cluster.extraTargets) {
                 n = (n + 1) % 60; // a change: the leader has something to publish
             }
-            long now = System.currentTimeMillis();
             cluster.setExtraTargets(n);
-            Set<String> inventory = cluster.inventoryTargets();
-            lastSeen.keySet().retainAll(inventory);
-            inventory.forEach(t -> lastSeen.putIfAbsent(t, now));
             return "inventory now has " + n + " extra targets";
         }
 
@@ -257,13 +238,13 @@ class ChaosTest {
             int which = random.nextInt(3);
             String what;
             if (which == 0) {
-                cluster.observer.delete().quietly().forPath(cluster.layout.state());
+                cluster.observer().delete().quietly().forPath(cluster.layout.state());
                 what = "delete the state znode";
             } else if (which == 1) {
-                cluster.observer.setData().forPath(cluster.layout.state(), "{corrupt".getBytes(StandardCharsets.UTF_8));
+                cluster.observer().setData().forPath(cluster.layout.state(), "{corrupt".getBytes(StandardCharsets.UTF_8));
                 what = "overwrite the state znode with garbage";
             } else {
-                cluster.observer.delete().quietly().deletingChildrenIfNeeded().forPath(cluster.layout.assignment(someone));
+                cluster.observer().delete().quietly().deletingChildrenIfNeeded().forPath(cluster.layout.assignment(someone));
                 what = "delete the manifest of " + someone;
             }
             return what;
@@ -339,84 +320,14 @@ class ChaosTest {
         }
     }
 
-    /** Whether {@code worker}'s registration znode is (still, or again) in ZooKeeper; unknown counts as registered. */
-    private static boolean registered(ClusterHarness cluster, String worker) {
-        try {
-            return cluster.observer.checkExists().forPath(cluster.layout.worker(worker)) != null;
-        } catch (Exception e) {
-            return true;
-        }
-    }
-
     /** The {@code state} znode decodes, at an epoch no manifest is above. */
     private static boolean stateReadable(ClusterHarness cluster) {
         try {
             long highest = cluster.manifests(Set.copyOf(cluster.sidecars.keySet())).values().stream()
-                    .mapToLong(io.promshard.client.api.AssignmentManifest::epoch).max().orElse(0);
+                    .mapToLong(AssignmentManifest::epoch).max().orElse(0);
             return cluster.state().epoch() >= highest;
         } catch (Exception e) {
             return false;
         }
-    }
-
-    /** The engine's invariant checker on the assignment the sidecars' files describe. */
-    private static boolean checkWithTheEngine(ClusterHarness cluster, Map<String, String> owners, Set<String> live,
-                                              Set<String> drained) {
-        Map<String, List<String>> byKey = new TreeMap<>();
-        owners.forEach((target, worker) -> byKey.put(target, List.of(worker)));
-        List<Member> members = live.stream().sorted()
-                .map(id -> drained.contains(id) ? Member.of(id, 1).asDraining() : Member.of(id, 1)).toList();
-        Assignment a = Assignment.of(byKey, live, 1);
-        AssignmentInvariants.check(a, cluster.inventoryTargets(), members);
-        long undrained = live.stream().filter(id -> !drained.contains(id)).count();
-        AssignmentInvariants.checkBalance(a, members, false, 1.05 + 1.0 / (cluster.targetCount / (double) undrained));
-        assertEquals(cluster.targetCount, owners.size());
-        return true;
-    }
-
-    private static Thread sampler(ClusterHarness cluster, Chaos chaos, List<String> violations) {
-        Set<String> live = chaos.live;
-        Map<String, Long> lastSeen = chaos.lastSeen;
-        Thread t = new Thread(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
-                long now = System.currentTimeMillis();
-                for (Map.Entry<String, Set<String>> d : chaos.departing.entrySet()) {
-                    if (registered(cluster, d.getKey())) {
-                        d.getValue().forEach(target -> lastSeen.computeIfPresent(target, (k, v) -> now));
-                    } else {
-                        chaos.departing.remove(d.getKey());
-                    }
-                }
-                Set<String> present = new HashSet<>();
-                for (String id : List.copyOf(live)) {
-                    FileSdDirectory dir = new FileSdDirectory(cluster.sidecarDir(id));
-                    try {
-                        for (String job : dir.names()) {
-                            for (TargetGroup g : dir.read(job)) {
-                                g.targets().forEach(target -> present.add(job + "/" + target));
-                            }
-                        }
-                    } catch (Exception e) {
-                        violations.add("unreadable file of " + id + ": " + e);
-                    }
-                }
-                for (Map.Entry<String, Long> e : lastSeen.entrySet()) {
-                    if (present.contains(e.getKey())) {
-                        e.setValue(now);
-                    } else if (now - e.getValue() > WINDOW_MILLIS) {
-                        violations.add(e.getKey() + " missing from every live worker's files for "
-                                + (now - e.getValue()) + " ms");
-                        e.setValue(now);
-                    }
-                }
-                try {
-                    Thread.sleep(100); // the sampling interval
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "chaos-sampler");
-        t.setDaemon(true);
-        return t;
     }
 }

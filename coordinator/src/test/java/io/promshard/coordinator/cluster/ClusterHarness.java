@@ -1,19 +1,26 @@
 package io.promshard.coordinator.cluster;
 
+import com.google.common.io.MoreFiles;
+import com.google.common.io.RecursiveDeleteOption;
 import io.dropwizard.util.Duration;
 import io.promshard.client.Json;
 import io.promshard.client.api.AssignmentManifest;
 import io.promshard.client.api.ClusterState;
+import io.promshard.client.testing.LoopbackZooKeeper;
 import io.promshard.client.testing.Poll;
 import io.promshard.client.zk.AssignmentCodec;
 import io.promshard.client.zk.AssignmentReader;
 import io.promshard.client.zk.ZkLayout;
 import io.promshard.coordinator.CoordinatorConfiguration;
+import io.promshard.coordinator.assign.Assignment;
+import io.promshard.coordinator.assign.AssignmentInvariants;
+import io.promshard.coordinator.assign.Member;
 import io.promshard.coordinator.core.Coordinator;
 import io.promshard.coordinator.inventory.InventoryService;
 import io.promshard.coordinator.inventory.JobConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,24 +28,45 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.test.TestingCluster;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * Coordinators and sidecars made of their real components, each with its own ZooKeeper session,
- * against whatever ensemble the test runs, with a file_sd inventory of 500 targets in two jobs.
+ * The one fixture of the cluster tests, a JUnit 5 extension: per test, a real ZooKeeper
+ * (curator-test's in-process server, or an ensemble when the test asks for one), a scratch
+ * directory with a file_sd inventory of 500 targets in two jobs, the coordinators and sidecars the
+ * test starts (made of their real components, each with its own ZooKeeper session) and, when the
+ * test starts one, a {@link CoverageSampler}. Everything is closed after the test, sampler first,
+ * ZooKeeper last.
+ *
+ * <pre>
+ * &#64;RegisterExtension
+ * final ClusterHarness cluster = new ClusterHarness();
+ * </pre>
+ *
+ * ZooKeeper starts when the test first needs it: a single server, unless the test called
+ * {@link #onEnsemble(int)} before.
  */
-final class ClusterHarness implements AutoCloseable {
+final class ClusterHarness implements BeforeEachCallback, AfterEachCallback {
 
     static final String CLUSTER = "it";
     static final java.time.Duration WAIT = java.time.Duration.ofSeconds(60);
 
-    private final String connectString;
-    private final Path tmp;
+    private Path tmp;
+    private TestingServer server;
+    private TestingCluster ensemble;
+    private String connectString;
+    private CuratorFramework observer;
     final ZkLayout layout = ZkLayout.forCluster(CLUSTER);
-    final CuratorFramework observer;
     final Map<String, TestSidecar> sidecars = new LinkedHashMap<>();
     private final List<RunningCoordinator> coordinators = new ArrayList<>();
+    private CoverageSampler sampler;
     int targetCount;
 
     record RunningCoordinator(CuratorFramework curator, InventoryService inventory, Coordinator coordinator)
@@ -51,12 +79,64 @@ final class ClusterHarness implements AutoCloseable {
         }
     }
 
-    ClusterHarness(String connectString, Path tmp) throws Exception {
-        this.connectString = connectString;
-        this.tmp = tmp;
-        observer = new CoordinatorConfiguration().getZookeeper().buildCuratorFramework(connectString);
-        observer.start();
+    @Override
+    public void beforeEach(ExtensionContext context) throws Exception {
+        tmp = Files.createTempDirectory("promshard-cluster-");
         writeInventory();
+    }
+
+    /** Starts an ensemble of {@code servers} for this test; call it before anything uses ZooKeeper. */
+    TestingCluster onEnsemble(int servers) {
+        if (connectString != null) {
+            throw new IllegalStateException("ZooKeeper is already running for this test");
+        }
+        ensemble = LoopbackZooKeeper.cluster(servers);
+        connect(ensemble.getConnectString());
+        return ensemble;
+    }
+
+    /** The single server of this test (started if it is not yet). */
+    TestingServer server() {
+        if (ensemble != null) {
+            throw new IllegalStateException("this test runs on an ensemble");
+        }
+        connectString();
+        return server;
+    }
+
+    private void connect(String connect) {
+        connectString = connect;
+        observer = new CoordinatorConfiguration().getZookeeper().buildCuratorFramework(connect);
+        observer.start();
+    }
+
+    /** The scratch directory of this test: inventory, sidecars' files, coordinators' output. */
+    Path dir() {
+        return tmp;
+    }
+
+    /** A client of its own for the test to read and write ZooKeeper with. */
+    CuratorFramework observer() {
+        connectString();
+        return observer;
+    }
+
+    /** Starts sampling coverage (see {@link CoverageSampler}); stopped after the test at the latest. */
+    CoverageSampler sampleCoverage(long intervalMillis, long windowMillis) {
+        if (sampler != null) {
+            throw new IllegalStateException("one sampler per test");
+        }
+        sampler = CoverageSampler.start(this, intervalMillis, windowMillis);
+        return sampler;
+    }
+
+    /** Whether {@code worker}'s registration is in ZooKeeper (true when ZooKeeper cannot tell now). */
+    boolean registered(String worker) {
+        try {
+            return observer.checkExists().forPath(layout.worker(worker)) != null;
+        } catch (Exception e) {
+            return true;
+        }
     }
 
     private void writeInventory() throws Exception {
@@ -91,11 +171,20 @@ final class ClusterHarness implements AutoCloseable {
     static void writeAtomically(Path file, String content) throws Exception {
         Path temp = file.resolveSibling("." + file.getFileName() + ".tmp");
         Files.writeString(temp, content);
-        Files.move(temp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
     }
 
+    /** The connect string of this test's ZooKeeper, started as a single server if nothing runs yet. */
     String connectString() {
+        if (connectString == null) {
+            try {
+                server = LoopbackZooKeeper.start();
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot start a ZooKeeper server", e);
+            }
+            connect(server.getConnectString());
+        }
         return connectString;
     }
 
@@ -127,7 +216,7 @@ final class ClusterHarness implements AutoCloseable {
         config.getAssignment().setSettleTime(Duration.milliseconds(100));
         config.getAssignment().setReassignmentDelay(Duration.milliseconds(0));
         tweak.accept(config);
-        CuratorFramework curator = config.getZookeeper().buildCuratorFramework(connectString);
+        CuratorFramework curator = config.getZookeeper().buildCuratorFramework(connectString());
         curator.start();
         InventoryService inventory = config.buildInventoryService(curator);
         inventory.start();
@@ -148,7 +237,7 @@ final class ClusterHarness implements AutoCloseable {
     }
 
     TestSidecar sidecar(String id, boolean handOverOnShutdown) {
-        TestSidecar s = new TestSidecar(connectString, CLUSTER, id, tmp.resolve("sd-" + id), handOverOnShutdown);
+        TestSidecar s = new TestSidecar(connectString(), CLUSTER, id, tmp.resolve("sd-" + id), handOverOnShutdown);
         sidecars.put(id, s);
         return s;
     }
@@ -172,14 +261,14 @@ final class ClusterHarness implements AutoCloseable {
         Path file = tmp.resolve("inventory/api/extra.json");
         Path temp = tmp.resolve("inventory/api/.extra.tmp");
         Files.writeString(temp, json.append("]}]"));
-        Files.move(temp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         extraTargets = n;
         targetCount = 500 + n + otherTargets.size();
     }
 
     int extraTargets;
     /** Targets of jobs a test adds to the coordinators' configuration itself (an http_sd source, say). */
-    private final Set<String> otherTargets = new java.util.TreeSet<>();
+    private final Set<String> otherTargets = new TreeSet<>();
 
     /** Counts {@code keys} ({@code job/address}) as inventory targets: a job the test configured itself serves them. */
     void addJobTargets(Set<String> keys) {
@@ -189,7 +278,7 @@ final class ClusterHarness implements AutoCloseable {
 
     /** Every target key of the inventory as the sidecars' files name them: {@code job/address}. */
     Set<String> inventoryTargets() {
-        Set<String> out = new java.util.TreeSet<>();
+        Set<String> out = new TreeSet<>();
         for (int file = 0; file < 2; file++) {
             for (int i = 0; i < 150; i++) {
                 out.add("node/127.0.0." + (file + 1) + ":" + (9100 + i));
@@ -235,6 +324,33 @@ final class ClusterHarness implements AutoCloseable {
         return Map.copyOf(owners);
     }
 
+    /** The assignment the sidecars' files describe ({@code job/address} to its one owner), over {@code live}. */
+    static Assignment assignmentOf(Map<String, String> owners, Set<String> live) {
+        Map<String, List<String>> byKey = new TreeMap<>();
+        owners.forEach((target, worker) -> byKey.put(target, List.of(worker)));
+        return Assignment.of(byKey, live, 1);
+    }
+
+    /**
+     * {@link AssignmentInvariants} on what the sidecars' files describe: every inventory target once,
+     * on a live worker that is not {@code drained}, and the busiest undrained worker within
+     * {@code 1.05} of its fair share plus one target (the engine's band, at this granularity).
+     *
+     * @return true, so that it can be polled until the settled state holds it
+     */
+    boolean checkInvariants(Map<String, String> owners, Set<String> live, Set<String> drained) {
+        List<Member> members = live.stream().sorted()
+                .map(id -> drained.contains(id) ? Member.of(id, 1).asDraining() : Member.of(id, 1)).toList();
+        Assignment a = assignmentOf(owners, live);
+        AssignmentInvariants.check(a, inventoryTargets(), members);
+        long undrained = live.stream().filter(id -> !drained.contains(id)).count();
+        AssignmentInvariants.checkBalance(a, members, false, 1.05 + 1.0 / (targetCount / (double) undrained));
+        if (owners.size() != targetCount) {
+            throw new AssertionError(owners.size() + " targets owned, " + targetCount + " in the inventory");
+        }
+        return true;
+    }
+
     static int moved(Map<String, String> before, Map<String, String> after) {
         int moved = 0;
         for (Map.Entry<String, String> e : after.entrySet()) {
@@ -260,13 +376,28 @@ final class ClusterHarness implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void afterEach(ExtensionContext context) throws Exception {
+        if (sampler != null) {
+            sampler.close();
+            sampler = null;
+        }
         for (TestSidecar s : sidecars.values()) {
             s.close();
         }
+        sidecars.clear();
         for (int i = coordinators.size() - 1; i >= 0; i--) {
             coordinators.get(i).close();
         }
-        observer.close();
+        coordinators.clear();
+        if (observer != null) {
+            observer.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+        if (ensemble != null) {
+            ensemble.close();
+        }
+        MoreFiles.deleteRecursively(tmp, RecursiveDeleteOption.ALLOW_INSECURE);
     }
 }

@@ -1,6 +1,7 @@
 package io.promshard.coordinator.cluster;
 
 import static io.promshard.coordinator.cluster.ClusterHarness.WAIT;
+import static io.promshard.coordinator.cluster.ClusterHarness.assignmentOf;
 import static io.promshard.coordinator.cluster.ClusterHarness.moved;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,20 +9,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.promshard.client.api.AssignmentManifest;
 import io.promshard.client.api.ClusterState;
 import io.promshard.client.filesd.FileSdDirectory;
-import io.promshard.client.testing.LoopbackZooKeeper;
 import io.promshard.client.testing.Poll;
+import io.promshard.coordinator.assign.AssignmentInvariants;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.curator.test.TestingServer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The whole loop against a real ZooKeeper (curator-test's in-process server): two coordinators
@@ -29,23 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ClusterTest {
 
-    @TempDir
-    Path tmp;
-
-    private TestingServer zk;
-    private ClusterHarness cluster;
-
-    @BeforeEach
-    void start() throws Exception {
-        zk = LoopbackZooKeeper.start();
-        cluster = new ClusterHarness(zk.getConnectString(), tmp);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        cluster.close();
-        zk.close();
-    }
+    @RegisterExtension
+    final ClusterHarness cluster = new ClusterHarness();
 
     @Test
     void joinLeaveAndFailoverMoveOnlyWhatMust() throws Exception {
@@ -65,7 +50,10 @@ class ClusterTest {
         int movedOnJoin = moved(three, four);
         long toW4 = four.values().stream().filter("w4"::equals).count();
         assertEquals(toW4, movedOnJoin, "every moved target must go to the joiner");
-        assertTrue(movedOnJoin <= (0.25 + 0.05) * total, "join moved " + movedOnJoin + " of " + total);
+        // at most 1.2 times the minimum, a quarter of the targets
+        AssignmentInvariants.checkMovement(assignmentOf(three, Set.of("w1", "w2", "w3")),
+                assignmentOf(four, Set.of("w1", "w2", "w3", "w4")), total / 4.0, 1.2);
+        cluster.checkInvariants(four, Set.of("w1", "w2", "w3", "w4"), Set.of());
         assertTrue(movedOnJoin > 0, "the joiner got nothing");
 
         // w2 leaves: exactly its targets move; its files stay as they were (fail static)
@@ -74,7 +62,8 @@ class ClusterTest {
         cluster.leave("w2");
         Map<String, String> afterLeave = cluster.awaitConverged(Set.of("w1", "w3", "w4"));
         assertEquals(w2Share, moved(four, afterLeave), "only w2's targets may move");
-        assertTrue(java.util.Arrays.equals(w2Node, Files.readAllBytes(cluster.sidecarDir("w2").resolve("node.json"))),
+        cluster.checkInvariants(afterLeave, Set.of("w1", "w3", "w4"), Set.of());
+        assertTrue(Arrays.equals(w2Node, Files.readAllBytes(cluster.sidecarDir("w2").resolve("node.json"))),
                 "a departed sidecar's files must not be touched");
 
         // the leader goes away: the standby takes over and moves nothing, rewrites nothing
@@ -88,7 +77,7 @@ class ClusterTest {
         assertEquals(0, moved(afterLeave, cluster.awaitConverged(Set.of("w1", "w3", "w4"))));
 
         // the new leader still reacts: an inventory change lands in exactly one worker's files
-        Files.writeString(tmp.resolve("inventory/api/extra.json"), "[{\"targets\": [\"10.9.9.9:8080\"]}]");
+        Files.writeString(cluster.dir().resolve("inventory/api/extra.json"), "[{\"targets\": [\"10.9.9.9:8080\"]}]");
         cluster.targetCount++;
         Map<String, String> withExtra = cluster.awaitConverged(Set.of("w1", "w3", "w4"));
         assertTrue(withExtra.containsKey("api/10.9.9.9:8080"));
@@ -101,7 +90,7 @@ class ClusterTest {
         cluster.sidecar("w1");
         cluster.sidecar("w2");
         cluster.awaitConverged(Set.of("w1", "w2"));
-        Path federation = tmp.resolve("output-c1/federation.json");
+        Path federation = cluster.dir().resolve("output-c1/federation.json");
         Poll.until("federation.json with both workers", WAIT, () -> read(federation).contains("\"w1\"")
                 && read(federation).contains("\"w2\""));
         cluster.leave("w1");
@@ -109,14 +98,14 @@ class ClusterTest {
                 && read(federation).contains("\"w2\""));
         // the leader's per-worker output mirrors what the sidecars hold
         cluster.awaitConverged(Set.of("w2"));
-        FileSdDirectory w2Out = new FileSdDirectory(tmp.resolve("output-c1/w2"));
+        FileSdDirectory w2Out = new FileSdDirectory(cluster.dir().resolve("output-c1/w2"));
         Poll.until("leader output for w2", WAIT, () -> {
             Map<String, String> fromOutput = new HashMap<>();
             try {
                 for (String job : w2Out.names()) {
                     w2Out.read(job).forEach(g -> g.targets().forEach(t -> fromOutput.put(job + "/" + t, "w2")));
                 }
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 return false;
             }
             return fromOutput.equals(cluster.sidecars.get("w2").owned());
@@ -127,7 +116,7 @@ class ClusterTest {
     private static String read(Path file) {
         try {
             return Files.readString(file, StandardCharsets.UTF_8);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return "";
         }
     }

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.dropwizard.util.Duration;
 import io.promshard.client.api.AssignmentManifest;
 import io.promshard.client.api.SeriesReport;
-import io.promshard.client.testing.LoopbackZooKeeper;
 import io.promshard.client.testing.Poll;
 import io.promshard.client.testing.Seeds;
 import io.promshard.client.zk.AssignmentCodec;
@@ -21,15 +20,9 @@ import java.util.Random;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.TreeSet;
-import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.curator.test.TestingServer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Make-before-break, the movement budget and series weights, against a real ZooKeeper with the
@@ -39,52 +32,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class HandoffTest {
 
-    @TempDir
-    java.nio.file.Path tmp;
-
-    private TestingServer zk;
-    private ClusterHarness cluster;
-    private final Set<String> everMissing = new ConcurrentSkipListSet<>();
-    private final AtomicBoolean sampling = new AtomicBoolean(true);
-    private final AtomicInteger samples = new AtomicInteger();
-    private Thread sampler;
-
-    @BeforeEach
-    void start() throws Exception {
-        zk = LoopbackZooKeeper.start();
-        cluster = new ClusterHarness(zk.getConnectString(), tmp);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        sampling.set(false);
-        if (sampler != null) {
-            sampler.join();
-        }
-        cluster.close();
-        zk.close();
-    }
+    @RegisterExtension
+    final ClusterHarness cluster = new ClusterHarness();
+    private CoverageSampler sampler;
 
     /** From now on, every 10 ms: every inventory target must be in some live sidecar's files. */
     private void sampleCoverage() {
-        sampler = new Thread(() -> {
-            while (sampling.get()) {
-                Set<String> seen = new TreeSet<>();
-                for (TestSidecar s : List.copyOf(cluster.sidecars.values())) {
-                    seen.addAll(s.owned().keySet());
-                }
-                Set<String> missing = new TreeSet<>(cluster.inventoryTargets());
-                missing.removeAll(seen);
-                everMissing.addAll(missing);
-                samples.incrementAndGet();
-                try {
-                    Thread.sleep(10); // sampling interval
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "coverage-sampler");
-        sampler.start();
+        sampler = cluster.sampleCoverage(10, 0);
     }
 
     private int scraped(String worker) {
@@ -123,8 +77,8 @@ class HandoffTest {
         assertEquals(share, four.values().stream().filter("w4"::equals).count());
         Poll.until("no hand-off left", WAIT, () -> c1.coordinator().status().handoffs() == 0);
         assertEquals(0, c1.coordinator().status().deferredMoves());
-        assertTrue(samples.get() > 10, "the sampler ran");
-        assertEquals(Set.of(), everMissing, "targets missing from every worker's files at some moment");
+        assertTrue(sampler.samples() > 10, "the sampler ran");
+        assertEquals(Set.of(), sampler.everMissing(), "targets missing from every worker's files at some moment");
     }
 
     @Test
@@ -155,7 +109,7 @@ class HandoffTest {
         cluster.sidecars.get("w2").holdAcks(true);
         cluster.sidecars.get("w3").holdAcks(true);
         c1.coordinator().drains().drain("w1", new byte[0], Set.of("w1", "w2", "w3"));
-        AssignmentReader reader = new AssignmentReader(cluster.observer, cluster.layout, new AssignmentCodec());
+        AssignmentReader reader = new AssignmentReader(cluster.observer(), cluster.layout, new AssignmentCodec());
         Poll.until("w1 to own nothing", WAIT, () -> manifest(reader, "w1").map(AssignmentManifest::targetCount)
                 .orElse(-1) == 0);
         AssignmentManifest draining = reader.readManifest("w1").orElseThrow();
@@ -167,7 +121,7 @@ class HandoffTest {
         Poll.until("w1 to be empty", WAIT, () -> manifest(reader, "w1").map(AssignmentManifest::scrapedCount)
                 .orElse(-1) == 0 && scraped("w1") == 0);
         cluster.awaitConverged(Set.of("w2", "w3"));
-        assertEquals(Set.of(), everMissing, "targets missing from every worker's files at some moment");
+        assertEquals(Set.of(), sampler.everMissing(), "targets missing from every worker's files at some moment");
     }
 
     @Test
@@ -229,7 +183,7 @@ class HandoffTest {
             long n = three.values().stream().filter(w::equals).count();
             assertTrue(n <= 1.05 * cluster.targetCount / 3 + 1, w + " holds " + n);
         }
-        assertEquals(Set.of(), everMissing, "targets missing from every worker's files at some moment");
+        assertEquals(Set.of(), sampler.everMissing(), "targets missing from every worker's files at some moment");
     }
 
     @Test
@@ -257,7 +211,7 @@ class HandoffTest {
                     SeriesReport.put(report, jobAddress[0], jobAddress[1], null, series.get(t));
                 }
             });
-            cluster.observer.create().orSetData().creatingParentContainersIfNeeded().forPath(cluster.layout.weight(w),
+            cluster.observer().create().orSetData().creatingParentContainersIfNeeded().forPath(cluster.layout.weight(w),
                     SeriesReportCodec.encode(new SeriesReport(SeriesReport.FORMAT, w, System.currentTimeMillis(), report)));
         }
         Poll.until("a rebalance by series", WAIT, () -> {

@@ -5,15 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.promshard.client.testing.LoopbackZooKeeper;
 import io.promshard.client.testing.Poll;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
-import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Losing inventory never silently unscrapes targets: a source refused when a coordinator first reads
@@ -25,28 +23,26 @@ class InventoryLossTest {
 
     private static final Set<String> TWO = Set.of("w1", "w2");
 
-    @TempDir
-    Path tmp;
+    @RegisterExtension
+    final ClusterHarness cluster = new ClusterHarness();
 
     @Test
     void aCoordinatorRestartedWhileAFileIsBrokenKeepsItsLastGoodContent() throws Exception {
-        try (TestingServer zk = LoopbackZooKeeper.start(); ClusterHarness cluster = new ClusterHarness(zk.getConnectString(), tmp)) {
-            ClusterHarness.RunningCoordinator c1 = cluster.coordinator("c1");
-            TWO.forEach(cluster::sidecar);
-            Map<String, String> before = cluster.awaitConverged(TWO);
-            long epoch = cluster.state().epoch();
-            cluster.stop(c1);
-            Path broken = tmp.resolve("inventory/node/f0.yml");
-            Files.writeString(broken, "- targets: [\"no port at all\"\n");
+        ClusterHarness.RunningCoordinator c1 = cluster.coordinator("c1");
+        TWO.forEach(cluster::sidecar);
+        Map<String, String> before = cluster.awaitConverged(TWO);
+        long epoch = cluster.state().epoch();
+        cluster.stop(c1);
+        Path broken = cluster.dir().resolve("inventory/node/f0.yml");
+        Files.writeString(broken, "- targets: [\"no port at all\"\n");
 
-            ClusterHarness.RunningCoordinator c2 = cluster.coordinator("c2");
-            Poll.until("c2 to lead and run", WAIT, () -> c2.coordinator().isLeader() && c2.coordinator().leaderRuns() > 0);
-            assertEquals(cluster.targetCount, c2.inventory().current().targetCount(),
-                    "f0.yml's 150 targets come from ZooKeeper");
-            assertTrue(c2.inventory().errors().containsKey(broken.toString()), c2.inventory().errors().toString());
-            assertEquals(before, cluster.awaitConverged(TWO), "nothing moves, nothing is dropped");
-            assertEquals(epoch, cluster.state().epoch());
-        }
+        ClusterHarness.RunningCoordinator c2 = cluster.coordinator("c2");
+        Poll.until("c2 to lead and run", WAIT, () -> c2.coordinator().isLeader() && c2.coordinator().leaderRuns() > 0);
+        assertEquals(cluster.targetCount, c2.inventory().current().targetCount(),
+                "f0.yml's 150 targets come from ZooKeeper");
+        assertTrue(c2.inventory().errors().containsKey(broken.toString()), c2.inventory().errors().toString());
+        assertEquals(before, cluster.awaitConverged(TWO), "nothing moves, nothing is dropped");
+        assertEquals(epoch, cluster.state().epoch());
     }
 
     /**
@@ -56,8 +52,7 @@ class InventoryLossTest {
      */
     @Test
     void aLeaderTakingOverWhileAnHttpSdEndpointStallsPublishesAtOnce() throws Exception {
-        try (TestingServer zk = LoopbackZooKeeper.start(); StallingHttpSd probes = new StallingHttpSd("probe", 20);
-             ClusterHarness cluster = new ClusterHarness(zk.getConnectString(), tmp)) {
+        try (StallingHttpSd probes = new StallingHttpSd("probe", 20)) {
             cluster.addJobTargets(probes.targets());
             ClusterHarness.RunningCoordinator c1 = cluster.coordinator("c1", ClusterHarness.withHttpSdJob(probes));
             Set<String> three = Set.of("w1", "w2", "w3");
@@ -76,33 +71,31 @@ class InventoryLossTest {
 
     @Test
     void anInventoryThatLostMostTargetsIsHeldUntilTheDropIsConfirmed() throws Exception {
-        try (TestingServer zk = LoopbackZooKeeper.start(); ClusterHarness cluster = new ClusterHarness(zk.getConnectString(), tmp)) {
-            ClusterHarness.RunningCoordinator c1 = cluster.coordinator("c1",
-                    c -> c.getAssignment().setMaxTargetDrop(0.3));
-            TWO.forEach(cluster::sidecar);
-            Map<String, String> before = cluster.awaitConverged(TWO);
-            long epoch = cluster.state().epoch();
+        ClusterHarness.RunningCoordinator c1 = cluster.coordinator("c1",
+                c -> c.getAssignment().setMaxTargetDrop(0.3));
+        TWO.forEach(cluster::sidecar);
+        Map<String, String> before = cluster.awaitConverged(TWO);
+        long epoch = cluster.state().epoch();
 
-            Files.delete(tmp.resolve("inventory/api/web.json")); // 200 of the 500 targets: 40% > 30%
-            Poll.until("the publish held", WAIT, () -> !c1.coordinator().status().publishHeld().isEmpty());
-            String reason = c1.coordinator().status().publishHeld();
-            assertTrue(reason.contains("lost 200 of the 500 targets"), reason);
-            assertEquals(before, cluster.awaitConverged(TWO), "the published assignment stays in force");
-            assertEquals(epoch, cluster.state().epoch());
+        Files.delete(cluster.dir().resolve("inventory/api/web.json")); // 200 of the 500 targets: 40% > 30%
+        Poll.until("the publish held", WAIT, () -> !c1.coordinator().status().publishHeld().isEmpty());
+        String reason = c1.coordinator().status().publishHeld();
+        assertTrue(reason.contains("lost 200 of the 500 targets"), reason);
+        assertEquals(before, cluster.awaitConverged(TWO), "the published assignment stays in force");
+        assertEquals(epoch, cluster.state().epoch());
 
-            // a new leader holds the same drop: the published assignment stays in force across leaders
-            ClusterHarness.RunningCoordinator c2 = cluster.coordinator("c2", c -> c.getAssignment().setMaxTargetDrop(0.3));
-            cluster.stop(c1);
-            Poll.until("c2 to lead and hold the drop", WAIT, () -> c2.coordinator().isLeader()
-                    && !c2.coordinator().status().publishHeld().isEmpty());
-            assertEquals(before, cluster.awaitConverged(TWO));
-            assertEquals(epoch, cluster.state().epoch());
+        // a new leader holds the same drop: the published assignment stays in force across leaders
+        ClusterHarness.RunningCoordinator c2 = cluster.coordinator("c2", c -> c.getAssignment().setMaxTargetDrop(0.3));
+        cluster.stop(c1);
+        Poll.until("c2 to lead and hold the drop", WAIT, () -> c2.coordinator().isLeader()
+                && !c2.coordinator().status().publishHeld().isEmpty());
+        assertEquals(before, cluster.awaitConverged(TWO));
+        assertEquals(epoch, cluster.state().epoch());
 
-            assertTrue(c2.coordinator().confirmDrop());
-            cluster.targetCount = 300;
-            cluster.awaitConverged(TWO);
-            Poll.until("the hold released", WAIT, () -> c2.coordinator().status().publishHeld().isEmpty());
-            assertFalse(c2.coordinator().confirmDrop(), "nothing left to confirm");
-        }
+        assertTrue(c2.coordinator().confirmDrop());
+        cluster.targetCount = 300;
+        cluster.awaitConverged(TWO);
+        Poll.until("the hold released", WAIT, () -> c2.coordinator().status().publishHeld().isEmpty());
+        assertFalse(c2.coordinator().confirmDrop(), "nothing left to confirm");
     }
 }
