@@ -34,15 +34,17 @@
 #   ci              sh: CI itself (.ci/run runs ops/test.sh, which runs this)
 #   prometheus      yaml: a Prometheus configuration (scrape_configs entries alone are wrapped in
 #                   `scrape_configs:`), `promtool check config`
-#   coordinator     yaml: a coordinator configuration, the coordinator jar's `check` command
+#   coordinator     yaml: a coordinator configuration, parsed and validated as its `check` reads it
 #   promql          one query per line, `promtool check rules` (as recording rules)
 #   figure          a drawing; not checked
+# The ci, prometheus, coordinator and promql blocks, and every `promshardctl <command>` the prose
+# names, are checked by DocumentationBlocksTest (coordinator tests, run by mvn verify); this
+# script checks every block's tag and runs the shell blocks.
 #
 # In a `*-start` block every command but `mvn` runs in the background until the end of its context.
 # A `java` command already run in the same context, or a `mvn` command already run, is not run again.
-# Besides the blocks, every `promshardctl <command>` the prose names must be a command of the CLI.
 # Ports are shifted by PROMSHARD_PORT_OFFSET (default 0) everywhere, in the commands too.
-# PROMSHARD_DOCS_ONLY="demo real" runs only those parts (of: static plain bench demo real migration
+# PROMSHARD_DOCS_ONLY="demo real" runs only those parts (of: plain bench demo real migration
 # cluster).
 # Needs java, curl, jq, prometheus and promtool; ops/test.sh installs them.
 set -euo pipefail
@@ -228,47 +230,6 @@ smaller() { # a benchmark command at a size CI runs in a minute or two
   fi
 }
 for ctx in plain bench demo real migration cluster; do : > "$work/prelude-$ctx.sh"; done
-
-# --- configurations and queries -----------------------------------------------------------------
-check_static() {
-  while IFS='|' read -r n place lang; do
-    f=$work/prometheus-$n.yml
-    if grep -q -E '^[[:space:]]+- job_name:' "$work/blocks/$n" && ! grep -q '^scrape_configs:' "$work/blocks/$n"; then
-      { echo "scrape_configs:"; cat "$work/blocks/$n"; } > "$f"
-    else
-      cp "$work/blocks/$n" "$f"
-    fi
-    echo "docs: $place: promtool check config"
-    promtool check config --syntax-only "$f" > "$f.out" 2>&1 || { sed 's/^/    /' "$f.out" >&2; fail "$place: not a valid Prometheus configuration"; }
-  done < <(blocks_of prometheus)
-  while IFS='|' read -r n place lang; do
-    echo "docs: $place: promshard-coordinator.jar check"
-    cp "$work/blocks/$n" "$work/coordinator-$n.yml"
-    java -jar "$root/coordinator/target/promshard-coordinator.jar" check "$work/coordinator-$n.yml" > "$work/coordinator-$n.out" 2>&1 \
-      || { tail -n 20 "$work/coordinator-$n.out" | sed 's/^/    /' >&2; fail "$place: not a valid coordinator configuration"; }
-  done < <(blocks_of coordinator)
-  while IFS='|' read -r n place lang; do
-    echo "docs: $place: promtool check rules"
-    { echo "groups:"; echo "  - name: docs"; echo "    rules:"
-      i=0
-      while IFS= read -r q; do
-        [ -n "$q" ] || continue
-        i=$((i + 1)); echo "      - record: docs:query$i"; echo "        expr: $(jq -Rn --arg q "$q" '$q')"
-      done < "$work/blocks/$n"; } > "$work/promql-$n.yml"
-    promtool check rules "$work/promql-$n.yml" > "$work/promql-$n.out" 2>&1 \
-      || { sed 's/^/    /' "$work/promql-$n.out" >&2; fail "$place: a query does not parse"; }
-  done < <(blocks_of promql)
-  while IFS='|' read -r n place lang; do
-    grep -q 'ops/test.sh' "$root/.ci/run" && [ "$(commands_of "$n")" = "ops/test.sh" ] \
-      || fail "$place: CI (.ci/run) does not run what the block shows"
-  done < <(blocks_of ci)
-
-  # every promshardctl command the prose names is one
-  usage=$(java -jar "$root/client/target/promshardctl.jar" --help 2>&1 || true)
-  for sub in $(cd "$root" && cat README.md docs/*.md | grep -o 'promshardctl [a-z]\+' | cut -d' ' -f2 | sort -u); do
-    grep -q -E "(^|[[:space:]])$sub([[:space:]]|$)" <<< "$usage" || fail "the docs name \`promshardctl $sub\`, which the CLI does not have"
-  done
-}
 
 # --- plain commands ---------------------------------------------------------------------------
 check_plain() {
@@ -528,7 +489,7 @@ SH
   stop_services
 }
 
-for part in static plain bench demo real migration cluster; do
+for part in plain bench demo real migration cluster; do
   if want "$part"; then "check_$part"; fi
 done
 

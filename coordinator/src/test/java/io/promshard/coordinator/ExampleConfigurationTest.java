@@ -2,7 +2,7 @@ package io.promshard.coordinator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.dropwizard.configuration.YamlConfigurationFactory;
+import io.dropwizard.configuration.DefaultConfigurationFactoryFactory;
 import io.dropwizard.jackson.Jackson;
 import io.dropwizard.jersey.validation.Validators;
 import io.promshard.client.testing.ConfigReference;
@@ -14,8 +14,9 @@ class ExampleConfigurationTest {
 
     @Test
     void opsCoordinatorYmlIsValid() throws Exception {
-        CoordinatorConfiguration config = new YamlConfigurationFactory<>(CoordinatorConfiguration.class,
-                Validators.newValidator(), Jackson.newObjectMapper(), "dw")
+        // the factory the application uses: unknown fields are refused, as there
+        CoordinatorConfiguration config = new DefaultConfigurationFactoryFactory<CoordinatorConfiguration>()
+                .create(CoordinatorConfiguration.class, Validators.newValidator(), Jackson.newObjectMapper(), "dw")
                 .build(new File("../ops/coordinator.yml"));
         assertEquals("default", config.getZookeeper().getCluster());
         assertEquals(2, config.getInventory().getJobs().size());

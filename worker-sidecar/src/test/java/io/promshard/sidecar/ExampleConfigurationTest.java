@@ -2,7 +2,7 @@ package io.promshard.sidecar;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.dropwizard.configuration.YamlConfigurationFactory;
+import io.dropwizard.configuration.DefaultConfigurationFactoryFactory;
 import io.dropwizard.jackson.Jackson;
 import io.dropwizard.jersey.validation.Validators;
 import io.promshard.client.testing.ConfigReference;
@@ -14,8 +14,9 @@ class ExampleConfigurationTest {
 
     @Test
     void opsSidecarYmlIsValid() throws Exception {
-        SidecarConfiguration config = new YamlConfigurationFactory<>(SidecarConfiguration.class,
-                Validators.newValidator(), Jackson.newObjectMapper(), "dw")
+        // the factory the application uses: unknown fields are refused, as there
+        SidecarConfiguration config = new DefaultConfigurationFactoryFactory<SidecarConfiguration>()
+                .create(SidecarConfiguration.class, Validators.newValidator(), Jackson.newObjectMapper(), "dw")
                 .build(new File("../ops/sidecar.yml"));
         assertEquals("prom-1", config.workerInfo().id());
         assertEquals("127.0.0.1:9090", config.workerInfo().prometheusAddress());

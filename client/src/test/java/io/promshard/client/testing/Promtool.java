@@ -34,6 +34,11 @@ public final class Promtool {
         run(config.getParent(), "check", "config", config.getFileName().toString());
     }
 
+    /** {@code promtool check config --syntax-only FILE}: the configuration alone, its files not read. */
+    public static void checkConfigSyntax(Path config) throws Exception {
+        run(config.getParent(), "check", "config", "--syntax-only", config.getFileName().toString());
+    }
+
     /** {@code promtool test rules FILE} (run in the file's directory): fails with the failed cases. */
     public static void testRules(Path tests) throws Exception {
         run(tests.getParent(), "test", "rules", tests.getFileName().toString());

@@ -2,8 +2,8 @@ package io.promshard.coordinator.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dropwizard.configuration.DefaultConfigurationFactoryFactory;
 import io.dropwizard.configuration.FileConfigurationSourceProvider;
-import io.dropwizard.configuration.YamlConfigurationFactory;
 import io.dropwizard.core.cli.Command;
 import io.dropwizard.core.setup.Bootstrap;
 import io.promshard.client.Json;
@@ -82,7 +82,9 @@ public final class CheckInventoryCommand extends Command {
     }
 
     private static CoordinatorConfiguration load(Bootstrap<?> bootstrap, String path) throws Exception {
-        return new YamlConfigurationFactory<>(CoordinatorConfiguration.class, bootstrap.getValidatorFactory().getValidator(),
-                bootstrap.getObjectMapper(), "dw").build(new FileConfigurationSourceProvider(), path);
+        // the factory the server and check commands use: an unknown field is refused, as there
+        return new DefaultConfigurationFactoryFactory<CoordinatorConfiguration>().create(CoordinatorConfiguration.class,
+                bootstrap.getValidatorFactory().getValidator(), bootstrap.getObjectMapper(), "dw")
+                .build(new FileConfigurationSourceProvider(), path);
     }
 }

@@ -79,4 +79,14 @@ class CheckInventoryCommandTest {
         assertTrue(result.printed().get(1).path("error").asText().contains("label env is set twice"),
                 result.printed().toString());
     }
+
+    @Test
+    void aConfigurationWithAnUnknownFieldIsRefusedAsTheServerRefusesIt() throws Exception {
+        Path config = tmp.resolve("coordinator.yml");
+        Files.writeString(config, "inventori:\n  jobs: []\n");
+        Run result = run("check-inventory", "--config", config.toString());
+        assertTrue(result.failure().isPresent(), "an unknown field must not pass");
+        assertTrue(String.valueOf(result.failure().get().getMessage()).contains("inventori"),
+                String.valueOf(result.failure().get()));
+    }
 }
