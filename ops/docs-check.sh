@@ -26,11 +26,11 @@
 #                   the guide's steps with promshard beside them, the second block added and then
 #                   switched to, the master on federation.json; each target must be scraped exactly
 #                   once per job at every step
-#   cluster-start   sh: started and left running (ops/local-cluster.sh); then
-#   cluster         sh: the runbook against that cluster: `promshardctl` is the client jar given
-#                   both coordinators and the cluster's token, <coordinator> is 127.0.0.1, prom-7 is
-#                   the cluster's last worker, and `systemctl stop promshard-sidecar prometheus`
-#                   stops that worker's sidecar and Prometheus; no target may be left unowned
+#   cluster-start   sh: the local cluster (ops/local-cluster.sh); started by e2e LocalClusterIT
+#   cluster         sh: the runbook against that cluster, run by e2e LocalClusterIT as written:
+#                   `promshardctl` is the client jar given both coordinators and the cluster's token,
+#                   <coordinator> is 127.0.0.1, prom-7 is the cluster's last worker, and `systemctl
+#                   stop promshard-sidecar prometheus` stops that worker's sidecar and Prometheus
 #   ci              sh: CI itself (.ci/run runs ops/test.sh, which runs this)
 #   prometheus      yaml: a Prometheus configuration (scrape_configs entries alone are wrapped in
 #                   `scrape_configs:`), `promtool check config`
@@ -44,8 +44,7 @@
 # In a `*-start` block every command but `mvn` runs in the background until the end of its context.
 # A `java` command already run in the same context, or a `mvn` command already run, is not run again.
 # Ports are shifted by PROMSHARD_PORT_OFFSET (default 0) everywhere, in the commands too.
-# PROMSHARD_DOCS_ONLY="demo real" runs only those parts (of: plain bench demo real migration
-# cluster).
+# PROMSHARD_DOCS_ONLY="demo real" runs only those parts (of: plain bench demo real migration).
 # Needs java, curl, jq, prometheus and promtool; ops/test.sh installs them.
 set -euo pipefail
 
@@ -209,7 +208,6 @@ substitute() { # context command -> the command as this machine runs it
   local ctx=$1 cmd=$2
   case "$ctx" in
     bench) cmd=$(smaller "$cmd") ;;
-    cluster) cmd=$(sed -e 's/<coordinator>/127.0.0.1/g; s/prom-7/w3/g' <<< "$cmd") ;;
   esac
   [ "$off" -eq 0 ] || cmd=$(sed -E "s/127\\.0\\.0\\.1:8080([^0-9]|\$)/127.0.0.1:$(port 8080)\\1/g" <<< "$cmd")
   printf '%s\n' "$cmd"
@@ -229,7 +227,7 @@ smaller() { # a benchmark command at a size CI runs in a minute or two
     printf '%s\n' "$cmd"
   fi
 }
-for ctx in plain bench demo real migration cluster; do : > "$work/prelude-$ctx.sh"; done
+for ctx in plain bench demo real migration; do : > "$work/prelude-$ctx.sh"; done
 
 # --- plain commands ---------------------------------------------------------------------------
 check_plain() {
@@ -457,43 +455,12 @@ YAML
   "$sandbox/ops/zk-ensemble.sh" stop "$ensemble" >/dev/null
 }
 
-# --- the local cluster and the runbook ----------------------------------------------------------
-check_cluster() {
-  export PROMSHARD_PORT_OFFSET=$off
-  cluster_dir=$sandbox/promshard-cluster
-  cat > "$work/prelude-cluster.sh" <<SH
-export PROMSHARD_COORDINATOR=http://127.0.0.1:$(port 8080),http://127.0.0.1:$(port 8090) PROMSHARD_TOKEN=local-cluster-token
-promshardctl() { java -jar "$sandbox/client/target/promshardctl.jar" "\$@"; }
-systemctl() { # "stop promshard-sidecar prometheus" on w3's host: its sidecar and its Prometheus, as their units would
-  [ "\$1" = stop ] || { echo "systemctl: only stop is done here" >&2; return 2; }
-  pkill -TERM -f "$cluster_dir/w3/sidecar.yml" || true
-  pkill -TERM -f "$cluster_dir/w3/prometheus.yml" || true
-  for _ in \$(seq 1 120); do pgrep -f "$cluster_dir/w3/" >/dev/null || return 0; sleep 0.25; done
-  echo "systemctl: w3's processes did not stop" >&2; return 1
-}
-SH
-  start_blocks cluster-start cluster "$work/logs-cluster"
-  if wait_until "the local cluster to be running" 300 grep -q 'cluster: running' "$work"/logs-cluster/*.log; then
-    run_blocks cluster cluster
-    owned() { cat "$cluster_dir"/w1/sd/node.json "$cluster_dir"/w2/sd/node.json | jq -s '[.[][].targets[]] | unique | length'; }
-    if [ "$(owned)" -eq 150 ]; then
-      echo "docs: after the runbook's stop w1 and w2 hold all 150 targets"
-    else
-      fail "after the runbook's drain and stop, w1 and w2 hold $(owned) of 150 targets"
-    fi
-    w3_left() { ! curl -fsS "http://127.0.0.1:$(port 8080)/api/v1/workers" | grep -q '"w3"'; }
-    wait_until "w3 to leave the membership once stopped" 60 w3_left && echo "docs: w3 left the membership"
-  else
-    tail -n 20 "$work"/logs-cluster/*.log | sed 's/^/    /' >&2
-  fi
-  stop_services
-}
-
-for part in plain bench demo real migration cluster; do
+# the local cluster and its runbook: e2e LocalClusterIT
+for part in plain bench demo real migration; do
   if want "$part"; then "check_$part"; fi
 done
 
 if [ "$status" -eq 0 ]; then
-  echo "docs: every block of README.md and docs/ checked ($blocks_run run as scripts, the rest checked above)"
+  echo "docs: every block of README.md and docs/ checked ($blocks_run run as scripts here; configurations, queries and the runbook by DocumentationBlocksTest and LocalClusterIT)"
 fi
 exit "$status"

@@ -2,10 +2,10 @@
 # Runs every promshard test on a fresh machine: installs what is missing (Debian packages, as root:
 # Java, Maven, curl, jq, Prometheus for the end-to-end suite and promtool, Chromium and ChromeDriver
 # for the dashboard's browser test, systemd for systemd-analyze), runs the demo from the README once
-# (ops/demo.sh --once) on spare ports, the local cluster once (ops/local-cluster.sh --once), every
-# block of the documentation (ops/docs-check.sh), then the Maven build with all unit, integration,
-# application and end-to-end tests (e2e/: packaged jars, ZooKeeper as its own process, real
-# Prometheus servers).
+# (ops/demo.sh --once) on spare ports, every block of the documentation (ops/docs-check.sh), then
+# the Maven build with all unit, integration, application and end-to-end tests (e2e/: packaged
+# jars, ZooKeeper as its own process, real Prometheus servers, the local cluster of
+# ops/local-cluster.sh with the operations runbook and a failover).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,13 +56,10 @@ demo_dir=$(mktemp -d)
 trap 'rm -rf "$demo_dir"' EXIT
 PROMSHARD_HTTP_PORT=18080 PROMSHARD_ADMIN_PORT=18081 PROMSHARD_ZK_PORT=12181 PROMSHARD_SIDECAR_PORT_BASE=18100 \
   ops/demo.sh --once "$demo_dir/promshard-demo"
-# the local cluster from docs/operations.md: a three-server ZooKeeper ensemble (ops/zk-ensemble.sh),
-# two coordinators, three sidecars with their Prometheus servers and a master; then a leader failover
-# ports shifted by 20000: every port they listen on stays below 32768, outside Linux's ephemeral range
-# (32768-60999), where any outgoing connection or port-0 server could take it
-PROMSHARD_PORT_OFFSET=20000 ops/local-cluster.sh --once --workers 3 "$demo_dir/promshard-cluster"
-# every block of README.md and docs/: commands run (against the demo, the examples in ops/ started
-# together, the local cluster), configurations and queries checked
+# every block of README.md and docs/: their tags checked, shell blocks run against the demo and the
+# examples in ops/ started together; ports shifted by 20000: every port they listen on stays below
+# 32768, outside Linux's ephemeral range (32768-60999), where any outgoing connection or port-0
+# server could take it
 PROMSHARD_PORT_OFFSET=20000 ops/docs-check.sh
 
 # every unit, integration and application test; Surefire's summary closes the output

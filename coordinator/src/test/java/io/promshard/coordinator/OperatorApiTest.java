@@ -284,6 +284,7 @@ class OperatorApiTest {
             assertTrue(text.contains(sample), sample + " in\n" + text);
         }
         assertTrue(text.matches("(?s).*promshard_inventory_targets 1\\d\n.*"), text);
+        assertTrue(text.matches("(?s).*\npromshard_leader_runs_total [1-9]\\d*\n.*"), "the leader ran:\n" + text);
         for (String name : io.promshard.client.testing.Promtool.metricsInOpsKit()) {
             if (!name.startsWith("promshard_sidecar_")) { // the sidecar's: SidecarApplicationTest
                 assertTrue(text.contains("\n# TYPE " + name + " "), "the alerting rules or the Grafana dashboard use " + name + ", not in\n" + text);

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -32,10 +33,17 @@ public final class ChildProcess implements AutoCloseable {
      */
     public static ChildProcess start(String name, Path logDir, List<String> command, Duration grace)
             throws IOException {
+        return start(name, logDir, command, Map.of(), grace);
+    }
+
+    /** As {@link #start(String, Path, List, Duration)}, with {@code environment} added to this one's. */
+    public static ChildProcess start(String name, Path logDir, List<String> command, Map<String, String> environment,
+                                     Duration grace) throws IOException {
         Files.createDirectories(logDir);
         Path log = logDir.resolve(name + ".log");
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().putAll(environment);
         return new ChildProcess(name, log, builder.start(), grace);
     }
 

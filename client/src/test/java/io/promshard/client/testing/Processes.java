@@ -38,7 +38,13 @@ public final class Processes implements AutoCloseable {
 
     /** Starts {@code command} as {@code name}; a later process of the same name replaces it in {@link #get}. */
     public ChildProcess start(String name, List<String> command) throws IOException {
-        ChildProcess p = ChildProcess.start(name, dir.resolve("logs"), command, grace);
+        return start(name, command, Map.of());
+    }
+
+    /** As {@link #start(String, List)}, with {@code environment} added to this process's. */
+    public ChildProcess start(String name, List<String> command, Map<String, String> environment)
+            throws IOException {
+        ChildProcess p = ChildProcess.start(name, dir.resolve("logs"), command, environment, grace);
         byName.put(name, p);
         started.add(p);
         return p;

@@ -81,6 +81,9 @@ public class MetricsResource {
                 .sample("promshard_inventory_sources_failing", inventory.errors().size());
         m.family("promshard_rebalances_total", "counter", "Rebalances this coordinator published as leader.")
                 .sample("promshard_rebalances_total", stats.rebalances());
+        m.family("promshard_leader_runs_total", "counter",
+                        "Runs this coordinator completed as leader, whether or not they changed anything.")
+                .sample("promshard_leader_runs_total", stats.leaderRuns());
         m.family("promshard_targets_moved_total", "counter", "Target placements moved by published rebalances.")
                 .sample("promshard_targets_moved_total", stats.movedTotal());
         m.family("promshard_zookeeper_written_bytes_total", "counter",
