@@ -15,17 +15,12 @@
 #   demo            sh: against that demo
 #   demo-answer P   json: an answer of the demo's REST API; every field it shows is in the live
 #                   answer of GET P
-#   real-start      sh: the production layout on one machine. A ZooKeeper ensemble from
-#                   ops/zk-ensemble.sh, a worker Prometheus from ops/prometheus/worker.yml, the
-#                   block's coordinator (ops/coordinator.yml) and sidecar (ops/sidecar.yml), a master
-#                   from ops/prometheus/master.yml; in the scratch copy those files are relocated
-#                   (/var/lib/promshard and /etc/prometheus under a scratch root, ports shifted).
-#                   The master must end up with every inventory target's `up`, federated.
+#   real-start      sh: the production layout on one machine, run by e2e RealStartIT: a ZooKeeper
+#                   ensemble, the example configurations of ops/ relocated, the block's commands
 #   prometheus migration-hashmod|migration-promshard|migration-master
-#                   also walked through: two hashmod shards from the first block (modulus 2), then
-#                   the guide's steps with promshard beside them, the second block added and then
-#                   switched to, the master on federation.json; each target must be scraped exactly
-#                   once per job at every step
+#                   also walked through by e2e MigrationGuideIT: two hashmod shards from the first
+#                   block (modulus 2), then the guide's steps with promshard beside them, the second
+#                   block added and then switched to, the master on federation.json
 #   cluster-start   sh: the local cluster (ops/local-cluster.sh); started by e2e LocalClusterIT
 #   cluster         sh: the runbook against that cluster, run by e2e LocalClusterIT as written:
 #                   `promshardctl` is the client jar given both coordinators and the cluster's token,
@@ -44,7 +39,7 @@
 # In a `*-start` block every command but `mvn` runs in the background until the end of its context.
 # A `java` command already run in the same context, or a `mvn` command already run, is not run again.
 # Ports are shifted by PROMSHARD_PORT_OFFSET (default 0) everywhere, in the commands too.
-# PROMSHARD_DOCS_ONLY="demo real" runs only those parts (of: plain bench demo real migration).
+# PROMSHARD_DOCS_ONLY="demo bench" runs only those parts (of: plain bench demo).
 # Needs java, curl, jq, prometheus and promtool; ops/test.sh installs them.
 set -euo pipefail
 
@@ -60,7 +55,6 @@ done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/promshard-docs.XXXXXX")
 sandbox=$work/checkout
-fs=$work/fs                # the relocated / of the production layout
 status=0
 services=()                # pids of what a context left running
 cleanup() {
@@ -109,7 +103,7 @@ done < "$work/blocks/index"
 echo "docs: $(wc -l < "$work/blocks/index") blocks in README.md and docs/"
 
 # --- the scratch checkout: the repository's directories linked, docs/ and ops/ copied ----------
-mkdir -p "$sandbox" "$fs"
+mkdir -p "$sandbox"
 for entry in "$root"/*; do
   name=$(basename "$entry")
   case "$name" in
@@ -117,16 +111,6 @@ for entry in "$root"/*; do
     *) ln -s "$entry" "$sandbox/$name" ;;
   esac
 done
-relocate() { # file: the production paths under $fs, the well-known ports shifted, host names local
-  sed -E -i \
-    -e "s#/var/lib/promshard#$fs/var/lib/promshard#g; s#/etc/prometheus#$fs/etc/prometheus#g" \
-    -e 's/coordinator-1:8080/127.0.0.1:8080/g; s/coordinator-2:8080/127.0.0.1:8090/g; s/prom-[0-9]+:8101/127.0.0.1:8101/g' \
-    "$1"
-  local p
-  for p in 2181 2182 2183 8080 8081 8090 8091 8101 8201 9090 9115; do
-    sed -E -i "s/(^|[^0-9])$p([^0-9]|\$)/\\1$(port $p)\\2/g" "$1"
-  done
-}
 export PROMSHARD_ZK_BASE_PORT=$(port 2181) PROMSHARD_ZK_QUORUM_BASE=$(port 2888)
 
 # --- running commands ---------------------------------------------------------------------------
@@ -227,7 +211,7 @@ smaller() { # a benchmark command at a size CI runs in a minute or two
     printf '%s\n' "$cmd"
   fi
 }
-for ctx in plain bench demo real migration; do : > "$work/prelude-$ctx.sh"; done
+for ctx in plain bench demo; do : > "$work/prelude-$ctx.sh"; done
 
 # --- plain commands ---------------------------------------------------------------------------
 check_plain() {
@@ -296,171 +280,13 @@ check_demo() {
   if curl -fsS "$demo_api/status" >/dev/null 2>&1; then fail "the demo still answers after it was stopped"; fi
 }
 
-# --- the production layout on one machine -------------------------------------------------------
-check_real() {
-  for f in coordinator.yml sidecar.yml prometheus/worker.yml prometheus/master.yml; do relocate "$sandbox/ops/$f"; done
-  mkdir -p "$fs/var/lib/promshard/sd" "$fs/var/lib/promshard/output" "$fs/etc/prometheus/node" "$fs/etc/prometheus/blackbox"
-  # the node job's inventory: four local endpoints that serve Prometheus metrics
-  real_targets=("127.0.0.1:$(port 8080)" "127.0.0.1:$(port 8101)" "127.0.0.1:$(port 9090)" "127.0.0.1:$(port 9190)")
-  { echo "- labels: {env: docs}"; echo "  targets:"; for t in "${real_targets[@]}"; do echo "    - $t"; done; } \
-    > "$fs/etc/prometheus/node/local.yml"
-  ensemble=$work/zk-real
-  "$sandbox/ops/zk-ensemble.sh" start "$ensemble" | sed 's/^/    /'
-  start real "ops/prometheus/worker.yml" "prometheus --config.file=ops/prometheus/worker.yml --storage.tsdb.path=$work/prom-worker --web.listen-address=127.0.0.1:$(port 9090)" "$work/prometheus-worker.log"
-  if start_blocks real-start real "$work/logs-real"; then
-    start real "ops/prometheus/master.yml" "prometheus --config.file=ops/prometheus/master.yml --storage.tsdb.path=$work/prom-master --web.listen-address=127.0.0.1:$(port 9190)" "$work/prometheus-master.log"
-    sd_file=$fs/var/lib/promshard/sd/node.json
-    sidecar_holds_all() { [ "$(jq '[.[].targets[]] | length' "$sd_file")" -eq "${#real_targets[@]}" ]; }
-    worker_scrapes_all() {
-      [ "$(curl -fsS "http://127.0.0.1:$(port 9090)/api/v1/targets?state=active" | jq '[.data.activeTargets[] | select(.scrapePool == "node" and .health == "up")] | length')" -eq "${#real_targets[@]}" ]
-    }
-    federation_lists_worker() { jq -e --arg w "127.0.0.1:$(port 9090)" 'any(.[].targets[]; . == $w)' "$fs/var/lib/promshard/output/federation.json"; }
-    master_has_all() {
-      [ "$(curl -fsS "http://127.0.0.1:$(port 9190)/api/v1/query" --data-urlencode 'query=count(up{job="node",promshard_worker="prom-1"} == 1)' | jq -r '.data.result[0].value[1]')" = "${#real_targets[@]}" ]
-    }
-    if wait_until "the sidecar from ops/sidecar.yml to write all ${#real_targets[@]} node targets" 180 sidecar_holds_all \
-      && wait_until "the worker Prometheus from ops/prometheus/worker.yml to scrape them" 120 worker_scrapes_all \
-      && wait_until "the coordinator's federation.json to list the worker" 60 federation_lists_worker \
-      && wait_until "the master from ops/prometheus/master.yml to federate every target's up" 180 master_has_all; then
-      echo "docs: the examples work together: inventory -> coordinator -> ZooKeeper ensemble -> sidecar -> worker Prometheus -> master"
-    else
-      tail -n 15 "$work"/logs-real/*.log "$work"/prometheus-*.log 2>/dev/null | sed 's/^/    /' >&2
-    fi
-  fi
-  stop_services
-  "$sandbox/ops/zk-ensemble.sh" stop "$ensemble" >/dev/null
-}
-
-# --- the migration from hashmod, walked through --------------------------------------------------
-check_migration() {
-  # two hashmod shards from the guide's first block (modulus 10 -> 2, shard 3 -> 0 and 1), then its
-  # steps: promshard beside them (coordinator and a sidecar per shard), the second job added, the
-  # switch (the promshard job renamed to node, the hashmod job deleted), the master on federation.json
-  local mig=$work/migration n i expected
-  block_tagged() { awk -F'|' -v t="$1" '$4 == t { print $1 }' "$work/blocks/index"; }
-  local hashmod beside master
-  hashmod=$work/blocks/$(block_tagged "prometheus migration-hashmod")
-  beside=$work/blocks/$(block_tagged "prometheus migration-promshard")
-  master=$work/blocks/$(block_tagged "prometheus migration-master")
-  mkdir -p "$mig/etc/prometheus/targets/node"
-  local targets=()
-  for n in $(seq 1 24); do targets+=("127.0.0.1:$(port $((19600 + n)))"); done
-  { echo "- targets:"; for t in "${targets[@]}"; do echo "    - $t"; done; } > "$mig/etc/prometheus/targets/node/all.yml"
-  local global="global: {scrape_interval: 2s, scrape_timeout: 1s, evaluation_interval: 2s}"
-  local paths="s#/etc/prometheus#$mig/etc/prometheus#g"
-  shard_port() { port $((9290 + $1)); }
-  hashmod_shard() { # shard number: the guide's hashmod block as that shard of two
-    echo "$global"
-    sed -e "$paths" -e 's/modulus: 10/modulus: 2/' -e "s/regex: \"3\"/regex: \"$1\"/" "$hashmod"
-  }
-  grep -q 'modulus: 10' "$hashmod" && grep -q 'regex: "3"' "$hashmod" \
-    || { fail "docs/migration.md: the hashmod block no longer reads shard 3 of 10, which ops/docs-check.sh rewrites to 2 shards"; return 0; }
-  for i in 0 1; do
-    mkdir -p "$mig/shard-$i/sd"
-    hashmod_shard "$i" > "$mig/shard-$i/prometheus.yml"
-    start migration "docs/migration.md shard $i" "prometheus --config.file=$mig/shard-$i/prometheus.yml --storage.tsdb.path=$mig/shard-$i/data --web.listen-address=127.0.0.1:$(shard_port $i) --web.enable-lifecycle" "$mig/prometheus-$i.log"
-  done
-  instances() { # job -> every instance the two shards scrape in it, one line each
-    for i in 0 1; do
-      curl -fsS "http://127.0.0.1:$(shard_port $i)/api/v1/query" --data-urlencode "query=up{job=\"$1\"}" | jq -r '.data.result[].metric.instance'
-    done | sort
-  }
-  expected=$(printf '%s\n' "${targets[@]}" | sort)
-  each_once() { [ "$(instances "$1")" = "$expected" ]; }
-  none() { # no shard has an active target in that job (a removed job's last samples stay queryable for
-    # the lookback delta: Prometheus writes no staleness markers for a job a reload removes)
-    for i in 0 1; do
-      [ "$(curl -fsS "http://127.0.0.1:$(shard_port $i)/api/v1/targets?state=active" | jq --arg j "$1" '[.data.activeTargets[] | select(.scrapePool == $j)] | length')" -eq 0 ] || return 1
-    done
-  }
-  reload() { for i in 0 1; do curl -fsS -X POST "http://127.0.0.1:$(shard_port $i)/-/reload" || return 1; done; }
-  wait_until "the hashmod shards to scrape each target once" 90 each_once node || return 0
-
-  # 1. promshard beside hashmod: the same files as its inventory (the sidecars first, so that the first
-  # assignment has both and moves nothing: until step 2 no Prometheus scrapes their files to confirm a move)
-  local ensemble=$work/zk-migration connect
-  "$sandbox/ops/zk-ensemble.sh" start "$ensemble" | sed 's/^/    /'
-  connect="127.0.0.1:$(port 2181),127.0.0.1:$(port 2182),127.0.0.1:$(port 2183)"
-  for i in 0 1; do
-    cat > "$mig/shard-$i/sidecar.yml" <<YAML
-zookeeper: {connectString: "$connect", cluster: migration}
-worker: {id: shard-$i, prometheusUrl: "http://127.0.0.1:$(shard_port $i)", sidecarUrl: "http://127.0.0.1:$(port $((8301 + i)))"}
-prometheus: {enabled: true}
-outputDirectory: $mig/shard-$i/sd
-server:
-  applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: $(port $((8301 + i)))}]
-  adminConnectors: [{type: http, bindHost: 127.0.0.1, port: $(port $((8401 + i)))}]
-YAML
-    start migration "docs/migration.md step 1" "java -jar worker-sidecar/target/promshard-worker-sidecar.jar server $mig/shard-$i/sidecar.yml" "$mig/sidecar-$i.log"
-  done
-  cat > "$mig/coordinator.yml" <<YAML
-zookeeper: {connectString: "$connect", cluster: migration}
-inventory: {refreshInterval: 2s, jobs: [{name: node, files: ["$mig/etc/prometheus/targets/node/*.yml"]}]}
-assignment: {settleTime: 1s}
-outputDirectory: $mig/output
-server:
-  applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: $(port 8480)}]
-  adminConnectors: [{type: http, bindHost: 127.0.0.1, port: $(port 8481)}]
-YAML
-  start migration "docs/migration.md step 1" "java -jar coordinator/target/promshard-coordinator.jar server $mig/coordinator.yml" "$mig/coordinator.log"
-  sidecars_hold_all() { [ "$(cat "$mig"/shard-*/sd/node.json | jq -r '.[].targets[]' | sort)" = "$expected" ]; }
-  settled() { # no move in flight: during a hand-off a target is scraped by both owners, by design
-    [ "$(curl -fsS "http://127.0.0.1:$(port 8480)/api/v1/status" | jq '.handoffs')" = 0 ]
-  }
-  wait_until "the two sidecars to hold every target once" 120 sidecars_hold_all || return 0
-  # what the guide says of step 1: nothing scrapes the files yet, so every target is pending
-  all_pending() { [ "$(curl -fsS "http://127.0.0.1:$(port 8480)/api/v1/coverage" | jq '[.pending, .targets] | .[0] == .[1]')" = true ]; }
-  wait_until "step 1's coverage to count every target pending" 30 all_pending \
-    && echo "docs: docs/migration.md step 1: the sidecars hold every target once; coverage: all ${#targets[@]} pending until the shards scrape the files"
-
-  # 2. the second job beside the hashmod one, then the switch
-  for i in 0 1; do
-    { hashmod_shard "$i"; sed "s#/var/lib/promshard/sd#$mig/shard-$i/sd#" "$beside"; } > "$mig/shard-$i/prometheus.yml"
-  done
-  reload || { fail "docs/migration.md step 2: a shard refused the configuration with both jobs"; return 0; }
-  both_jobs() { settled && each_once node && each_once node-promshard; }
-  wait_until "each target scraped once as node (hashmod) and once as node-promshard" 90 both_jobs \
-    && echo "docs: docs/migration.md step 2: every target scraped once by its hashmod shard and once by its promshard owner"
-  for i in 0 1; do
-    { echo "$global"; echo "scrape_configs:"
-      sed -e "s#/var/lib/promshard/sd#$mig/shard-$i/sd#" -e 's/job_name: node-promshard/job_name: node/' "$beside"; } > "$mig/shard-$i/prometheus.yml"
-  done
-  reload || { fail "docs/migration.md step 2: a shard refused the switched configuration"; return 0; }
-  switched() { settled && each_once node && none node-promshard; }
-  if wait_until "each target scraped once, as node, from promshard's files alone" 90 switched; then
-    echo "docs: docs/migration.md step 2: switched; every target scraped once as job node, no modulus left"
-  else
-    echo "    job node: $(instances node | uniq -c | tr -s ' \n' ' ')" >&2
-    echo "    job node-promshard: $(instances node-promshard | uniq -c | tr -s ' \n' ' ')" >&2
-  fi
-
-  # 3. the master on the coordinator's federation.json
-  { echo "$global"; echo "scrape_configs:"; sed "s#/var/lib/promshard/output#$mig/output#" "$master"; } > "$mig/master.yml"
-  start migration "docs/migration.md step 3" "prometheus --config.file=$mig/master.yml --storage.tsdb.path=$mig/master-data --web.listen-address=127.0.0.1:$(port 9390)" "$mig/master.log"
-  # the query docs/handoff.md gives: a moved target's series from its previous owner stay at the master
-  # for its lookback delta (federated samples carry timestamps, which get no staleness markers)
-  local deduplicated='max without (promshard_worker) (up{job="node"})'
-  master_has_all() {
-    [ "$(curl -fsS "http://127.0.0.1:$(port 9390)/api/v1/targets?state=active" | jq '[.data.activeTargets[] | select(.scrapePool == "federate")] | length')" -eq 2 ] \
-      && [ "$(curl -fsS "http://127.0.0.1:$(port 9390)/api/v1/query" --data-urlencode "query=$deduplicated" | jq -r '.data.result[].metric.instance' | sort)" = "$expected" ]
-  }
-  if wait_until "the master to federate from both shards and see every target" 90 master_has_all; then
-    echo "docs: docs/migration.md step 3: the master federates from both shards through federation.json and sees every target"
-  else
-    curl -fsS "http://127.0.0.1:$(port 9390)/api/v1/query" --data-urlencode 'query=up{job="node"}' \
-      | jq -r '.data.result[].metric | "\(.instance) \(.promshard_worker // "-")"' | sort | uniq -c | head -30 | sed 's/^/    /' >&2
-    curl -fsS "http://127.0.0.1:$(port 9390)/api/v1/targets" | jq -c '.data.activeTargets[] | {scrapeUrl, health, lastError}' | sed 's/^/    /' >&2
-  fi
-  stop_services
-  "$sandbox/ops/zk-ensemble.sh" stop "$ensemble" >/dev/null
-}
-
-# the local cluster and its runbook: e2e LocalClusterIT
-for part in plain bench demo real migration; do
+# walked through by the end-to-end suite instead: the README's real-start block (RealStartIT), the
+# migration guide (MigrationGuideIT), the local cluster and its runbook (LocalClusterIT)
+for part in plain bench demo; do
   if want "$part"; then "check_$part"; fi
 done
 
 if [ "$status" -eq 0 ]; then
-  echo "docs: every block of README.md and docs/ checked ($blocks_run run as scripts here; configurations, queries and the runbook by DocumentationBlocksTest and LocalClusterIT)"
+  echo "docs: every block of README.md and docs/ checked ($blocks_run run as scripts here; configurations and queries by DocumentationBlocksTest; the real start, the migration guide and the runbook by RealStartIT, MigrationGuideIT and LocalClusterIT)"
 fi
 exit "$status"

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.promshard.client.api.AssignmentManifest;
+import io.promshard.client.api.ShareManifest;
 import io.promshard.client.api.Share;
 import io.promshard.client.api.TargetGroup;
 import io.promshard.client.api.WorkerInfo;
@@ -52,10 +52,10 @@ class WireFormatTest {
     }
 
     @Test
-    void assignmentManifest() throws Exception {
-        AssignmentManifest m = new AssignmentManifest(1, "w-1", 42, List.of("node"), 2, 1,
+    void shareManifest() throws Exception {
+        ShareManifest m = new ShareManifest(1, "w-1", 42, List.of("node"), 2, 1,
                 "5a6e0c7cbd6a5c4ee6e9b1c0a1c4c8a8d0f2b5a3b0c1d2e3f405162738495a6b");
-        roundTrips("assignment-manifest-v1.json", AssignmentManifest.class, m);
+        roundTrips("share-manifest-v1.json", ShareManifest.class, m);
         assertEquals("5a6e0c7cbd6a5c4e-0", m.chunkName(0));
     }
 

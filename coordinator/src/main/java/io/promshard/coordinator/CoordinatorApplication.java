@@ -4,8 +4,8 @@ import io.dropwizard.core.Application;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
 import io.promshard.service.Loopback;
-import io.promshard.client.zk.AssignmentCodec;
-import io.promshard.client.zk.AssignmentReader;
+import io.promshard.client.zk.ShareCodec;
+import io.promshard.client.zk.ShareReader;
 import io.promshard.coordinator.cli.CheckInventoryCommand;
 import io.promshard.coordinator.core.Coordinator;
 import io.promshard.service.ZooKeeperHealthCheck;
@@ -69,7 +69,7 @@ public class CoordinatorApplication extends Application<CoordinatorConfiguration
                 InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid());
         environment.lifecycle().manage(coordinator);
 
-        AssignmentReader reader = new AssignmentReader(curator, config.getZookeeper().layout(), new AssignmentCodec());
+        ShareReader reader = new ShareReader(curator, config.getZookeeper().layout(), new ShareCodec());
         environment.jersey().register(new StatusResource(coordinator));
         environment.jersey().register(new WorkersResource(coordinator.membership(), coordinator.drains(),
                 coordinator.weights(), coordinator.acks(), reader));

@@ -6,7 +6,7 @@ import io.dropwizard.util.Duration;
 import io.promshard.client.Json;
 import io.promshard.client.api.WorkerAck;
 import io.promshard.service.Loopback;
-import io.promshard.client.zk.AssignmentCodec;
+import io.promshard.client.zk.ShareCodec;
 import io.promshard.client.zk.SeriesReportCodec;
 import io.promshard.client.zk.ZkLayout;
 import io.promshard.service.ZooKeeperSettings;
@@ -194,7 +194,7 @@ public class CoordinatorConfiguration extends Configuration {
         ZkLayout layout = zookeeper.layout();
         return new Coordinator(new Membership(client, layout), new Leadership(client, layout, id),
                 new Drains(client, layout), inventoryService,
-                new Publisher(client, layout, new AssignmentCodec(), id), new OutputWriter(Path.of(outputDirectory)),
+                new Publisher(client, layout, new ShareCodec(), id), new OutputWriter(Path.of(outputDirectory)),
                 new ChildNodes<>(client, layout.acks(), (path, data) -> Json.mapper().readValue(data, WorkerAck.class)),
                 new SeriesWeights(new ChildNodes<>(client, layout.weights(), SERIES_REPORT_LIMITS, SeriesReportCodec::decode)),
                 new CoordinatorSettings(assignment.getSettleTime().toJavaDuration(),

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dropwizard.testing.DropwizardTestSupport;
 import io.promshard.client.Json;
-import io.promshard.client.api.AssignmentView;
+import io.promshard.client.api.ShareView;
 import io.promshard.client.api.CoordinatorStatus;
 import io.promshard.client.api.Coverage;
 import io.promshard.client.api.DryRun;
@@ -110,7 +110,7 @@ class OperatorApiTest {
         for (WorkerView w : workers) {
             assertTrue(w.ackAgeMillis() >= 0, w.toString());
             assertEquals(-1, w.series(), "no Prometheus reported series");
-            AssignmentView a = client.assignment(w.id());
+            ShareView a = client.assignment(w.id());
             TestSidecar sidecar = w.id().equals("w1") ? w1 : w2;
             Set<String> published = a.jobs().entrySet().stream().flatMap(e -> e.getValue().stream()
                     .flatMap(g -> g.targets().stream().map(t -> e.getKey() + "/" + t))).collect(Collectors.toSet());

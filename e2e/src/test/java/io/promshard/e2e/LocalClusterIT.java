@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.MissingNode;
-import io.promshard.client.Json;
 import io.promshard.client.api.TargetGroup;
 import io.promshard.client.filesd.FileSdDirectory;
 import io.promshard.client.testing.DocBlocks;
@@ -15,9 +13,6 @@ import io.promshard.client.testing.Poll;
 import io.promshard.client.testing.Processes;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,7 +53,6 @@ class LocalClusterIT {
     /** The worker the runbook takes out (its {@code prom-7}). */
     static final String LEAVING = "w3";
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private Path root;
     private Path cluster;
     private Processes processes;
@@ -226,46 +220,21 @@ class LocalClusterIT {
     }
 
     private long leaderRuns(int coordinator) {
-        String metrics = get(URI.create("http://127.0.0.1:" + coordinatorPort(coordinator) + "/metrics"));
+        String metrics = Http.get(URI.create("http://127.0.0.1:" + coordinatorPort(coordinator) + "/metrics"));
         return metrics.lines().filter(l -> l.startsWith("promshard_leader_runs_total "))
                 .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(' ') + 1).trim())).findFirst().orElse(-1);
     }
 
     private JsonNode status(int coordinator) {
-        return json(api(coordinator, "/status"));
+        return Http.json(api(coordinator, "/status"));
     }
 
     private Optional<JsonNode> workers(int coordinator) {
-        JsonNode workers = json(api(coordinator, "/workers"));
+        JsonNode workers = Http.json(api(coordinator, "/workers"));
         return workers.isArray() ? Optional.of(workers) : Optional.empty();
     }
 
     private static URI api(int coordinator, String path) {
         return URI.create("http://127.0.0.1:" + coordinatorPort(coordinator) + "/api/v1" + path);
-    }
-
-    /** The JSON body of a GET, or a missing node while the coordinator does not answer. */
-    private JsonNode json(URI uri) {
-        try {
-            return Json.mapper().readTree(get(uri));
-        } catch (IOException | RuntimeException e) {
-            return MissingNode.getInstance();
-        }
-    }
-
-    private String get(URI uri) {
-        try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 200) {
-                throw new IllegalStateException(uri + ": HTTP " + r.statusCode());
-            }
-            return r.body();
-        } catch (IOException e) {
-            throw new IllegalStateException(uri + ": " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }

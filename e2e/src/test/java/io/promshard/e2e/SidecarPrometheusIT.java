@@ -16,11 +16,11 @@ import io.promshard.client.testing.ChildProcess;
 import io.promshard.client.testing.Poll;
 import io.promshard.client.testing.Processes;
 import io.promshard.client.testing.PrometheusServer;
-import io.promshard.client.zk.AssignmentCodec;
+import io.promshard.client.zk.ShareCodec;
 import io.promshard.client.zk.SeriesReportCodec;
 import io.promshard.client.zk.ZkLayout;
 import io.promshard.sidecar.SidecarConfiguration;
-import io.promshard.sidecar.assignment.AssignmentWatcher;
+import io.promshard.sidecar.assignment.ShareWatcher;
 import io.promshard.sidecar.prometheus.Acknowledger;
 import io.promshard.sidecar.prometheus.PrometheusClient;
 import io.promshard.sidecar.prometheus.ReadinessMonitor;
@@ -70,7 +70,7 @@ class SidecarPrometheusIT {
 
             CuratorFramework curator = config.getZookeeper().buildCuratorFramework(zk.getConnectString());
             curator.start();
-            AssignmentWatcher watcher = config.buildAssignmentWatcher(curator);
+            ShareWatcher watcher = config.buildShareWatcher(curator);
             WorkerRegistration registration = config.buildRegistration(curator, watcher);
             PrometheusClient client = config.buildPrometheusClient();
             ReadinessMonitor readiness = config.buildReadinessMonitor(client, registration);
@@ -172,12 +172,12 @@ class SidecarPrometheusIT {
 
     /** Writes epoch 1 for w1 as the leader does: chunks first, then the manifest. */
     private static void publish(CuratorFramework curator, ZkLayout layout, Share share) throws Exception {
-        AssignmentCodec.Encoded encoded = new AssignmentCodec().encode(share, 1);
+        ShareCodec.Encoded encoded = new ShareCodec().encode(share, 1);
         curator.create().creatingParentContainersIfNeeded().forPath(layout.assignment("w1"), new byte[0]);
         for (int i = 0; i < encoded.chunks().size(); i++) {
             curator.create().forPath(layout.chunk("w1", encoded.manifest().chunkName(i)), encoded.chunks().get(i));
         }
-        curator.setData().forPath(layout.assignment("w1"), AssignmentCodec.encodeManifest(encoded.manifest()));
+        curator.setData().forPath(layout.assignment("w1"), ShareCodec.encodeManifest(encoded.manifest()));
     }
 
     /**

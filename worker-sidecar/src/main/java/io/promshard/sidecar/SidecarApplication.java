@@ -7,7 +7,7 @@ import io.promshard.service.Loopback;
 import io.promshard.service.CuratorLifecycle;
 import io.promshard.service.ZooKeeperHealthCheck;
 import io.promshard.sidecar.registration.RegistrationHealthCheck;
-import io.promshard.sidecar.assignment.AssignmentWatcher;
+import io.promshard.sidecar.assignment.ShareWatcher;
 import io.promshard.sidecar.registration.WorkerRegistration;
 import io.promshard.sidecar.resources.SdResource;
 import io.promshard.sidecar.resources.SidecarMetricsResource;
@@ -41,7 +41,7 @@ public class SidecarApplication extends Application<SidecarConfiguration> {
         CuratorFramework curator = config.getZookeeper().buildCuratorFramework(config.getZookeeper().getConnectString());
         environment.lifecycle().manage(new CuratorLifecycle(curator));
         // apply assignments before announcing the worker, so files exist when targets arrive
-        AssignmentWatcher watcher = config.buildAssignmentWatcher(curator);
+        ShareWatcher watcher = config.buildShareWatcher(curator);
         environment.lifecycle().manage(watcher);
         WorkerRegistration registration = config.buildRegistration(curator, watcher);
         PrometheusClient prometheus = config.buildPrometheusClient();

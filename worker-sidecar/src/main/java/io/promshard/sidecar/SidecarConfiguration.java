@@ -7,10 +7,10 @@ import io.promshard.client.api.WorkerInfo;
 import io.promshard.client.api.WorkerState;
 import io.promshard.client.filesd.FileSdDirectory;
 import io.promshard.service.Loopback;
-import io.promshard.client.zk.AssignmentCodec;
+import io.promshard.client.zk.ShareCodec;
 import io.promshard.client.zk.ZkLayout;
 import io.promshard.service.ZooKeeperSettings;
-import io.promshard.sidecar.assignment.AssignmentWatcher;
+import io.promshard.sidecar.assignment.ShareWatcher;
 import io.promshard.sidecar.prometheus.Acknowledger;
 import io.promshard.sidecar.prometheus.PrometheusClient;
 import io.promshard.sidecar.prometheus.ReadinessMonitor;
@@ -69,14 +69,14 @@ public class SidecarConfiguration extends Configuration {
     }
 
     /** Acknowledges applied assignments (confirmed by {@code client} when not null); not started. */
-    public Acknowledger buildAcknowledger(CuratorFramework curator, AssignmentWatcher watcher, PrometheusClient client,
+    public Acknowledger buildAcknowledger(CuratorFramework curator, ShareWatcher watcher, PrometheusClient client,
                                          BooleanSupplier ready) {
         return new Acknowledger(curator, zookeeper.layout(), watcher, worker.getId(), client, ready,
                 prometheus.getConfirmInterval().toJavaDuration());
     }
 
     /** Reports series per target from {@code client}; not started. */
-    public SeriesReporter buildSeriesReporter(CuratorFramework curator, AssignmentWatcher watcher,
+    public SeriesReporter buildSeriesReporter(CuratorFramework curator, ShareWatcher watcher,
                                               PrometheusClient client, BooleanSupplier ready) {
         return new SeriesReporter(curator, zookeeper.layout(), watcher, worker.getId(), client, ready,
                 prometheus.getSeriesReportInterval().toJavaDuration(), prometheus.getSeriesQuery());
@@ -195,7 +195,7 @@ public class SidecarConfiguration extends Configuration {
     }
 
     /** The registration of this worker, not started; a hand-over waits for {@code watcher} to apply an empty share. */
-    public WorkerRegistration buildRegistration(CuratorFramework client, AssignmentWatcher watcher) {
+    public WorkerRegistration buildRegistration(CuratorFramework client, ShareWatcher watcher) {
         WorkerRegistration registration = new WorkerRegistration(client, zookeeper.layout(), workerInfo(),
                 worker.isHandOverOnShutdown(), () -> watcher.applied().empty());
         // a duplicate of a live sidecar (a copied configuration) must not write that worker's files
@@ -204,9 +204,9 @@ public class SidecarConfiguration extends Configuration {
     }
 
     /** The watcher applying this worker's assignment to {@link #getOutputDirectory()}, not started. */
-    public AssignmentWatcher buildAssignmentWatcher(CuratorFramework client) {
+    public ShareWatcher buildShareWatcher(CuratorFramework client) {
         ZkLayout layout = zookeeper.layout();
-        return new AssignmentWatcher(client, layout, worker.getId(), new AssignmentCodec(),
+        return new ShareWatcher(client, layout, worker.getId(), new ShareCodec(),
                 new FileSdDirectory(Path.of(outputDirectory)));
     }
 

@@ -4,10 +4,10 @@ import io.promshard.client.Json;
 import io.promshard.client.api.WorkerAck;
 import io.promshard.client.api.WorkerInfo;
 import io.promshard.client.api.WorkerState;
-import io.promshard.client.zk.AssignmentCodec;
-import io.promshard.client.zk.AssignmentReader;
+import io.promshard.client.zk.ShareCodec;
+import io.promshard.client.zk.ShareReader;
 import io.promshard.client.zk.ZkLayout;
-import io.promshard.sidecar.assignment.AssignmentWatcher;
+import io.promshard.sidecar.assignment.ShareWatcher;
 import io.promshard.sidecar.registration.EphemeralNode;
 import io.promshard.sidecar.registration.WorkerRegistration;
 import java.util.Map;
@@ -26,7 +26,7 @@ import org.apache.curator.retry.ExponentialBackoffRetry;
 /**
  * A worker sidecar without its Prometheus and, unless asked, without files: its own Curator session,
  * the real {@link WorkerRegistration}, a single-node cache on its own assignment (as the sidecar's
- * watcher has, and as it does starting from the cached manifest), the real {@link AssignmentReader}
+ * watcher has, and as it does starting from the cached manifest), the real {@link ShareReader}
  * decoding the share, and an ephemeral ack of every
  * applied epoch. Records when each epoch was applied and how often its watch fired.
  */
@@ -36,7 +36,7 @@ final class LightSidecar implements AutoCloseable {
     private final CuratorFramework client;
     private final WorkerRegistration registration;
     private final CuratorCache cache;
-    private final AssignmentReader reader;
+    private final ShareReader reader;
     private final ZkLayout layout;
     private final ExecutorService pool;
     private final AtomicBoolean queued = new AtomicBoolean();
@@ -53,7 +53,7 @@ final class LightSidecar implements AutoCloseable {
         this.pool = pool;
         this.client = CuratorFrameworkFactory.builder().connectString(connectString).sessionTimeoutMs(30_000)
                 .connectionTimeoutMs(30_000).retryPolicy(new ExponentialBackoffRetry(200, 10)).build();
-        this.reader = new AssignmentReader(client, layout, new AssignmentCodec(), true);
+        this.reader = new ShareReader(client, layout, new ShareCodec(), true);
         this.cache = CuratorCache.build(client, layout.assignment(id), CuratorCache.Options.SINGLE_NODE_CACHE);
         WorkerInfo info = new WorkerInfo(WorkerInfo.FORMAT, id, "", "", "", 1, WorkerState.ACTIVE, 0, 0);
         this.registration = new WorkerRegistration(client, layout, info, true, () -> appliedTargets == 0);
@@ -80,12 +80,12 @@ final class LightSidecar implements AutoCloseable {
     private void sync() {
         queued.set(false);
         try {
-            Optional<AssignmentReader.Published> p = reader.read(id,
-                    AssignmentWatcher.cached(cache, layout.assignment(id)));
+            Optional<ShareReader.Published> p = reader.read(id,
+                    ShareWatcher.cached(cache, layout.assignment(id)));
             if (p.isEmpty() || p.get().manifest().sha256().equals(appliedSha.get())) {
                 return;
             }
-            AssignmentReader.Published published = p.get();
+            ShareReader.Published published = p.get();
             appliedSha.set(published.manifest().sha256());
             appliedTargets = published.share().scraped().values().stream()
                     .mapToInt(groups -> groups.stream().mapToInt(g -> g.targets().size()).sum()).sum();

@@ -3,8 +3,8 @@ package io.promshard.bench.scale;
 import io.promshard.client.Json;
 import io.promshard.client.api.RebalanceEvent;
 import io.promshard.client.rest.CoordinatorClient;
-import io.promshard.client.zk.AssignmentCodec;
-import io.promshard.client.zk.AssignmentReader;
+import io.promshard.client.zk.ShareCodec;
+import io.promshard.client.zk.ShareReader;
 import io.promshard.client.testing.Processes;
 import io.promshard.client.zk.ZkLayout;
 import java.io.PrintStream;
@@ -95,6 +95,10 @@ public final class ScaleHarness {
         return Integer.parseInt(opts.get(name));
     }
 
+    /**
+     * One run: the processes started (ZooKeeper, the coordinator, the light sidecars and one real
+     * one), the fleet's start-up timed, then the events measured, as one JSON object.
+     */
     private Map<String, Object> measure() throws Exception {
         int workers = opt("workers");
         int targets = opt("targets");
@@ -105,15 +109,51 @@ public final class ScaleHarness {
         pool = Executors.newFixedThreadPool(opt("pool"));
         layout = ZkLayout.forCluster(CLUSTER);
         writeInventory(dir.resolve("inventory"), targets);
-
-        zkPort = Processes.freePort();
         Path coordinatorJar = root.resolve("coordinator/target/promshard-coordinator.jar");
+        startZooKeeper(coordinatorJar);
+        startCoordinator(dir, coordinatorJar, settleMs);
+
+        long t = System.currentTimeMillis();
+        startWorkers(workers, dir, root);
+        await(workers + " workers holding every target", 1_200_000, () -> settled(workers));
+        awaitQuiet(QUIET_MS);
+        long startupMs = System.currentTimeMillis() - t;
+        err.printf("scale: %d workers, %d targets settled in %d ms%n", workers, targets, startupMs);
+
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("workers", workers);
+        result.put("targets", targets);
+        result.put("settle_ms", settleMs);
+        result.put("startup_ms", startupMs);
+        long fullBytes = fullRepublishBytes();
+        result.put("full_republish_bytes", fullBytes);
+        result.put("zookeeper_after_startup", zkFigures());
+        double cpu0 = Processes.cpuSeconds(coordinatorPid);
+        Map<String, List<Map<String, Object>>> byKind = runEvents();
+        result.put("coordinator_cpu_seconds_during_events", round(Processes.cpuSeconds(coordinatorPid) - cpu0));
+        Map<String, Object> events = new LinkedHashMap<>();
+        byKind.forEach((kind, list) -> events.put(kind, summarize(list, fullBytes, settleMs)));
+        result.put("events", events);
+        result.put("zookeeper_after_events", zkFigures());
+        result.put("coordinator_heap_mib_after_gc", heapMiB(coordinatorPid));
+        result.put("sidecar_heap_mib_after_gc", heapMiB(sidecarPid));
+        result.put("seed", opts.get("seed"));
+        return result;
+    }
+
+    /** ZooKeeper as its own process from the coordinator jar, and the harness's own client of it. */
+    private void startZooKeeper(Path coordinatorJar) throws Exception {
+        zkPort = Processes.freePort();
         procs.zooKeeper(coordinatorJar, zkPort, List.of("-Xmx2g"),
                 List.of("tickTime=2000", "maxClientCnxns=0", "snapCount=1000000"), Duration.ofSeconds(60));
         connect = "127.0.0.1:" + zkPort;
         observer = CuratorFrameworkFactory.newClient(connect, new ExponentialBackoffRetry(200, 10));
         observer.start();
 
+    }
+
+    /** The packaged coordinator as its own process, and the API client the harness watches it with. */
+    private void startCoordinator(Path dir, Path coordinatorJar, int settleMs) throws Exception {
         int apiPort = Processes.freePort();
         Files.writeString(dir.resolve("coordinator.yml"), """
                 coordinatorId: c1
@@ -149,7 +189,10 @@ public final class ScaleHarness {
             }
         });
 
-        long t = System.currentTimeMillis();
+    }
+
+    /** {@code workers - 1} light sidecars in the harness, and one real sidecar process. */
+    private void startWorkers(int workers, Path dir, Path root) throws Exception {
         List<String> ids = new ArrayList<>();
         for (int i = 1; i < workers; i++) {
             ids.add(String.format("w%04d", i));
@@ -169,21 +212,10 @@ public final class ScaleHarness {
         sidecarPid = procs.java("sidecar", List.of("-Xmx" + opts.get("sidecar-heap"), "-XX:+UseG1GC", "-jar",
                 root.resolve("worker-sidecar/target/promshard-worker-sidecar.jar").toString(), "server",
                 dir.resolve("sidecar.yml").toString())).pid();
-        await(workers + " workers holding every target", 1_200_000, () -> settled(workers));
-        awaitQuiet(QUIET_MS);
-        long startupMs = System.currentTimeMillis() - t;
-        err.printf("scale: %d workers, %d targets settled in %d ms%n", workers, targets, startupMs);
+    }
 
-        Map<String, Object> result = new LinkedHashMap<>();
-        result.put("workers", workers);
-        result.put("targets", targets);
-        result.put("settle_ms", settleMs);
-        result.put("startup_ms", startupMs);
-        long fullBytes = fullRepublishBytes();
-        result.put("full_republish_bytes", fullBytes);
-        result.put("zookeeper_after_startup", zkFigures());
-        double cpu0 = Processes.cpuSeconds(coordinatorPid);
-
+    /** {@code events} rounds of a join, a graceful leave and a drain, by kind. */
+    private Map<String, List<Map<String, Object>>> runEvents() throws Exception {
         Random random = new Random(Long.parseLong(opts.get("seed")));
         Map<String, List<Map<String, Object>>> byKind = new LinkedHashMap<>();
         int joined = 0;
@@ -192,15 +224,7 @@ public final class ScaleHarness {
                 byKind.computeIfAbsent(kind, k -> new ArrayList<>()).add(event(kind, random, ++joined));
             }
         }
-        result.put("coordinator_cpu_seconds_during_events", round(Processes.cpuSeconds(coordinatorPid) - cpu0));
-        Map<String, Object> events = new LinkedHashMap<>();
-        byKind.forEach((kind, list) -> events.put(kind, summarize(list, fullBytes, settleMs)));
-        result.put("events", events);
-        result.put("zookeeper_after_events", zkFigures());
-        result.put("coordinator_heap_mib_after_gc", heapMiB(coordinatorPid));
-        result.put("sidecar_heap_mib_after_gc", heapMiB(sidecarPid));
-        result.put("seed", opts.get("seed"));
-        return result;
+        return byKind;
     }
 
     private void startLight(String id) {
@@ -230,7 +254,7 @@ public final class ScaleHarness {
             synchronized (sidecars) {
                 for (LightSidecar s : sidecars.values()) {
                     byte[] data = observer.getData().forPath(layout.assignment(s.id));
-                    if (!AssignmentCodec.decodeManifest(s.id, data).sha256().equals(s.appliedSha())) {
+                    if (!ShareCodec.decodeManifest(s.id, data).sha256().equals(s.appliedSha())) {
                         return false;
                     }
                 }
@@ -263,46 +287,24 @@ public final class ScaleHarness {
         return last == null ? 0 : last.durationMillis();
     }
 
+    /** An event under way: the worker it is about, and the thread of a graceful leave. */
+    private record Started(String subject, Thread leaving) {
+    }
+
+    /**
+     * One event of {@code kind} (the {@code n}th join names its worker {@code j<n>}), measured from
+     * the moment it is started until every changed worker applied the epochs it caused.
+     */
     private Map<String, Object> event(String kind, Random random, int n) throws Exception {
         awaitQuiet(QUIET_MS);
         long before = api.status().epoch();
-        List<String> live;
-        synchronized (sidecars) {
-            live = new ArrayList<>(sidecars.keySet());
-        }
         Map<String, Integer> wakeups = new HashMap<>();
         synchronized (sidecars) {
             sidecars.forEach((id, s) -> wakeups.put(id, s.wakeups.get()));
         }
-        String subject;
         long t0 = System.currentTimeMillis();
-        Thread leaving = null;
-        switch (kind) {
-            case "join" -> {
-                subject = String.format("j%04d", n);
-                startLight(subject);
-            }
-            case "leave" -> {
-                subject = live.get(random.nextInt(live.size()));
-                LightSidecar s;
-                synchronized (sidecars) {
-                    s = sidecars.remove(subject);
-                }
-                leaving = new Thread(() -> {
-                    try {
-                        s.leave();
-                    } catch (Exception e) {
-                        err.println("scale: leave of " + subject + " failed: " + e);
-                    }
-                });
-                leaving.start();
-            }
-            case "drain" -> {
-                subject = live.get(random.nextInt(live.size()));
-                api.drain(subject, "scale benchmark");
-            }
-            default -> throw new IllegalArgumentException(kind);
-        }
+        Started started = start(kind, random, n);
+        String subject = started.subject();
         int expected = sidecars.size() + 1; // the light ones now, and the real sidecar
         LightSidecar joiner = kind.equals("join") ? sidecars.get(subject) : null;
         LightSidecar drained = kind.equals("drain") ? sidecars.get(subject) : null;
@@ -314,10 +316,63 @@ public final class ScaleHarness {
                 return false;
             }
         });
-        if (leaving != null) {
-            leaving.join(60_000);
+        if (started.leaving() != null) {
+            started.leaving().join(60_000);
         }
         awaitQuiet(QUIET_MS); // the event's trailing runs (a departed worker's share removed) count too
+        Map<String, Object> e = figures(subject, before, t0, wakeups);
+        if (kind.equals("drain")) {
+            api.undrain(subject); // back to where it was; the undrain is not measured
+            await("undrain of " + subject + " settled", 300_000, () -> drained.appliedTargets() > 0 && settled(expected));
+        }
+        err.println("scale: " + kind + " " + Json.mapper().writeValueAsString(e));
+        return e;
+    }
+
+    /** Starts the event: a light sidecar joins, a random one leaves gracefully, or one is drained. */
+    private Started start(String kind, Random random, int n) throws Exception {
+        List<String> live;
+        synchronized (sidecars) {
+            live = new ArrayList<>(sidecars.keySet());
+        }
+        switch (kind) {
+            case "join" -> {
+                String subject = String.format("j%04d", n);
+                startLight(subject);
+                return new Started(subject, null);
+            }
+            case "leave" -> {
+                String subject = live.get(random.nextInt(live.size()));
+                LightSidecar s;
+                synchronized (sidecars) {
+                    s = sidecars.remove(subject);
+                }
+                Thread leaving = new Thread(() -> {
+                    try {
+                        s.leave();
+                    } catch (Exception e) {
+                        err.println("scale: leave of " + subject + " failed: " + e);
+                    }
+                });
+                leaving.start();
+                return new Started(subject, leaving);
+            }
+            case "drain" -> {
+                String subject = live.get(random.nextInt(live.size()));
+                api.drain(subject, "scale benchmark");
+                return new Started(subject, null);
+            }
+            default -> throw new IllegalArgumentException(kind);
+        }
+    }
+
+    /**
+     * What the epochs after {@code before} did, from the coordinator's events and the sidecars' own
+     * timings: applied (the first epoch's changed workers applied it), completed (every changed
+     * worker applied its last epoch), moves, bytes, and the sidecars woken.
+     */
+    private Map<String, Object> figures(String subject, long before, long t0, Map<String, Integer> wakeups)
+            throws Exception {
         List<RebalanceEvent> after = api.events().stream().filter(e -> e.epoch() > before).toList();
         long firstEpoch = after.stream().mapToLong(RebalanceEvent::epoch).min().orElseThrow();
         long bytes = after.stream().mapToLong(RebalanceEvent::bytesWritten).sum();
@@ -344,10 +399,6 @@ public final class ScaleHarness {
         }
         Set<String> unexpected = new HashSet<>(woken);
         unexpected.removeAll(changed);
-        if (kind.equals("drain")) {
-            api.undrain(subject); // back to where it was; the undrain is not measured
-            await("undrain of " + subject + " settled", 300_000, () -> drained.appliedTargets() > 0 && settled(expected));
-        }
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("worker", subject);
         e.put("epochs", after.size());
@@ -358,7 +409,6 @@ public final class ScaleHarness {
         e.put("bytes_written", bytes);
         e.put("woken_sidecars", woken.size());
         e.put("woken_not_changed", unexpected.size());
-        err.println("scale: " + kind + " " + Json.mapper().writeValueAsString(e));
         return e;
     }
 
@@ -392,13 +442,13 @@ public final class ScaleHarness {
     /** What rewriting every worker's share whole writes: each share encoded whole, its chunks and its manifest. */
     private long fullRepublishBytes() throws Exception {
         long bytes = 0;
-        AssignmentCodec codec = new AssignmentCodec();
-        AssignmentReader reader = new AssignmentReader(observer, layout, codec);
+        ShareCodec codec = new ShareCodec();
+        ShareReader reader = new ShareReader(observer, layout, codec);
         for (String worker : observer.getChildren().forPath(layout.assignments())) {
-            Optional<AssignmentReader.Published> p = reader.read(worker);
+            Optional<ShareReader.Published> p = reader.read(worker);
             if (p.isPresent()) {
-                AssignmentCodec.Encoded whole = codec.encode(p.get().share(), p.get().manifest().epoch());
-                bytes += AssignmentCodec.encodeManifest(whole.manifest()).length;
+                ShareCodec.Encoded whole = codec.encode(p.get().share(), p.get().manifest().epoch());
+                bytes += ShareCodec.encodeManifest(whole.manifest()).length;
                 bytes += whole.chunks().stream().mapToLong(c -> c.length).sum();
             }
         }

@@ -1,7 +1,7 @@
 package io.promshard.client.cli;
 
 import io.promshard.client.Json;
-import io.promshard.client.api.AssignmentView;
+import io.promshard.client.api.ShareView;
 import io.promshard.client.api.CoordinatorStatus;
 import io.promshard.client.api.Coverage;
 import io.promshard.client.api.DrainStatus;
@@ -216,7 +216,7 @@ public final class PromshardCtl {
 
         @Override
         public Integer call() throws Exception {
-            AssignmentView a = client().assignment(worker);
+            ShareView a = client().assignment(worker);
             if (json()) {
                 return print(a);
             }

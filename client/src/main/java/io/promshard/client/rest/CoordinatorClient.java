@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.promshard.client.Json;
-import io.promshard.client.api.AssignmentView;
+import io.promshard.client.api.ShareView;
 import io.promshard.client.api.CoordinatorStatus;
 import io.promshard.client.api.Coverage;
 import io.promshard.client.api.DrainStatus;
@@ -148,8 +148,8 @@ public final class CoordinatorClient {
         return get("/api/v1/workers", new TypeReference<List<WorkerView>>() { });
     }
 
-    public AssignmentView assignment(String worker) throws CoordinatorException {
-        return get("/api/v1/assignments/" + enc(worker), AssignmentView.class);
+    public ShareView assignment(String worker) throws CoordinatorException {
+        return get("/api/v1/assignments/" + enc(worker), ShareView.class);
     }
 
     /** Which workers own {@code job}/{@code address} and why. */

@@ -31,7 +31,7 @@ public final class SeriesReportCodec {
     public static byte[] encode(SeriesReport report) {
         SeriesReport r = report;
         while (true) {
-            byte[] gz = AssignmentCodec.gzip(json(r));
+            byte[] gz = ShareCodec.gzip(json(r));
             if (gz.length <= MAX_BYTES) {
                 return gz;
             }
@@ -39,17 +39,17 @@ public final class SeriesReportCodec {
         }
     }
 
-    public static SeriesReport decode(String path, byte[] data) throws CorruptAssignmentException {
+    public static SeriesReport decode(String path, byte[] data) throws CorruptShareException {
         try {
-            SeriesReport r = Json.mapper().readValue(AssignmentCodec.gunzip(data, MAX_INFLATED_BYTES),
+            SeriesReport r = Json.mapper().readValue(ShareCodec.gunzip(data, MAX_INFLATED_BYTES),
                     SeriesReport.class);
             if (r.version() != SeriesReport.FORMAT) {
-                throw new CorruptAssignmentException(path + ": series report version " + r.version()
+                throw new CorruptShareException(path + ": series report version " + r.version()
                         + " is not supported (expected " + SeriesReport.FORMAT + ")");
             }
             return r;
         } catch (IOException | IllegalArgumentException e) {
-            throw new CorruptAssignmentException(path + ": unreadable series report: " + e.getMessage(), e);
+            throw new CorruptShareException(path + ": unreadable series report: " + e.getMessage(), e);
         }
     }
 

@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
  * workers/&lt;id&gt;          ephemeral   WorkerInfo JSON
  * leader/                LeaderLatch coordinator election
  * state                  persistent  ClusterState JSON (epoch, leader, digests)
- * assignments/&lt;id&gt;      persistent  AssignmentManifest JSON
+ * assignments/&lt;id&gt;      persistent  ShareManifest JSON
  * assignments/&lt;id&gt;/&lt;c&gt;  persistent  gzip chunk of a Share (a base) or of a ShareDelta
  * drains/&lt;id&gt;           persistent  present while an operator drains the worker
  * acks/&lt;id&gt;             ephemeral   WorkerAck JSON: epoch the worker has applied and confirmed

@@ -33,17 +33,23 @@ public final class ChildProcess implements AutoCloseable {
      */
     public static ChildProcess start(String name, Path logDir, List<String> command, Duration grace)
             throws IOException {
-        return start(name, logDir, command, Map.of(), grace);
+        return start(name, logDir, command, Map.of(), null, grace);
     }
 
-    /** As {@link #start(String, Path, List, Duration)}, with {@code environment} added to this one's. */
+    /**
+     * As {@link #start(String, Path, List, Duration)}, with {@code environment} added to this one's and
+     * run in {@code workingDirectory} (null: this one's).
+     */
     public static ChildProcess start(String name, Path logDir, List<String> command, Map<String, String> environment,
-                                     Duration grace) throws IOException {
+                                     Path workingDirectory, Duration grace) throws IOException {
         Files.createDirectories(logDir);
         Path log = logDir.resolve(name + ".log");
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().putAll(environment);
+        if (workingDirectory != null) {
+            builder.directory(workingDirectory.toFile());
+        }
         return new ChildProcess(name, log, builder.start(), grace);
     }
 

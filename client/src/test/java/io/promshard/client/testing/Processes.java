@@ -44,7 +44,13 @@ public final class Processes implements AutoCloseable {
     /** As {@link #start(String, List)}, with {@code environment} added to this process's. */
     public ChildProcess start(String name, List<String> command, Map<String, String> environment)
             throws IOException {
-        ChildProcess p = ChildProcess.start(name, dir.resolve("logs"), command, environment, grace);
+        return start(name, command, environment, null);
+    }
+
+    /** As {@link #start(String, List, Map)}, run in {@code workingDirectory} (null: this process's). */
+    public ChildProcess start(String name, List<String> command, Map<String, String> environment,
+                              Path workingDirectory) throws IOException {
+        ChildProcess p = ChildProcess.start(name, dir.resolve("logs"), command, environment, workingDirectory, grace);
         byName.put(name, p);
         started.add(p);
         return p;
@@ -103,6 +109,12 @@ public final class Processes implements AutoCloseable {
             throw new IllegalArgumentException("no process " + name);
         }
         return p;
+    }
+
+    /** Whether every process started runs; one that exited ends the wait with its log. */
+    public boolean allAlive() {
+        byName.values().forEach(Processes::alive);
+        return true;
     }
 
     /** Whether {@code name} runs; a process that exited ends the wait with its log. */

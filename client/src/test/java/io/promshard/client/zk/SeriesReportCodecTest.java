@@ -26,7 +26,7 @@ class SeriesReportCodecTest {
         assertEquals(1, SeriesReport.round(0));
         assertEquals(99, SeriesReport.round(99));
         assertEquals(1_000_000, SeriesReport.round(995_000));
-        assertThrows(CorruptAssignmentException.class, () -> SeriesReportCodec.decode("weights/w1", new byte[] {1, 2}));
+        assertThrows(CorruptShareException.class, () -> SeriesReportCodec.decode("weights/w1", new byte[] {1, 2}));
     }
 
     @Test
@@ -53,8 +53,8 @@ class SeriesReportCodecTest {
     /** A gzip bomb in {@code weights/<id>} is refused at the limit instead of inflating into the heap. */
     @Test
     void aReportThatInflatesBeyondTheLimitIsRefused() {
-        byte[] bomb = AssignmentCodec.gzip(new byte[(int) SeriesReportCodec.MAX_INFLATED_BYTES + 1]);
-        CorruptAssignmentException e = org.junit.jupiter.api.Assertions.assertThrows(CorruptAssignmentException.class,
+        byte[] bomb = ShareCodec.gzip(new byte[(int) SeriesReportCodec.MAX_INFLATED_BYTES + 1]);
+        CorruptShareException e = org.junit.jupiter.api.Assertions.assertThrows(CorruptShareException.class,
                 () -> SeriesReportCodec.decode("/promshard/t/weights/w1", bomb));
         org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("/promshard/t/weights/w1")
                 && e.getMessage().contains("more than the limit of " + SeriesReportCodec.MAX_INFLATED_BYTES), e.getMessage());
@@ -63,6 +63,6 @@ class SeriesReportCodecTest {
     @Test
     void theDefaultInflationLimitFollowsTheHeap() {
         org.junit.jupiter.api.Assertions.assertTrue(
-                AssignmentCodec.defaultMaxInflatedBytes() <= Runtime.getRuntime().maxMemory() / 4);
+                ShareCodec.defaultMaxInflatedBytes() <= Runtime.getRuntime().maxMemory() / 4);
     }
 }

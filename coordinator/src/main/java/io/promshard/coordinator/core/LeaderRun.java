@@ -3,7 +3,7 @@ package io.promshard.coordinator.core;
 import com.google.common.collect.Maps;
 import com.google.common.hash.Hasher;
 import com.google.common.hash.Hashing;
-import io.promshard.client.api.AssignmentManifest;
+import io.promshard.client.api.ShareManifest;
 import io.promshard.client.api.ClusterState;
 import io.promshard.client.api.CoordinatorStatus;
 import io.promshard.client.api.RebalanceEvent;
@@ -305,7 +305,7 @@ final class LeaderRun {
     private HandedOff recordHandoffs(Assignment next, Placement placement, long now) {
         long epoch = publisher.epoch();
         Handoffs.Recorded recorded = handoffs.record(inForce, next, placement.mayScrape(), epoch + 1, now);
-        Map<String, AssignmentManifest> manifests = publisher.published();
+        Map<String, ShareManifest> manifests = publisher.published();
         Map<String, WorkerAck> acked = acks.current();
         Handoffs.Released released = handoffs.release(next, epoch,
                 w -> acked.containsKey(w) ? acked.get(w).epoch() : -1,

@@ -2,7 +2,7 @@ package io.promshard.coordinator.inventory;
 
 import io.promshard.client.Json;
 import io.promshard.client.api.TargetGroup;
-import io.promshard.client.zk.AssignmentCodec;
+import io.promshard.client.zk.ShareCodec;
 import io.promshard.client.zk.ZkLayout;
 import java.io.IOException;
 import java.util.List;
@@ -57,7 +57,7 @@ public final class LastGoodStore {
             return;
         }
         try {
-            byte[] gz = AssignmentCodec.gzip(Json.mapper().writeValueAsBytes(new Stored(Stored.FORMAT, source, groups)));
+            byte[] gz = ShareCodec.gzip(Json.mapper().writeValueAsBytes(new Stored(Stored.FORMAT, source, groups)));
             if (gz.length > MAX_BYTES) {
                 LOG.warn("{}: last good content not kept in ZooKeeper: {} bytes of gzip, over {}", source, gz.length,
                         MAX_BYTES);
@@ -82,7 +82,7 @@ public final class LastGoodStore {
         String path = layout.lastGood(source);
         try {
             byte[] gz = client.getData().forPath(path);
-            Stored stored = Json.mapper().readValue(AssignmentCodec.gunzip(gz, MAX_INFLATED_BYTES), Stored.class);
+            Stored stored = Json.mapper().readValue(ShareCodec.gunzip(gz, MAX_INFLATED_BYTES), Stored.class);
             if (stored.version() != Stored.FORMAT || !source.equals(stored.source())) {
                 LOG.warn("{}: {} holds version {} of {}, not this source's; ignored", path, source, stored.version(),
                         stored.source());

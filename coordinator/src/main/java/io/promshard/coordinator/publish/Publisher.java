@@ -1,12 +1,12 @@
 package io.promshard.coordinator.publish;
 
 import io.promshard.client.Json;
-import io.promshard.client.api.AssignmentManifest;
+import io.promshard.client.api.ShareManifest;
 import io.promshard.client.api.ClusterState;
 import io.promshard.client.api.Share;
 import io.promshard.client.api.ShareDelta;
-import io.promshard.client.zk.AssignmentCodec;
-import io.promshard.client.zk.AssignmentReader;
+import io.promshard.client.zk.ShareCodec;
+import io.promshard.client.zk.ShareReader;
 import io.promshard.client.zk.ZkLayout;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -65,20 +65,20 @@ public final class Publisher {
 
     private final CuratorFramework client;
     private final ZkLayout layout;
-    private final AssignmentCodec codec;
+    private final ShareCodec codec;
     private final String coordinatorId;
-    private final Map<String, AssignmentManifest> published = new TreeMap<>();
+    private final Map<String, ShareManifest> published = new TreeMap<>();
     /** The share behind each manifest in {@link #published}, to recognise an unchanged share without hashing it. */
     private final Map<String, Share> publishedShares = new HashMap<>();
     /** Each worker's base: the last share published whole, which deltas apply to. */
-    private final Map<String, AssignmentReader.Published> bases = new HashMap<>();
+    private final Map<String, ShareReader.Published> bases = new HashMap<>();
     private boolean stateExists;
     /** Whether the {@code state} znode holds this publisher's epoch (false after a load found it missing, corrupt or behind). */
     private boolean stateInForce;
     private long epoch;
     private Optional<ClusterState> loadedState = Optional.empty();
 
-    public Publisher(CuratorFramework client, ZkLayout layout, AssignmentCodec codec, String coordinatorId) {
+    public Publisher(CuratorFramework client, ZkLayout layout, ShareCodec codec, String coordinatorId) {
         this.client = client;
         this.layout = layout;
         this.codec = codec;
@@ -101,17 +101,17 @@ public final class Publisher {
         stateExists = false;
         loadedState = readStateLeniently();
         long stateEpoch = loadedState.map(ClusterState::epoch).orElse(0L);
-        AssignmentReader reader = new AssignmentReader(client, layout, codec);
+        ShareReader reader = new ShareReader(client, layout, codec);
         TreeMap<String, Share> shares = new TreeMap<>();
         List<String> stale = new ArrayList<>();
         for (String worker : client.getChildren().forPath(layout.assignments())) {
             try {
-                Optional<AssignmentReader.Published> p = reader.read(worker);
+                Optional<ShareReader.Published> p = reader.read(worker);
                 if (p.isPresent()) {
-                    AssignmentReader.Published pub = p.get();
+                    ShareReader.Published pub = p.get();
                     published.put(worker, pub.manifest());
                     publishedShares.put(worker, pub.share());
-                    bases.put(worker, new AssignmentReader.Published(pub.baseManifest(), pub.base()));
+                    bases.put(worker, new ShareReader.Published(pub.baseManifest(), pub.base()));
                     shares.put(worker, pub.share());
                     Set<String> keep = new HashSet<>(pub.manifest().chunkNames());
                     for (String chunk : children(layout.assignment(worker))) {
@@ -128,7 +128,7 @@ public final class Publisher {
             }
         }
         delete(stale);
-        epoch = Math.max(stateEpoch, published.values().stream().mapToLong(AssignmentManifest::epoch).max().orElse(0));
+        epoch = Math.max(stateEpoch, published.values().stream().mapToLong(ShareManifest::epoch).max().orElse(0));
         if (epoch != stateEpoch) {
             LOG.warn("the state znode says epoch {} but published manifests carry epoch {}: continuing from {}",
                     stateEpoch, epoch, epoch);
@@ -193,7 +193,7 @@ public final class Publisher {
     }
 
     /** The manifests in force as this leader knows them. */
-    public Map<String, AssignmentManifest> published() {
+    public Map<String, ShareManifest> published() {
         return Map.copyOf(published);
     }
 
@@ -226,15 +226,15 @@ public final class Publisher {
      * What the next epoch changes: each changed worker's encoding (a whole share, a delta on its base,
      * or a switch back to the base), the new bases among them, and the workers whose share ends.
      */
-    private record Plan(long epoch, Map<String, AssignmentCodec.Encoded> changed,
-                        Map<String, AssignmentReader.Published> newBases, List<String> removed) {
+    private record Plan(long epoch, Map<String, ShareCodec.Encoded> changed,
+                        Map<String, ShareReader.Published> newBases, List<String> removed) {
         boolean isEmpty() {
             return changed.isEmpty() && removed.isEmpty();
         }
     }
 
     /** The chunks written ahead and the fenced operations that switch the epoch, state last. */
-    private record Prepared(List<Commit> commits, Map<String, AssignmentManifest> manifests, long bytes) {
+    private record Prepared(List<Commit> commits, Map<String, ShareManifest> manifests, long bytes) {
     }
 
     /**
@@ -263,8 +263,8 @@ public final class Publisher {
 
     private Plan plan(Map<String, Share> shares) {
         long next = epoch + 1;
-        Map<String, AssignmentCodec.Encoded> changed = new TreeMap<>();
-        Map<String, AssignmentReader.Published> newBases = new HashMap<>();
+        Map<String, ShareCodec.Encoded> changed = new TreeMap<>();
+        Map<String, ShareReader.Published> newBases = new HashMap<>();
         for (Map.Entry<String, Share> e : shares.entrySet()) {
             encode(e.getKey(), e.getValue(), next, changed, newBases);
         }
@@ -282,24 +282,24 @@ public final class Publisher {
      * force: as a switch back to its base, a delta on its base when that is at most
      * {@value #DELTA_FRACTION_PERCENT}% of the base's targets, or whole (a new base).
      */
-    private void encode(String worker, Share share, long next, Map<String, AssignmentCodec.Encoded> changed,
-                        Map<String, AssignmentReader.Published> newBases) {
-        AssignmentManifest before = published.get(worker);
+    private void encode(String worker, Share share, long next, Map<String, ShareCodec.Encoded> changed,
+                        Map<String, ShareReader.Published> newBases) {
+        ShareManifest before = published.get(worker);
         Share in = publishedShares.get(worker);
         if (before != null && (share == in || share.equals(in))) {
             return; // the very share in force: no need to serialize and hash it again
         }
         Share canonical = share.isCanonical() ? share : share.canonical();
-        AssignmentCodec.Prepared prepared = AssignmentCodec.prepare(canonical);
+        ShareCodec.Prepared prepared = ShareCodec.prepare(canonical);
         if (before != null && before.sha256().equals(prepared.sha256())) {
             publishedShares.put(worker, share);
             return;
         }
-        AssignmentReader.Published base = bases.get(worker);
+        ShareReader.Published base = bases.get(worker);
         if (base != null && base.manifest().sha256().equals(prepared.sha256())) {
             // back to the base: its chunks are there, only the manifest switches
-            AssignmentManifest m = base.manifest();
-            changed.put(worker, new AssignmentCodec.Encoded(new AssignmentManifest(m.version(), worker, next,
+            ShareManifest m = base.manifest();
+            changed.put(worker, new ShareCodec.Encoded(new ShareManifest(m.version(), worker, next,
                     m.jobs(), m.targetCount(), m.chunkCount(), m.sha256(), m.handoffCount()), List.of()));
             return;
         }
@@ -311,9 +311,9 @@ public final class Publisher {
                 return;
             }
         }
-        AssignmentCodec.Encoded whole = codec.encode(prepared, next);
+        ShareCodec.Encoded whole = codec.encode(prepared, next);
         changed.put(worker, whole);
-        newBases.put(worker, new AssignmentReader.Published(whole.manifest(), canonical));
+        newBases.put(worker, new ShareReader.Published(whole.manifest(), canonical));
     }
 
     /**
@@ -325,17 +325,17 @@ public final class Publisher {
             throws Exception {
         long bytes = 0;
         List<Write> creates = new ArrayList<>();
-        Map<String, AssignmentManifest> manifests = new TreeMap<>();
+        Map<String, ShareManifest> manifests = new TreeMap<>();
         List<Commit> commits = new ArrayList<>();
         for (String worker : gainingFirst(plan.changed())) {
-            AssignmentCodec.Encoded encoded = plan.changed().get(worker);
+            ShareCodec.Encoded encoded = plan.changed().get(worker);
             if (!published.containsKey(worker)) {
                 creates.add(new Write(layout.assignment(worker), new byte[0]));
             }
             for (int i = 0; i < encoded.chunks().size(); i++) {
                 creates.add(new Write(layout.chunk(worker, encoded.manifest().chunkName(i)), encoded.chunks().get(i)));
             }
-            byte[] manifest = AssignmentCodec.encodeManifest(encoded.manifest());
+            byte[] manifest = ShareCodec.encodeManifest(encoded.manifest());
             bytes += manifest.length;
             manifests.put(worker, encoded.manifest());
             String path = layout.assignment(worker);
@@ -363,7 +363,7 @@ public final class Publisher {
         stateInForce = true;
         List<String> unreferenced = new ArrayList<>();
         prepared.manifests().forEach((worker, manifest) -> {
-            AssignmentManifest old = published.get(worker);
+            ShareManifest old = published.get(worker);
             if (old != null) {
                 Set<String> keep = new HashSet<>(manifest.chunkNames());
                 for (String chunk : old.chunkNames()) {
@@ -393,7 +393,7 @@ public final class Publisher {
      * The changed workers, those whose share grows most first: when the commit takes several
      * transactions, a target's new owner switches no later than its old one.
      */
-    private List<String> gainingFirst(Map<String, AssignmentCodec.Encoded> changed) {
+    private List<String> gainingFirst(Map<String, ShareCodec.Encoded> changed) {
         Map<String, Integer> growth = new HashMap<>();
         changed.forEach((w, e) -> growth.put(w, e.manifest().scrapedCount()
                 - (published.containsKey(w) ? published.get(w).scrapedCount() : 0)));

@@ -1,12 +1,12 @@
 package io.promshard.coordinator.resources;
 
 import io.promshard.client.Json;
-import io.promshard.client.api.AssignmentManifest;
+import io.promshard.client.api.ShareManifest;
 import io.promshard.client.api.DrainStatus;
 import io.promshard.client.api.WorkerInfo;
 import io.promshard.client.api.WorkerState;
-import io.promshard.client.zk.AssignmentReader;
-import io.promshard.client.zk.CorruptAssignmentException;
+import io.promshard.client.zk.ShareReader;
+import io.promshard.client.zk.CorruptShareException;
 import io.promshard.coordinator.drain.Drains;
 import io.promshard.coordinator.membership.Membership;
 import jakarta.ws.rs.Consumes;
@@ -36,9 +36,9 @@ public class DrainResource {
 
     private final Drains drains;
     private final Membership membership;
-    private final AssignmentReader reader;
+    private final ShareReader reader;
 
-    public DrainResource(Drains drains, Membership membership, AssignmentReader reader) {
+    public DrainResource(Drains drains, Membership membership, ShareReader reader) {
         this.drains = drains;
         this.membership = membership;
         this.reader = reader;
@@ -69,8 +69,8 @@ public class DrainResource {
     private DrainStatus status(String worker, boolean draining) throws Exception {
         int targets;
         try {
-            targets = reader.readManifest(worker).map(AssignmentManifest::scrapedCount).orElse(0);
-        } catch (CorruptAssignmentException e) {
+            targets = reader.readManifest(worker).map(ShareManifest::scrapedCount).orElse(0);
+        } catch (CorruptShareException e) {
             targets = -1;
         }
         return new DrainStatus(worker, draining, targets, draining && targets == 0);

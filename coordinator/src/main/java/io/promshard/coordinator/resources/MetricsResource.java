@@ -1,5 +1,6 @@
 package io.promshard.coordinator.resources;
 
+import io.promshard.client.api.CoordinatorStatus;
 import io.promshard.client.api.Coverage;
 import io.promshard.client.api.WorkerInfo;
 import io.promshard.client.api.WorkerState;
@@ -48,12 +49,24 @@ public class MetricsResource {
     @Produces(MetricsText.CONTENT_TYPE)
     public String metrics() {
         MetricsText m = new MetricsText();
+        CoordinatorStatus status = coordinator.status(); // reads ZooKeeper: once per scrape
+        cluster(m, status);
+        inventory(m);
+        publishing(m, status);
+        api(m);
+        handoffs(m, status);
+        leaderView(m, status);
+        series(m);
+        return m.toString();
+    }
+
+    /** Leadership, the ZooKeeper session, the epoch and the workers as membership reads them. */
+    private void cluster(MetricsText m, CoordinatorStatus status) {
         boolean leader = coordinator.isLeader();
         m.family("promshard_coordinator_is_leader", "gauge", "1 if this coordinator is the leader, else 0.")
                 .sample("promshard_coordinator_is_leader", leader ? 1 : 0);
         m.family("promshard_zookeeper_connected", "gauge", "1 if the ZooKeeper session is connected, else 0.")
                 .sample("promshard_zookeeper_connected", curator.getZookeeperClient().isConnected() ? 1 : 0);
-        var status = coordinator.status(); // reads ZooKeeper: once per scrape
         long epoch = status.epoch();
         m.family("promshard_epoch", "gauge", "Epoch of the assignment in force, from ZooKeeper.")
                 .sample("promshard_epoch", epoch);
@@ -72,6 +85,9 @@ public class MetricsResource {
         m.family("promshard_zookeeper_refused_znodes", "gauge",
                         "Znodes (or parents with too many children) refused by the read limits; the log names each.")
                 .sample("promshard_zookeeper_refused_znodes", coordinator.refusedZnodes().size());
+    }
+
+    private void inventory(MetricsText m) {
         m.family("promshard_inventory_targets", "gauge", "Targets in the inventory.")
                 .sample("promshard_inventory_targets", inventory.current().targetCount());
         m.family("promshard_inventory_refusals_total", "counter",
@@ -79,6 +95,10 @@ public class MetricsResource {
                 .sample("promshard_inventory_refusals_total", inventory.totalRefusals());
         m.family("promshard_inventory_sources_failing", "gauge", "Inventory files and sources refused now.")
                 .sample("promshard_inventory_sources_failing", inventory.errors().size());
+    }
+
+    /** What published rebalances did and what failed, with their durations. */
+    private void publishing(MetricsText m, CoordinatorStatus status) {
         m.family("promshard_rebalances_total", "counter", "Rebalances this coordinator published as leader.")
                 .sample("promshard_rebalances_total", stats.rebalances());
         m.family("promshard_leader_runs_total", "counter",
@@ -99,49 +119,62 @@ public class MetricsResource {
         m.family("promshard_output_write_errors_total", "counter",
                         "Failed writes of the coordinator's own files (workers' shares, federation.json); each retried.")
                 .sample("promshard_output_write_errors_total", stats.outputErrors());
+        m.histogram("promshard_rebalance_duration_seconds", "Compute and publish time of published rebalances.",
+                stats.durations().snapshot());
+    }
+
+    /** The dry runs and lookups computed and refused. */
+    private void api(MetricsText m) {
         m.family("promshard_api_computations_total", "counter",
                 "Dry runs and lookups computed (not answered from memory) since start.");
         budgets.forEach(b -> m.sample("promshard_api_computations_total", "endpoint", b.what(), b.computed()));
         m.family("promshard_api_busy_refusals_total", "counter",
                 "Dry runs and lookups answered 429 because as many were computing already.");
         budgets.forEach(b -> m.sample("promshard_api_busy_refusals_total", "endpoint", b.what(), b.refused()));
-        m.histogram("promshard_rebalance_duration_seconds", "Compute and publish time of published rebalances.",
-                stats.durations().snapshot());
+    }
+
+    private void handoffs(MetricsText m, CoordinatorStatus status) {
         m.family("promshard_handoffs", "gauge", "Moved targets still scraped by their previous owner.")
                 .sample("promshard_handoffs", status.handoffs());
         m.family("promshard_deferred_moves", "gauge", "Planned placements waiting for the movement budget.")
                 .sample("promshard_deferred_moves", status.deferredMoves());
-        ClusterView view = coordinator.view();
-        if (view != null) {
-            Assignment a = view.assignment();
-            m.family("promshard_unassigned_targets", "gauge",
-                            "Targets with fewer owners than the replication factor (leader only).")
-                    .sample("promshard_unassigned_targets", a.underReplicated().size());
-            m.family("promshard_worker_targets", "gauge", "Targets each worker owns (leader only).");
-            a.countByWorker().forEach((w, n) -> m.sample("promshard_worker_targets", "worker", w, n));
-            m.family("promshard_worker_load", "gauge",
-                    "Summed target weight (series once learned) each worker owns (leader only).");
-            a.weightByWorker().forEach((w, n) -> m.sample("promshard_worker_load", "worker", w, n));
-            if (status.balance() != null) {
-                m.family("promshard_balance_max_over_fair", "gauge",
-                                "The busiest worker's load over its fair share; 1 is perfect balance (leader only).")
-                        .sample("promshard_balance_max_over_fair", status.balance().maxOverMean());
-            }
-            Coverage c = coordinator.coverage();
-            if (c != null) {
-                m.family("promshard_coverage_targets", "gauge", "Inventory targets by how many workers acknowledged "
-                        + "them against the replication factor: under (a gap), exact, over (a double) (leader only).");
-                m.sample("promshard_coverage_targets", "coverage", "under", c.under());
-                m.sample("promshard_coverage_targets", "coverage", "exact", c.covered());
-                m.sample("promshard_coverage_targets", "coverage", "over", c.over());
-                m.family("promshard_coverage_pending_targets", "gauge",
-                                "Under-covered targets whose owner has not acknowledged its share yet (leader only).")
-                        .sample("promshard_coverage_pending_targets", c.pending());
-            }
-        }
-        m.family("promshard_worker_series", "gauge", "Series each worker's Prometheus reported for its targets.");
-        weights.seriesByWorker().forEach((w, n) -> m.sample("promshard_worker_series", "worker", w, n));
-        return m.toString();
     }
 
+    /** The leader's last run: placement, balance and coverage (a standby has none). */
+    private void leaderView(MetricsText m, CoordinatorStatus status) {
+        ClusterView view = coordinator.view();
+        if (view == null) {
+            return;
+        }
+        Assignment a = view.assignment();
+        m.family("promshard_unassigned_targets", "gauge",
+                        "Targets with fewer owners than the replication factor (leader only).")
+                .sample("promshard_unassigned_targets", a.underReplicated().size());
+        m.family("promshard_worker_targets", "gauge", "Targets each worker owns (leader only).");
+        a.countByWorker().forEach((w, n) -> m.sample("promshard_worker_targets", "worker", w, n));
+        m.family("promshard_worker_load", "gauge",
+                "Summed target weight (series once learned) each worker owns (leader only).");
+        a.weightByWorker().forEach((w, n) -> m.sample("promshard_worker_load", "worker", w, n));
+        if (status.balance() != null) {
+            m.family("promshard_balance_max_over_fair", "gauge",
+                            "The busiest worker's load over its fair share; 1 is perfect balance (leader only).")
+                    .sample("promshard_balance_max_over_fair", status.balance().maxOverMean());
+        }
+        Coverage c = coordinator.coverage();
+        if (c != null) {
+            m.family("promshard_coverage_targets", "gauge", "Inventory targets by how many workers acknowledged "
+                    + "them against the replication factor: under (a gap), exact, over (a double) (leader only).");
+            m.sample("promshard_coverage_targets", "coverage", "under", c.under());
+            m.sample("promshard_coverage_targets", "coverage", "exact", c.covered());
+            m.sample("promshard_coverage_targets", "coverage", "over", c.over());
+            m.family("promshard_coverage_pending_targets", "gauge",
+                            "Under-covered targets whose owner has not acknowledged its share yet (leader only).")
+                    .sample("promshard_coverage_pending_targets", c.pending());
+        }
+    }
+
+    private void series(MetricsText m) {
+        m.family("promshard_worker_series", "gauge", "Series each worker's Prometheus reported for its targets.");
+        weights.seriesByWorker().forEach((w, n) -> m.sample("promshard_worker_series", "worker", w, n));
+    }
 }

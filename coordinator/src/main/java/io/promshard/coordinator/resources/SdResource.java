@@ -1,8 +1,8 @@
 package io.promshard.coordinator.resources;
 
 import io.promshard.client.api.TargetGroup;
-import io.promshard.client.zk.AssignmentReader;
-import io.promshard.client.zk.CorruptAssignmentException;
+import io.promshard.client.zk.ShareReader;
+import io.promshard.client.zk.CorruptShareException;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -24,9 +24,9 @@ import java.util.Map;
 @Produces(MediaType.APPLICATION_JSON)
 public class SdResource {
 
-    private final AssignmentReader reader;
+    private final ShareReader reader;
 
-    public SdResource(AssignmentReader reader) {
+    public SdResource(ShareReader reader) {
         this.reader = reader;
     }
 
@@ -34,11 +34,11 @@ public class SdResource {
     public List<TargetGroup> targets(@PathParam("worker") String worker, @QueryParam("job") String job)
             throws Exception {
         Api.worker(worker);
-        AssignmentReader.Published p;
+        ShareReader.Published p;
         try {
             p = reader.read(worker).orElseThrow(() -> Api.error(Response.Status.NOT_FOUND,
                     "no assignment published for worker " + worker));
-        } catch (CorruptAssignmentException e) {
+        } catch (CorruptShareException e) {
             throw Api.error(Response.Status.INTERNAL_SERVER_ERROR, "assignment of " + worker + " is unreadable: "
                     + e.getMessage());
         }

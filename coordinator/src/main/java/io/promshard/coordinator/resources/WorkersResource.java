@@ -1,13 +1,13 @@
 package io.promshard.coordinator.resources;
 
-import io.promshard.client.api.AssignmentManifest;
-import io.promshard.client.api.AssignmentView;
+import io.promshard.client.api.ShareManifest;
+import io.promshard.client.api.ShareView;
 import io.promshard.client.api.Share;
 import io.promshard.client.api.WorkerAck;
 import io.promshard.client.api.WorkerInfo;
 import io.promshard.client.api.WorkerView;
-import io.promshard.client.zk.AssignmentReader;
-import io.promshard.client.zk.CorruptAssignmentException;
+import io.promshard.client.zk.ShareReader;
+import io.promshard.client.zk.CorruptShareException;
 import io.promshard.coordinator.core.SeriesWeights;
 import io.promshard.coordinator.drain.Drains;
 import io.promshard.coordinator.membership.Membership;
@@ -36,13 +36,13 @@ public class WorkersResource {
     private final Drains drains;
     private final SeriesWeights weights;
     private final ChildNodes<WorkerAck> acks;
-    private final AssignmentReader reader;
+    private final ShareReader reader;
     /** The longest the workers list waits for ZooKeeper. */
     static final Duration WAIT = Duration.ofMillis(500);
-    private final LastKnown<Map<String, AssignmentManifest>> manifests;
+    private final LastKnown<Map<String, ShareManifest>> manifests;
 
     public WorkersResource(Membership membership, Drains drains, SeriesWeights weights, ChildNodes<WorkerAck> acks,
-                           AssignmentReader reader) {
+                           ShareReader reader) {
         this.membership = membership;
         this.drains = drains;
         this.weights = weights;
@@ -59,20 +59,20 @@ public class WorkersResource {
     @GET
     @Path("workers")
     public Response workers() {
-        LastKnown.Value<Map<String, AssignmentManifest>> read = manifests.get();
+        LastKnown.Value<Map<String, ShareManifest>> read = manifests.get();
         Map<String, WorkerAck> acknowledged = acks.current();
         Map<String, Long> series = weights.seriesByWorker();
         Set<String> drained = drains.current();
         long now = System.currentTimeMillis();
         List<WorkerView> out = new ArrayList<>();
         for (WorkerInfo w : membership.snapshot().values()) {
-            Optional<AssignmentManifest> m = Optional.ofNullable(read.value().get(w.id()));
-            long epoch = m.map(AssignmentManifest::epoch).orElse(0L);
+            Optional<ShareManifest> m = Optional.ofNullable(read.value().get(w.id()));
+            long epoch = m.map(ShareManifest::epoch).orElse(0L);
             WorkerAck ack = acknowledged.get(w.id());
             long acked = ack == null ? -1 : ack.epoch();
             out.add(new WorkerView(w.id(), w.prometheusUrl(), w.sidecarUrl(), w.zone(), w.capacity(), w.state(),
-                    drained.contains(w.id()), epoch, m.map(AssignmentManifest::targetCount).orElse(0),
-                    m.map(AssignmentManifest::handoffCount).orElse(0), series.getOrDefault(w.id(), -1L), acked,
+                    drained.contains(w.id()), epoch, m.map(ShareManifest::targetCount).orElse(0),
+                    m.map(ShareManifest::handoffCount).orElse(0), series.getOrDefault(w.id(), -1L), acked,
                     ack != null && ack.confirmed(), m.isEmpty() ? 0 : Math.max(0, epoch - Math.max(acked, 0)),
                     ack == null ? -1 : Math.max(0, now - ack.atMillis())));
         }
@@ -85,8 +85,8 @@ public class WorkersResource {
         return answer.build();
     }
 
-    private Map<String, AssignmentManifest> readManifests() throws Exception {
-        Map<String, AssignmentManifest> out = new HashMap<>();
+    private Map<String, ShareManifest> readManifests() throws Exception {
+        Map<String, ShareManifest> out = new HashMap<>();
         for (String worker : membership.snapshot().keySet()) {
             readManifest(worker).ifPresent(m -> out.put(worker, m));
         }
@@ -95,26 +95,26 @@ public class WorkersResource {
 
     @GET
     @Path("assignments/{worker}")
-    public AssignmentView assignment(@PathParam("worker") String worker) throws Exception {
+    public ShareView assignment(@PathParam("worker") String worker) throws Exception {
         Api.worker(worker);
-        Optional<AssignmentReader.Published> published;
+        Optional<ShareReader.Published> published;
         try {
             published = reader.read(worker);
-        } catch (CorruptAssignmentException e) {
+        } catch (CorruptShareException e) {
             throw Api.error(Response.Status.INTERNAL_SERVER_ERROR,
                     "assignment of " + worker + " is unreadable: " + e.getMessage());
         }
-        AssignmentReader.Published p = published.orElseThrow(() -> Api.error(Response.Status.NOT_FOUND,
+        ShareReader.Published p = published.orElseThrow(() -> Api.error(Response.Status.NOT_FOUND,
                 "no assignment published for worker " + worker));
         Share share = p.share();
-        return new AssignmentView(worker, p.manifest().epoch(), share.targetCount(), share.jobs(),
+        return new ShareView(worker, p.manifest().epoch(), share.targetCount(), share.jobs(),
                 share.handoff());
     }
 
-    private Optional<AssignmentManifest> readManifest(String worker) throws Exception {
+    private Optional<ShareManifest> readManifest(String worker) throws Exception {
         try {
             return reader.readManifest(worker);
-        } catch (CorruptAssignmentException e) {
+        } catch (CorruptShareException e) {
             return Optional.empty();
         }
     }

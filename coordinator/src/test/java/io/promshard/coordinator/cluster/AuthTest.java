@@ -14,7 +14,7 @@ import io.promshard.coordinator.inventory.InventoryService;
 import io.promshard.coordinator.inventory.JobConfig;
 import io.promshard.client.api.TargetGroup;
 import io.promshard.sidecar.SidecarConfiguration;
-import io.promshard.sidecar.assignment.AssignmentWatcher;
+import io.promshard.sidecar.assignment.ShareWatcher;
 import io.promshard.sidecar.prometheus.Acknowledger;
 import io.promshard.sidecar.registration.WorkerRegistration;
 import java.nio.file.Path;
@@ -86,7 +86,7 @@ class AuthTest {
             // the sidecar starts first: it must be able to create what it needs
             CuratorFramework sidecarClient = sidecar.getZookeeper().buildCuratorFramework(zk.getConnectString());
             sidecarClient.start();
-            AssignmentWatcher watcher = sidecar.buildAssignmentWatcher(sidecarClient);
+            ShareWatcher watcher = sidecar.buildShareWatcher(sidecarClient);
             WorkerRegistration registration = sidecar.buildRegistration(sidecarClient, watcher);
             Acknowledger acknowledger = sidecar.buildAcknowledger(sidecarClient, watcher, null, () -> true);
             watcher.start();
@@ -126,7 +126,7 @@ class AuthTest {
     }
 
     /** A sidecar of {@code id} with the shared worker identity and its own, its components started. */
-    private record Sidecar(CuratorFramework client, AssignmentWatcher watcher, WorkerRegistration registration,
+    private record Sidecar(CuratorFramework client, ShareWatcher watcher, WorkerRegistration registration,
                            Acknowledger acknowledger) implements AutoCloseable {
         static Sidecar start(String connect, String id, Path dir) {
             SidecarConfiguration config = new SidecarConfiguration();
@@ -141,7 +141,7 @@ class AuthTest {
             config.getPrometheus().setEnabled(false);
             CuratorFramework client = config.getZookeeper().buildCuratorFramework(connect);
             client.start();
-            AssignmentWatcher watcher = config.buildAssignmentWatcher(client);
+            ShareWatcher watcher = config.buildShareWatcher(client);
             WorkerRegistration registration = config.buildRegistration(client, watcher);
             Acknowledger acknowledger = config.buildAcknowledger(client, watcher, null, () -> true);
             watcher.start();

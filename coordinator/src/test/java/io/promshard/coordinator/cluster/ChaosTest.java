@@ -4,7 +4,7 @@ import static io.promshard.coordinator.cluster.ClusterHarness.WAIT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.promshard.client.api.AssignmentManifest;
+import io.promshard.client.api.ShareManifest;
 import io.dropwizard.util.Duration;
 import io.promshard.client.testing.Poll;
 import io.promshard.client.testing.Seeds;
@@ -324,7 +324,7 @@ class ChaosTest {
     private static boolean stateReadable(ClusterHarness cluster) {
         try {
             long highest = cluster.manifests(Set.copyOf(cluster.sidecars.keySet())).values().stream()
-                    .mapToLong(AssignmentManifest::epoch).max().orElse(0);
+                    .mapToLong(ShareManifest::epoch).max().orElse(0);
             return cluster.state().epoch() >= highest;
         } catch (Exception e) {
             return false;

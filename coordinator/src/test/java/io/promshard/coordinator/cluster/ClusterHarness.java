@@ -4,12 +4,12 @@ import com.google.common.io.MoreFiles;
 import com.google.common.io.RecursiveDeleteOption;
 import io.dropwizard.util.Duration;
 import io.promshard.client.Json;
-import io.promshard.client.api.AssignmentManifest;
+import io.promshard.client.api.ShareManifest;
 import io.promshard.client.api.ClusterState;
 import io.promshard.client.testing.LoopbackZooKeeper;
 import io.promshard.client.testing.Poll;
-import io.promshard.client.zk.AssignmentCodec;
-import io.promshard.client.zk.AssignmentReader;
+import io.promshard.client.zk.ShareCodec;
+import io.promshard.client.zk.ShareReader;
 import io.promshard.client.zk.ZkLayout;
 import io.promshard.coordinator.CoordinatorConfiguration;
 import io.promshard.coordinator.assign.Assignment;
@@ -302,11 +302,11 @@ final class ClusterHarness implements BeforeEachCallback, AfterEachCallback {
     Map<String, String> awaitConverged(Set<String> live) {
         Map<String, String> owners = new TreeMap<>();
         Poll.until("sidecars " + live + " to apply a complete assignment", WAIT, () -> {
-            AssignmentReader reader = new AssignmentReader(observer, layout, new AssignmentCodec());
+            ShareReader reader = new ShareReader(observer, layout, new ShareCodec());
             owners.clear();
             int total = 0;
             for (String id : live) {
-                Optional<AssignmentManifest> m;
+                Optional<ShareManifest> m;
                 try {
                     m = reader.readManifest(id);
                 } catch (Exception e) {
@@ -366,9 +366,9 @@ final class ClusterHarness implements BeforeEachCallback, AfterEachCallback {
         return Json.mapper().readValue(observer.getData().forPath(layout.state()), ClusterState.class);
     }
 
-    Map<String, AssignmentManifest> manifests(Set<String> workers) throws Exception {
-        AssignmentReader reader = new AssignmentReader(observer, layout, new AssignmentCodec());
-        Map<String, AssignmentManifest> out = new TreeMap<>();
+    Map<String, ShareManifest> manifests(Set<String> workers) throws Exception {
+        ShareReader reader = new ShareReader(observer, layout, new ShareCodec());
+        Map<String, ShareManifest> out = new TreeMap<>();
         for (String w : workers) {
             out.put(w, reader.readManifest(w).orElseThrow());
         }

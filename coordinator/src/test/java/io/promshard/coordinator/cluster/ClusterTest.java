@@ -6,7 +6,7 @@ import static io.promshard.coordinator.cluster.ClusterHarness.moved;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.promshard.client.api.AssignmentManifest;
+import io.promshard.client.api.ShareManifest;
 import io.promshard.client.api.ClusterState;
 import io.promshard.client.filesd.FileSdDirectory;
 import io.promshard.client.testing.Poll;
@@ -68,7 +68,7 @@ class ClusterTest {
 
         // the leader goes away: the standby takes over and moves nothing, rewrites nothing
         ClusterState stateBefore = cluster.state();
-        Map<String, AssignmentManifest> manifestsBefore = cluster.manifests(Set.of("w1", "w3", "w4"));
+        Map<String, ShareManifest> manifestsBefore = cluster.manifests(Set.of("w1", "w3", "w4"));
         cluster.stop(c1);
         Poll.until("c2 to lead and complete a run", WAIT,
                 () -> c2.coordinator().isLeader() && c2.coordinator().leaderRuns() >= 1);

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dropwizard.util.Duration;
-import io.promshard.client.api.AssignmentManifest;
+import io.promshard.client.api.ShareManifest;
 import io.promshard.client.testing.Poll;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,7 +73,7 @@ class FaultTest {
         ClusterHarness.RunningCoordinator c1 = started.c1();
         Map<String, String> before = started.before();
         long epoch = started.epoch();
-        Map<String, AssignmentManifest> manifests = cluster.manifests(THREE);
+        Map<String, ShareManifest> manifests = cluster.manifests(THREE);
 
         crashAndAwaitHeld(cluster, c1, "w2");
         assertEquals(epoch, cluster.state().epoch(), "a lost session's targets wait for the reassignment delay");
@@ -108,7 +108,7 @@ class FaultTest {
         THREE.forEach(cluster::sidecar);
         Map<String, String> before = cluster.awaitConverged(THREE);
         long epoch = cluster.state().epoch();
-        Map<String, AssignmentManifest> manifests = cluster.manifests(THREE);
+        Map<String, ShareManifest> manifests = cluster.manifests(THREE);
         long runs1 = c1.coordinator().leaderRuns();
         long runs2 = c2.coordinator().leaderRuns();
 

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dropwizard.util.Duration;
-import io.promshard.client.api.AssignmentManifest;
+import io.promshard.client.api.ShareManifest;
 import io.promshard.client.api.SeriesReport;
 import io.promshard.client.testing.Poll;
 import io.promshard.client.testing.Seeds;
-import io.promshard.client.zk.AssignmentCodec;
-import io.promshard.client.zk.AssignmentReader;
+import io.promshard.client.zk.ShareCodec;
+import io.promshard.client.zk.ShareReader;
 import io.promshard.client.zk.SeriesReportCodec;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -109,16 +109,16 @@ class HandoffTest {
         cluster.sidecars.get("w2").holdAcks(true);
         cluster.sidecars.get("w3").holdAcks(true);
         c1.coordinator().drains().drain("w1", new byte[0], Set.of("w1", "w2", "w3"));
-        AssignmentReader reader = new AssignmentReader(cluster.observer(), cluster.layout, new AssignmentCodec());
-        Poll.until("w1 to own nothing", WAIT, () -> manifest(reader, "w1").map(AssignmentManifest::targetCount)
+        ShareReader reader = new ShareReader(cluster.observer(), cluster.layout, new ShareCodec());
+        Poll.until("w1 to own nothing", WAIT, () -> manifest(reader, "w1").map(ShareManifest::targetCount)
                 .orElse(-1) == 0);
-        AssignmentManifest draining = reader.readManifest("w1").orElseThrow();
+        ShareManifest draining = reader.readManifest("w1").orElseThrow();
         assertEquals(had, draining.handoffCount(), "w1 keeps scraping everything until the others confirm");
         assertEquals(had, scraped("w1"));
 
         cluster.sidecars.get("w2").holdAcks(false);
         cluster.sidecars.get("w3").holdAcks(false);
-        Poll.until("w1 to be empty", WAIT, () -> manifest(reader, "w1").map(AssignmentManifest::scrapedCount)
+        Poll.until("w1 to be empty", WAIT, () -> manifest(reader, "w1").map(ShareManifest::scrapedCount)
                 .orElse(-1) == 0 && scraped("w1") == 0);
         cluster.awaitConverged(Set.of("w2", "w3"));
         assertEquals(Set.of(), sampler.everMissing(), "targets missing from every worker's files at some moment");
@@ -228,7 +228,7 @@ class HandoffTest {
                 "learning series must improve on count balance (" + countImbalance + ")");
     }
 
-    private static java.util.Optional<AssignmentManifest> manifest(AssignmentReader reader, String worker) {
+    private static java.util.Optional<ShareManifest> manifest(ShareReader reader, String worker) {
         try {
             return reader.readManifest(worker);
         } catch (Exception e) {

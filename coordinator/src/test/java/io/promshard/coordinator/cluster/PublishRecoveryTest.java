@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.promshard.client.api.AssignmentManifest;
+import io.promshard.client.api.ShareManifest;
 import io.promshard.client.testing.Poll;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -27,7 +27,7 @@ class PublishRecoveryTest {
     final ClusterHarness cluster = new ClusterHarness();
 
     private static long highestManifestEpoch(ClusterHarness cluster, Set<String> workers) throws Exception {
-        return cluster.manifests(workers).values().stream().mapToLong(AssignmentManifest::epoch).max().orElseThrow();
+        return cluster.manifests(workers).values().stream().mapToLong(ShareManifest::epoch).max().orElseThrow();
     }
 
     @Test
@@ -113,7 +113,7 @@ class PublishRecoveryTest {
         cluster.awaitConverged(TWO);
         assertTrue(cluster.state().epoch() > published, "epoch " + cluster.state().epoch()
                 + " must continue above the manifests' " + published);
-        for (AssignmentManifest m : cluster.manifests(TWO).values()) {
+        for (ShareManifest m : cluster.manifests(TWO).values()) {
             assertTrue(m.epoch() >= published, m.worker() + " went back to epoch " + m.epoch());
         }
     }

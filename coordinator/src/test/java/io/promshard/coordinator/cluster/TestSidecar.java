@@ -5,7 +5,7 @@ import io.promshard.client.api.WorkerState;
 import io.promshard.client.filesd.FileSdDirectory;
 import io.promshard.sidecar.SidecarConfiguration;
 import io.promshard.sidecar.assignment.AppliedState;
-import io.promshard.sidecar.assignment.AssignmentWatcher;
+import io.promshard.sidecar.assignment.ShareWatcher;
 import io.promshard.sidecar.prometheus.Acknowledger;
 import io.promshard.sidecar.registration.WorkerRegistration;
 import java.io.IOException;
@@ -20,7 +20,7 @@ public final class TestSidecar implements AutoCloseable {
 
     final String id;
     final CuratorFramework curator;
-    final AssignmentWatcher watcher;
+    final ShareWatcher watcher;
     final WorkerRegistration registration;
     final Acknowledger acknowledger;
     final FileSdDirectory files;
@@ -63,7 +63,7 @@ public final class TestSidecar implements AutoCloseable {
         config.getWorker().setHandOverOnShutdown(handOver);
         config.getPrometheus().setEnabled(false); // acknowledges written files; the e2e suite runs real Prometheus
         this.curator = config.getZookeeper().buildCuratorFramework(connectString);
-        this.watcher = config.buildAssignmentWatcher(curator);
+        this.watcher = config.buildShareWatcher(curator);
         this.registration = config.buildRegistration(curator, watcher);
         this.acknowledger = config.buildAcknowledger(curator, watcher, null, () -> !holdAcks.get());
         this.files = watcher.directory();

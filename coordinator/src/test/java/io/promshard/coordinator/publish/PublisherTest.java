@@ -6,18 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.promshard.client.api.AssignmentManifest;
+import io.promshard.client.api.ShareManifest;
 import io.promshard.client.api.Share;
 import io.promshard.client.api.TargetGroup;
 import io.promshard.client.filesd.FileSdDirectory;
 import io.promshard.client.testing.LoopbackZooKeeper;
 import io.promshard.client.testing.Poll;
 import io.promshard.client.testing.Seeds;
-import io.promshard.client.zk.AssignmentCodec;
-import io.promshard.client.zk.AssignmentReader;
+import io.promshard.client.zk.ShareCodec;
+import io.promshard.client.zk.ShareReader;
 import io.promshard.client.zk.ZkLayout;
 import io.promshard.service.ZooKeeperSettings;
-import io.promshard.sidecar.assignment.AssignmentWatcher;
+import io.promshard.sidecar.assignment.ShareWatcher;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -73,7 +73,7 @@ class PublisherTest {
 
     @Test
     void aFenceThatIsGoneOrNotOursCommitsNothing() throws Exception {
-        Publisher publisher = new Publisher(leader, layout, new AssignmentCodec(), "c1");
+        Publisher publisher = new Publisher(leader, layout, new ShareCodec(), "c1");
         publisher.load();
         Map<String, Share> shares = Map.of("w1", share("w1", List.of("a:1")));
         String othersLatch = latch(other);
@@ -93,7 +93,7 @@ class PublisherTest {
 
     @Test
     void onlyChangedWorkersAreRewrittenAndOldChunksRemoved() throws Exception {
-        Publisher publisher = new Publisher(leader, layout, new AssignmentCodec(1024), "c1");
+        Publisher publisher = new Publisher(leader, layout, new ShareCodec(1024), "c1");
         publisher.load();
         String fence = latch(leader);
         List<String> many = new ArrayList<>();
@@ -119,7 +119,7 @@ class PublisherTest {
 
     @Test
     void aSmallChangeIsWrittenAsADeltaThatReadersResolveAndANewLeaderContinues() throws Exception {
-        Publisher publisher = new Publisher(leader, layout, new AssignmentCodec(), "c1");
+        Publisher publisher = new Publisher(leader, layout, new ShareCodec(), "c1");
         publisher.load();
         String fence = latch(leader);
         List<String> targets = new ArrayList<>();
@@ -127,14 +127,14 @@ class PublisherTest {
             targets.add("10.1." + (i / 250) + "." + (i % 250) + ":9100");
         }
         PublishResult whole = publisher.publish(Map.of("w1", share("w1", targets)), fence, "", "", List.of());
-        AssignmentManifest base = publisher.published().get("w1");
-        assertEquals(AssignmentManifest.FORMAT, base.version());
+        ShareManifest base = publisher.published().get("w1");
+        assertEquals(ShareManifest.FORMAT, base.version());
 
         List<String> fewer = new ArrayList<>(targets.subList(10, targets.size()));
         fewer.add("10.9.9.9:9100");
         PublishResult small = publisher.publish(Map.of("w1", share("w1", fewer)), fence, "", "", List.of());
-        AssignmentManifest delta = publisher.published().get("w1");
-        assertEquals(AssignmentManifest.DELTA_FORMAT, delta.version());
+        ShareManifest delta = publisher.published().get("w1");
+        assertEquals(ShareManifest.DELTA_FORMAT, delta.version());
         assertEquals(base.sha256(), delta.delta().base());
         assertNotNull(delta.delta().inline(), "11 targets travel inside the manifest");
         assertEquals(Set.copyOf(base.chunkNames()), Set.copyOf(delta.chunkNames()));
@@ -142,14 +142,14 @@ class PublisherTest {
                 "a delta of 11 targets wrote " + small.bytesWritten() + " bytes, the whole share " + whole.bytesWritten());
         assertEquals(Set.copyOf(delta.chunkNames()), Set.copyOf(leader.getChildren().forPath(layout.assignment("w1"))));
         Share expected = share("w1", fewer).canonical();
-        assertEquals(expected, new AssignmentReader(other, layout, new AssignmentCodec()).read("w1").orElseThrow().share());
-        AssignmentReader remembering = new AssignmentReader(other, layout, new AssignmentCodec(), true);
+        assertEquals(expected, new ShareReader(other, layout, new ShareCodec()).read("w1").orElseThrow().share());
+        ShareReader remembering = new ShareReader(other, layout, new ShareCodec(), true);
         assertEquals(expected, remembering.read("w1").orElseThrow().share());
 
         // another small change: a new delta against the same base; the previous delta's chunk goes
         fewer.remove(0);
         publisher.publish(Map.of("w1", share("w1", fewer)), fence, "", "", List.of());
-        AssignmentManifest second = publisher.published().get("w1");
+        ShareManifest second = publisher.published().get("w1");
         assertEquals(base.sha256(), second.delta().base());
         assertEquals(Set.copyOf(second.chunkNames()), Set.copyOf(leader.getChildren().forPath(layout.assignment("w1"))));
         assertEquals(share("w1", fewer).canonical(), remembering.read("w1").orElseThrow().share());
@@ -157,7 +157,7 @@ class PublisherTest {
         // a delta too large to travel inline (2,000 targets) gets a chunk of its own, removed when replaced
         List<String> many = new ArrayList<>(targets.subList(2_000, targets.size()));
         publisher.publish(Map.of("w1", share("w1", many)), fence, "", "", List.of());
-        AssignmentManifest chunked = publisher.published().get("w1");
+        ShareManifest chunked = publisher.published().get("w1");
         assertNull(chunked.delta().inline());
         assertTrue(chunked.chunkNames().stream().anyMatch(n -> n.contains("-d")), chunked.chunkNames().toString());
         assertEquals(Set.copyOf(chunked.chunkNames()), Set.copyOf(leader.getChildren().forPath(layout.assignment("w1"))));
@@ -168,11 +168,11 @@ class PublisherTest {
         // back to the base: no chunk written, the base's own manifest again
         PublishResult back = publisher.publish(Map.of("w1", share("w1", targets)), fence, "", "", List.of());
         assertEquals(base.sha256(), publisher.published().get("w1").sha256());
-        assertEquals(AssignmentManifest.FORMAT, publisher.published().get("w1").version());
+        assertEquals(ShareManifest.FORMAT, publisher.published().get("w1").version());
         assertTrue(back.bytesWritten() < 1024, back.bytesWritten() + " bytes");
 
         // a new leader loads the base and keeps writing deltas against it
-        Publisher next = new Publisher(other, layout, new AssignmentCodec(), "c2");
+        Publisher next = new Publisher(other, layout, new ShareCodec(), "c2");
         next.load();
         leader.delete().forPath(fence);
         String otherFence = latch(other);
@@ -181,8 +181,8 @@ class PublisherTest {
 
         // a large change is written whole and becomes the base; the old base's chunks go
         PublishResult large = next.publish(Map.of("w1", share("w1", targets.subList(0, 5_000))), otherFence, "", "", List.of());
-        AssignmentManifest rebased = next.published().get("w1");
-        assertEquals(AssignmentManifest.FORMAT, rebased.version());
+        ShareManifest rebased = next.published().get("w1");
+        assertEquals(ShareManifest.FORMAT, rebased.version());
         assertTrue(large.bytesWritten() > small.bytesWritten() * 10);
         assertEquals(Set.copyOf(rebased.chunkNames()), Set.copyOf(other.getChildren().forPath(layout.assignment("w1"))));
         assertEquals(share("w1", targets.subList(0, 5_000)).canonical(), remembering.read("w1").orElseThrow().share());
@@ -197,7 +197,7 @@ class PublisherTest {
     @Test
     void aSidecarNeverAppliesAMixOfChunkVersions() throws Exception {
         Random random = new Random(Seeds.seed("aSidecarNeverAppliesAMixOfChunkVersions"));
-        Publisher publisher = new Publisher(leader, layout, new AssignmentCodec(16 * 1024), "c1");
+        Publisher publisher = new Publisher(leader, layout, new ShareCodec(16 * 1024), "c1");
         publisher.load();
         String fence = latch(leader);
         List<String> w1 = new ArrayList<>();
@@ -208,7 +208,7 @@ class PublisherTest {
         java.util.TreeSet<String> sorted1 = new java.util.TreeSet<>(w1);
         java.util.TreeSet<String> sorted2 = new java.util.TreeSet<>(w2);
         FileSdDirectory files = new FileSdDirectory(tmp.resolve("sd-w1"));
-        AssignmentWatcher watcher = new AssignmentWatcher(other, layout, "w1", new AssignmentCodec(), files);
+        ShareWatcher watcher = new ShareWatcher(other, layout, "w1", new ShareCodec(), files);
         watcher.start();
         Set<Set<String>> versions = new HashSet<>();
         AtomicReference<String> inconsistency = new AtomicReference<>();
@@ -253,7 +253,7 @@ class PublisherTest {
                 // sorted, as the coordinator's shares are (canonical form)
                 publisher.publish(Map.of("w1", share("w1", List.copyOf(sorted1)), "w2", share("w2", List.copyOf(sorted2))),
                         fence, "", "", List.of());
-                AssignmentManifest m = publisher.published().get("w1");
+                ShareManifest m = publisher.published().get("w1");
                 bases += m.delta() == null ? 1 : 0;
                 assertTrue(m.chunkNames().size() > 1, "a share in several chunks: " + m.chunkNames());
                 if (update == 0) {
@@ -282,7 +282,7 @@ class PublisherTest {
      */
     @Test
     void aThousandSharesChangingAtOnceCommitInSeveralFencedTransactions() throws Exception {
-        Publisher publisher = new Publisher(leader, layout, new AssignmentCodec(), "c1");
+        Publisher publisher = new Publisher(leader, layout, new ShareCodec(), "c1");
         publisher.load();
         String fence = latch(leader);
         Map<String, Share> before = new TreeMap<>();
@@ -316,14 +316,14 @@ class PublisherTest {
         assertEquals(1000, changed.changedWorkers().size());
         assertTrue(changed.transactions() >= manifestBytes / Publisher.COMMIT_BYTES, changed.transactions()
                 + " transactions for " + manifestBytes + " bytes");
-        AssignmentReader reader = new AssignmentReader(other, layout, new AssignmentCodec());
+        ShareReader reader = new ShareReader(other, layout, new ShareCodec());
         for (Map.Entry<String, Share> e : after.entrySet()) {
-            AssignmentReader.Published read = reader.read(e.getKey()).orElseThrow();
+            ShareReader.Published read = reader.read(e.getKey()).orElseThrow();
             assertEquals(changed.epoch(), read.manifest().epoch(), e.getKey());
             assertNotNull(read.manifest().delta(), e.getKey() + " changed by a delta");
             assertEquals(e.getValue().canonical(), read.share(), e.getKey());
         }
-        assertEquals(changed.epoch(), new Publisher(other, layout, new AssignmentCodec(), "c2").readState()
+        assertEquals(changed.epoch(), new Publisher(other, layout, new ShareCodec(), "c2").readState()
                 .orElseThrow().epoch());
     }
 }

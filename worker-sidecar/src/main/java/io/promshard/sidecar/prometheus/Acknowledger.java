@@ -7,7 +7,7 @@ import io.promshard.client.api.Share;
 import io.promshard.client.api.WorkerAck;
 import io.promshard.client.zk.ZkLayout;
 import io.promshard.sidecar.assignment.AppliedState;
-import io.promshard.sidecar.assignment.AssignmentWatcher;
+import io.promshard.sidecar.assignment.ShareWatcher;
 import io.promshard.sidecar.registration.EphemeralNode;
 import java.time.Duration;
 import java.util.Set;
@@ -31,7 +31,7 @@ public final class Acknowledger implements Managed {
     private final CuratorFramework client;
     private final String path;
     private final String worker;
-    private final AssignmentWatcher watcher;
+    private final ShareWatcher watcher;
     private final PrometheusClient prometheus;
     private final BooleanSupplier ready;
     private final Duration interval;
@@ -49,7 +49,7 @@ public final class Acknowledger implements Managed {
      * @param prometheus the local Prometheus, or null to acknowledge written files
      * @param ready      whether the local Prometheus answers (nothing is acknowledged while it does not)
      */
-    public Acknowledger(CuratorFramework client, ZkLayout layout, AssignmentWatcher watcher, String worker,
+    public Acknowledger(CuratorFramework client, ZkLayout layout, ShareWatcher watcher, String worker,
                         PrometheusClient prometheus, BooleanSupplier ready, Duration interval) {
         this.client = client;
         this.path = layout.ack(worker);

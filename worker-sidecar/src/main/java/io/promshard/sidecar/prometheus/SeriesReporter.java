@@ -6,7 +6,7 @@ import io.promshard.client.api.SeriesReport;
 import io.promshard.client.api.Share;
 import io.promshard.client.zk.SeriesReportCodec;
 import io.promshard.client.zk.ZkLayout;
-import io.promshard.sidecar.assignment.AssignmentWatcher;
+import io.promshard.sidecar.assignment.ShareWatcher;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -33,7 +33,7 @@ public final class SeriesReporter implements Managed {
     private final CuratorFramework client;
     private final String path;
     private final String worker;
-    private final AssignmentWatcher watcher;
+    private final ShareWatcher watcher;
     private final PrometheusClient prometheus;
     private final BooleanSupplier ready;
     private final Duration interval;
@@ -42,7 +42,7 @@ public final class SeriesReporter implements Managed {
     private volatile SortedMap<String, SortedMap<String, Long>> lastWritten;
     private volatile long lastWrittenMillis;
 
-    public SeriesReporter(CuratorFramework client, ZkLayout layout, AssignmentWatcher watcher, String worker,
+    public SeriesReporter(CuratorFramework client, ZkLayout layout, ShareWatcher watcher, String worker,
                           PrometheusClient prometheus, BooleanSupplier ready, Duration interval, String query) {
         this.client = client;
         this.path = layout.weight(worker);

@@ -3,7 +3,7 @@ package io.promshard.sidecar.resources;
 import io.promshard.client.api.WorkerAck;
 import io.promshard.client.metrics.MetricsText;
 import io.promshard.sidecar.assignment.AppliedState;
-import io.promshard.sidecar.assignment.AssignmentWatcher;
+import io.promshard.sidecar.assignment.ShareWatcher;
 import io.promshard.sidecar.prometheus.Acknowledger;
 import io.promshard.sidecar.prometheus.ReadinessMonitor;
 import io.promshard.sidecar.registration.WorkerRegistration;
@@ -17,13 +17,13 @@ import org.apache.curator.framework.CuratorFramework;
 public class SidecarMetricsResource {
 
     private final WorkerRegistration registration;
-    private final AssignmentWatcher watcher;
+    private final ShareWatcher watcher;
     private final Acknowledger acknowledger;
     private final ReadinessMonitor readiness;
     private final CuratorFramework curator;
 
     /** @param readiness null when the sidecar runs without a Prometheus to ask */
-    public SidecarMetricsResource(WorkerRegistration registration, AssignmentWatcher watcher, Acknowledger acknowledger,
+    public SidecarMetricsResource(WorkerRegistration registration, ShareWatcher watcher, Acknowledger acknowledger,
                                   ReadinessMonitor readiness, CuratorFramework curator) {
         this.registration = registration;
         this.watcher = watcher;

@@ -1,7 +1,7 @@
 package io.promshard.sidecar.resources;
 
 import io.promshard.sidecar.assignment.AppliedState;
-import io.promshard.sidecar.assignment.AssignmentWatcher;
+import io.promshard.sidecar.assignment.ShareWatcher;
 import io.promshard.client.api.WorkerAck;
 import io.promshard.client.api.WorkerState;
 import io.promshard.sidecar.prometheus.Acknowledger;
@@ -34,12 +34,12 @@ public class SidecarStatusResource {
     }
 
     private final WorkerRegistration registration;
-    private final AssignmentWatcher watcher;
+    private final ShareWatcher watcher;
     private final Acknowledger acknowledger;
     private final ReadinessMonitor readiness;
 
     /** @param readiness null when the sidecar runs without a Prometheus to ask */
-    public SidecarStatusResource(WorkerRegistration registration, AssignmentWatcher watcher, Acknowledger acknowledger,
+    public SidecarStatusResource(WorkerRegistration registration, ShareWatcher watcher, Acknowledger acknowledger,
                                  ReadinessMonitor readiness) {
         this.registration = registration;
         this.watcher = watcher;

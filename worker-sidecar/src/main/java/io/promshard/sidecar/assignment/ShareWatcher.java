@@ -5,9 +5,9 @@ import io.promshard.client.api.Share;
 import io.promshard.client.api.TargetGroup;
 import io.promshard.client.filesd.FileSdDirectory;
 import io.promshard.service.Daemons;
-import io.promshard.client.zk.AssignmentCodec;
-import io.promshard.client.zk.AssignmentReader;
-import io.promshard.client.zk.CorruptAssignmentException;
+import io.promshard.client.zk.ShareCodec;
+import io.promshard.client.zk.ShareReader;
+import io.promshard.client.zk.CorruptShareException;
 import io.promshard.client.zk.ZkLayout;
 import java.io.IOException;
 import java.util.List;
@@ -39,15 +39,15 @@ import org.slf4j.LoggerFactory;
  * <p>Lifecycle LATENT -> STARTED -> CLOSED. ZooKeeper reads and file writes happen on one
  * dedicated thread, never on Curator's event thread.
  */
-public final class AssignmentWatcher implements Managed {
+public final class ShareWatcher implements Managed {
 
-    private static final Logger LOG = LoggerFactory.getLogger(AssignmentWatcher.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ShareWatcher.class);
     private static final long RETRY_MILLIS = 1_000;
 
     private enum State { LATENT, STARTED, CLOSED }
 
     private final String worker;
-    private final AssignmentReader reader;
+    private final ShareReader reader;
     private final FileSdDirectory directory;
     private final String path;
     private final CuratorCache cache;
@@ -66,10 +66,10 @@ public final class AssignmentWatcher implements Managed {
     private final List<Consumer<AppliedState>> listeners =
             new CopyOnWriteArrayList<>();
 
-    public AssignmentWatcher(CuratorFramework client, ZkLayout layout, String worker, AssignmentCodec codec,
+    public ShareWatcher(CuratorFramework client, ZkLayout layout, String worker, ShareCodec codec,
                              FileSdDirectory directory) {
         this.worker = worker;
-        this.reader = new AssignmentReader(client, layout, codec, true);
+        this.reader = new ShareReader(client, layout, codec, true);
         this.directory = directory;
         this.path = layout.assignment(worker);
         this.cache = CuratorCache.build(client, path, CuratorCache.Options.SINGLE_NODE_CACHE);
@@ -80,7 +80,7 @@ public final class AssignmentWatcher implements Managed {
     @Override
     public void start() {
         if (!state.compareAndSet(State.LATENT, State.STARTED)) {
-            throw new IllegalStateException("AssignmentWatcher cannot be started more than once");
+            throw new IllegalStateException("ShareWatcher cannot be started more than once");
         }
         cache.listenable().addListener(CuratorCacheListener.builder()
                 .forInitialized(this::schedule)
@@ -91,7 +91,7 @@ public final class AssignmentWatcher implements Managed {
 
     /**
      * The data {@code cache} holds for {@code path}, or null: what a watcher hands
-     * {@link AssignmentReader#read(String, byte[])} so that it starts from the manifest it already has.
+     * {@link ShareReader#read(String, byte[])} so that it starts from the manifest it already has.
      */
     public static byte[] cached(CuratorCache cache, String path) {
         return cache.get(path).map(ChildData::getData).orElse(null);
@@ -136,13 +136,13 @@ public final class AssignmentWatcher implements Managed {
         gated.set(false);
         try {
             // the manifest as the cache holds it: a small delta inline in it is applied without a read
-            Optional<AssignmentReader.Published> published = reader.read(worker, cached(cache, path));
+            Optional<ShareReader.Published> published = reader.read(worker, cached(cache, path));
             if (published.isEmpty()) {
                 LOG.debug("worker={}: no assignment published; files left as they are", worker);
                 return;
             }
             apply(published.get());
-        } catch (CorruptAssignmentException e) {
+        } catch (CorruptShareException e) {
             failed(e.getMessage());
             LOG.error("worker={}: assignment refused, files left as they are: {}", worker, e.getMessage());
         } catch (InterruptedException e) {
@@ -171,7 +171,7 @@ public final class AssignmentWatcher implements Managed {
                 s.appliedAtMillis(), s.errors() + 1, reason));
     }
 
-    private void apply(AssignmentReader.Published published) throws IOException {
+    private void apply(ShareReader.Published published) throws IOException {
         Share share = published.share();
         AppliedState before = applied.get();
         if (published.manifest().sha256().equals(before.sha256())) {

@@ -3,7 +3,7 @@ package io.promshard.client.zk;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.common.hash.Hashing;
 import io.promshard.client.Json;
-import io.promshard.client.api.AssignmentManifest;
+import io.promshard.client.api.ShareManifest;
 import io.promshard.client.api.Share;
 import io.promshard.client.api.ShareDelta;
 import java.io.ByteArrayInputStream;
@@ -21,10 +21,10 @@ import java.util.zip.GZIPOutputStream;
 
 /**
  * Encodes a worker's {@link Share} as gzip chunks, each well under ZooKeeper's 1 MiB znode
- * limit, plus the small {@link AssignmentManifest} that names them, and decodes them back,
+ * limit, plus the small {@link ShareManifest} that names them, and decodes them back,
  * verifying the digest. Thread-safe and stateless.
  */
-public final class AssignmentCodec {
+public final class ShareCodec {
 
     /** Chunk size: half of ZooKeeper's default {@code jute.maxbuffer}, leaving room for the request. */
     public static final int DEFAULT_CHUNK_BYTES = 512 * 1024;
@@ -36,11 +36,11 @@ public final class AssignmentCodec {
     private final int chunkBytes;
     private final long maxInflatedBytes;
 
-    public AssignmentCodec() {
+    public ShareCodec() {
         this(DEFAULT_CHUNK_BYTES);
     }
 
-    public AssignmentCodec(int chunkBytes) {
+    public ShareCodec(int chunkBytes) {
         this(chunkBytes, defaultMaxInflatedBytes());
     }
 
@@ -48,7 +48,7 @@ public final class AssignmentCodec {
      * @param maxInflatedBytes the most a share or delta may inflate to, and so the most its chunks may
      *                         hold compressed (gzip never makes JSON larger by more than a few bytes)
      */
-    public AssignmentCodec(int chunkBytes, long maxInflatedBytes) {
+    public ShareCodec(int chunkBytes, long maxInflatedBytes) {
         if (chunkBytes < 1024) {
             throw new IllegalArgumentException("chunkBytes must be >= 1024, was " + chunkBytes);
         }
@@ -75,7 +75,7 @@ public final class AssignmentCodec {
     }
 
     /** A share ready to write: the manifest and its chunks, in order. */
-    public record Encoded(AssignmentManifest manifest, List<byte[]> chunks) {
+    public record Encoded(ShareManifest manifest, List<byte[]> chunks) {
         public Encoded {
             chunks = List.copyOf(chunks);
         }
@@ -98,7 +98,7 @@ public final class AssignmentCodec {
         Share share = prepared.share();
         String sha = prepared.sha256();
         List<byte[]> chunks = split(gzip(prepared.json()));
-        AssignmentManifest manifest = new AssignmentManifest(AssignmentManifest.FORMAT, share.worker(), epoch,
+        ShareManifest manifest = new ShareManifest(ShareManifest.FORMAT, share.worker(), epoch,
                 List.copyOf(share.scraped().keySet()), share.targetCount(), chunks.size(), sha, share.handoffCount());
         return new Encoded(manifest, chunks);
     }
@@ -107,12 +107,12 @@ public final class AssignmentCodec {
      * Encodes {@code next} as a delta against {@code base}, a share already published whole (its
      * chunks named by its own version 1 manifest, {@code baseManifest}).
      */
-    public Encoded encodeDelta(Prepared next, AssignmentManifest baseManifest, Share base, long epoch) {
+    public Encoded encodeDelta(Prepared next, ShareManifest baseManifest, Share base, long epoch) {
         return encodeDelta(next, baseManifest, ShareDelta.between(base, next.share()), epoch);
     }
 
-    /** As {@link #encodeDelta(Prepared, AssignmentManifest, Share, long)}, the delta computed already. */
-    public Encoded encodeDelta(Prepared next, AssignmentManifest baseManifest, ShareDelta delta, long epoch) {
+    /** As {@link #encodeDelta(Prepared, ShareManifest, Share, long)}, the delta computed already. */
+    public Encoded encodeDelta(Prepared next, ShareManifest baseManifest, ShareDelta delta, long epoch) {
         if (baseManifest.delta() != null) {
             throw new IllegalArgumentException("worker=" + baseManifest.worker() + ": a base must be a whole share");
         }
@@ -120,9 +120,9 @@ public final class AssignmentCodec {
         boolean inline = gz.length <= INLINE_DELTA_BYTES;
         List<byte[]> chunks = inline ? List.of() : split(gz);
         Share share = next.share();
-        AssignmentManifest manifest = new AssignmentManifest(AssignmentManifest.DELTA_FORMAT, share.worker(), epoch,
+        ShareManifest manifest = new ShareManifest(ShareManifest.DELTA_FORMAT, share.worker(), epoch,
                 List.copyOf(share.scraped().keySet()), share.targetCount(), chunks.size(), next.sha256(),
-                share.handoffCount(), new AssignmentManifest.Delta(baseManifest.sha256(), baseManifest.chunkCount(),
+                share.handoffCount(), new ShareManifest.Delta(baseManifest.sha256(), baseManifest.chunkCount(),
                 inline ? Base64.getEncoder().encodeToString(gz) : null));
         return new Encoded(manifest, chunks);
     }
@@ -136,7 +136,7 @@ public final class AssignmentCodec {
         return chunks;
     }
 
-    public static byte[] encodeManifest(AssignmentManifest manifest) {
+    public static byte[] encodeManifest(ShareManifest manifest) {
         try {
             return Json.mapper().writeValueAsBytes(manifest);
         } catch (IOException e) {
@@ -147,29 +147,29 @@ public final class AssignmentCodec {
     /**
      * Parses a manifest znode.
      *
-     * @throws CorruptAssignmentException when it is not a manifest of a version this code reads
+     * @throws CorruptShareException when it is not a manifest of a version this code reads
      */
-    public static AssignmentManifest decodeManifest(String path, byte[] data) throws CorruptAssignmentException {
+    public static ShareManifest decodeManifest(String path, byte[] data) throws CorruptShareException {
         try {
             JsonNode tree = Json.mapper().readTree(data);
             int version = tree == null ? -1 : tree.path("version").asInt(-1);
-            if (version != AssignmentManifest.FORMAT && version != AssignmentManifest.DELTA_FORMAT) {
-                throw new CorruptAssignmentException(path + ": manifest version " + version
-                        + " is not supported (expected " + AssignmentManifest.FORMAT + " or "
-                        + AssignmentManifest.DELTA_FORMAT + ")");
+            if (version != ShareManifest.FORMAT && version != ShareManifest.DELTA_FORMAT) {
+                throw new CorruptShareException(path + ": manifest version " + version
+                        + " is not supported (expected " + ShareManifest.FORMAT + " or "
+                        + ShareManifest.DELTA_FORMAT + ")");
             }
-            return Json.mapper().treeToValue(tree, AssignmentManifest.class);
+            return Json.mapper().treeToValue(tree, ShareManifest.class);
         } catch (IOException | IllegalArgumentException e) {
-            throw new CorruptAssignmentException(path + ": unreadable manifest: " + e.getMessage(), e);
+            throw new CorruptShareException(path + ": unreadable manifest: " + e.getMessage(), e);
         }
     }
 
     /**
      * Reassembles and verifies a share.
      *
-     * @throws CorruptAssignmentException when the chunks do not inflate to JSON with the manifest's digest
+     * @throws CorruptShareException when the chunks do not inflate to JSON with the manifest's digest
      */
-    public Share decode(AssignmentManifest manifest, List<byte[]> chunks) throws CorruptAssignmentException {
+    public Share decode(ShareManifest manifest, List<byte[]> chunks) throws CorruptShareException {
         if (manifest.delta() != null) {
             throw new IllegalArgumentException("worker=" + manifest.worker() + " epoch=" + manifest.epoch()
                     + ": a delta manifest is decoded against its base");
@@ -182,11 +182,11 @@ public final class AssignmentCodec {
      * {@code base} (the share whose sha256 the manifest's delta names) and verifies the result
      * against the manifest.
      *
-     * @throws CorruptAssignmentException when the chunks do not inflate to a delta that fits the base and
+     * @throws CorruptShareException when the chunks do not inflate to a delta that fits the base and
      *                                    yields the manifest's digest
      */
-    public Share decodeDelta(AssignmentManifest manifest, Share base, List<byte[]> chunks)
-            throws CorruptAssignmentException {
+    public Share decodeDelta(ShareManifest manifest, Share base, List<byte[]> chunks)
+            throws CorruptShareException {
         String where = "worker=" + manifest.worker() + " epoch=" + manifest.epoch();
         ShareDelta delta;
         try {
@@ -194,19 +194,19 @@ public final class AssignmentCodec {
             delta = Json.mapper().readValue(inline != null ? inflate(manifest, List.of(Base64.getDecoder()
                     .decode(inline))) : inflate(manifest, chunks), ShareDelta.class);
             if (delta.version() != ShareDelta.FORMAT) {
-                throw new CorruptAssignmentException(where + ": delta version " + delta.version() + " is not supported");
+                throw new CorruptShareException(where + ": delta version " + delta.version() + " is not supported");
             }
             return verified(manifest, json(delta.applyTo(base)));
         } catch (IOException | IllegalArgumentException e) {
-            throw new CorruptAssignmentException(where + ": delta does not apply: " + e.getMessage(), e);
+            throw new CorruptShareException(where + ": delta does not apply: " + e.getMessage(), e);
         }
     }
 
-    private byte[] inflate(AssignmentManifest manifest, List<byte[]> chunks) throws CorruptAssignmentException {
+    private byte[] inflate(ShareManifest manifest, List<byte[]> chunks) throws CorruptShareException {
         String where = "worker=" + manifest.worker() + " epoch=" + manifest.epoch();
         boolean inline = manifest.delta() != null && manifest.delta().inline() != null;
         if (!inline && chunks.size() != manifest.chunkCount()) {
-            throw new CorruptAssignmentException(where + ": expected " + manifest.chunkCount() + " chunks, got "
+            throw new CorruptShareException(where + ": expected " + manifest.chunkCount() + " chunks, got "
                     + chunks.size());
         }
         ByteArrayOutputStream gz = new ByteArrayOutputStream();
@@ -214,26 +214,26 @@ public final class AssignmentCodec {
         try {
             return gunzip(gz.toByteArray(), maxInflatedBytes);
         } catch (IOException e) {
-            throw new CorruptAssignmentException(where + ": chunks do not inflate: " + e.getMessage(), e);
+            throw new CorruptShareException(where + ": chunks do not inflate: " + e.getMessage(), e);
         }
     }
 
-    private static Share verified(AssignmentManifest manifest, byte[] json) throws CorruptAssignmentException {
+    private static Share verified(ShareManifest manifest, byte[] json) throws CorruptShareException {
         String where = "worker=" + manifest.worker() + " epoch=" + manifest.epoch();
         String sha = Hashing.sha256().hashBytes(json).toString();
         if (!sha.equals(manifest.sha256())) {
-            throw new CorruptAssignmentException(where + ": sha256 " + sha + " does not match manifest "
+            throw new CorruptShareException(where + ": sha256 " + sha + " does not match manifest "
                     + manifest.sha256());
         }
         try {
             Share share = Json.mapper().readValue(json, Share.class);
             if (share.version() != Share.FORMAT || !share.worker().equals(manifest.worker())) {
-                throw new CorruptAssignmentException(where + ": share version " + share.version()
+                throw new CorruptShareException(where + ": share version " + share.version()
                         + " for worker " + share.worker() + " does not fit the manifest");
             }
             return share;
         } catch (IOException | IllegalArgumentException e) {
-            throw new CorruptAssignmentException(where + ": share is not valid: " + e.getMessage(), e);
+            throw new CorruptShareException(where + ": share is not valid: " + e.getMessage(), e);
         }
     }
 

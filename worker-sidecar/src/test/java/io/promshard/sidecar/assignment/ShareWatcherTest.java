@@ -9,7 +9,7 @@ import io.promshard.client.api.TargetGroup;
 import io.promshard.client.filesd.FileSdDirectory;
 import io.promshard.client.testing.LoopbackZooKeeper;
 import io.promshard.client.testing.Poll;
-import io.promshard.client.zk.AssignmentCodec;
+import io.promshard.client.zk.ShareCodec;
 import io.promshard.client.zk.ZkLayout;
 import io.promshard.service.ZooKeeperSettings;
 import java.nio.file.Files;
@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The sidecar's watcher against a real ZooKeeper, with assignments written as the leader writes them. */
-class AssignmentWatcherTest {
+class ShareWatcherTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
 
@@ -36,11 +36,11 @@ class AssignmentWatcherTest {
     private TestingServer zk;
     private CuratorFramework sidecarClient;
     private CuratorFramework leaderClient;
-    private AssignmentWatcher watcher;
+    private ShareWatcher watcher;
     private final ZkLayout layout = ZkLayout.forCluster("t");
     /** What the sidecar inflates at most here: 16 MiB (a sidecar's default is a quarter of its heap). */
     private static final long LIMIT = 16 << 20;
-    private final AssignmentCodec codec = new AssignmentCodec(1024, LIMIT);
+    private final ShareCodec codec = new ShareCodec(1024, LIMIT);
 
     @BeforeEach
     void start() throws Exception {
@@ -51,7 +51,7 @@ class AssignmentWatcherTest {
         leaderClient = settings.buildCuratorFramework(zk.getConnectString());
         sidecarClient.start();
         leaderClient.start();
-        watcher = new AssignmentWatcher(sidecarClient, layout, "w1", codec, new FileSdDirectory(tmp.resolve("sd")));
+        watcher = new ShareWatcher(sidecarClient, layout, "w1", codec, new FileSdDirectory(tmp.resolve("sd")));
         watcher.start();
     }
 
@@ -71,7 +71,7 @@ class AssignmentWatcherTest {
 
     /** As the publisher does: chunks first, then the manifest. */
     private void publish(Share share, long epoch) throws Exception {
-        AssignmentCodec.Encoded e = codec.encode(share, epoch);
+        ShareCodec.Encoded e = codec.encode(share, epoch);
         String node = layout.assignment("w1");
         if (leaderClient.checkExists().forPath(node) == null) {
             leaderClient.create().creatingParentsIfNeeded().forPath(node, new byte[0]);
@@ -82,7 +82,7 @@ class AssignmentWatcherTest {
                 leaderClient.create().forPath(chunk, e.chunks().get(i));
             }
         }
-        leaderClient.setData().forPath(node, AssignmentCodec.encodeManifest(e.manifest()));
+        leaderClient.setData().forPath(node, ShareCodec.encodeManifest(e.manifest()));
     }
 
     private void awaitEpoch(long epoch) {

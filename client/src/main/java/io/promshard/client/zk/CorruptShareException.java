@@ -1,13 +1,13 @@
 package io.promshard.client.zk;
 
 /** An assignment znode that cannot be applied: unreadable, of an unknown version, or failing its digest. */
-public class CorruptAssignmentException extends Exception {
+public class CorruptShareException extends Exception {
 
-    public CorruptAssignmentException(String message) {
+    public CorruptShareException(String message) {
         super(message);
     }
 
-    public CorruptAssignmentException(String message, Throwable cause) {
+    public CorruptShareException(String message, Throwable cause) {
         super(message, cause);
     }
 }

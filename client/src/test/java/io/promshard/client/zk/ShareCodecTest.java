@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.promshard.client.api.AssignmentManifest;
+import io.promshard.client.api.ShareManifest;
 import io.promshard.client.api.Share;
 import io.promshard.client.api.TargetGroup;
 import io.promshard.client.testing.Seeds;
@@ -16,7 +16,7 @@ import java.util.Random;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
-class AssignmentCodecTest {
+class ShareCodecTest {
 
     private static Share share(Random random, int targets) {
         List<String> addresses = new ArrayList<>();
@@ -32,34 +32,34 @@ class AssignmentCodecTest {
     void largePayloadsSplitIntoChunksUnderTheZnodeLimitAndReassemble() throws Exception {
         Random random = new Random(Seeds.seed("largePayloadsSplitIntoChunks"));
         Share p = share(random, 200_000);
-        AssignmentCodec codec = new AssignmentCodec();
-        AssignmentCodec.Encoded e = codec.encode(p, 7);
+        ShareCodec codec = new ShareCodec();
+        ShareCodec.Encoded e = codec.encode(p, 7);
         assertTrue(e.chunks().size() > 1, "expected several chunks, got " + e.chunks().size());
-        e.chunks().forEach(c -> assertTrue(c.length <= AssignmentCodec.DEFAULT_CHUNK_BYTES));
+        e.chunks().forEach(c -> assertTrue(c.length <= ShareCodec.DEFAULT_CHUNK_BYTES));
         assertEquals(7, e.manifest().epoch());
         assertEquals(200_000, e.manifest().targetCount());
         assertEquals(p, codec.decode(e.manifest(), e.chunks()));
-        assertEquals(AssignmentCodec.prepare(p).sha256(), e.manifest().sha256());
+        assertEquals(ShareCodec.prepare(p).sha256(), e.manifest().sha256());
     }
 
     @Test
     void tamperedOrIncompleteChunksAreRefused() throws Exception {
-        AssignmentCodec codec = new AssignmentCodec(1024);
+        ShareCodec codec = new ShareCodec(1024);
         Share p = share(new Random(1), 5_000);
-        AssignmentCodec.Encoded e = codec.encode(p, 1);
+        ShareCodec.Encoded e = codec.encode(p, 1);
         List<byte[]> missing = new ArrayList<>(e.chunks());
         missing.remove(missing.size() - 1);
-        assertThrows(CorruptAssignmentException.class, () -> codec.decode(e.manifest(), missing));
+        assertThrows(CorruptShareException.class, () -> codec.decode(e.manifest(), missing));
 
         List<byte[]> flipped = new ArrayList<>(e.chunks());
         byte[] last = flipped.get(flipped.size() - 1).clone();
         last[last.length / 2] ^= 0x55;
         flipped.set(flipped.size() - 1, last);
-        assertThrows(CorruptAssignmentException.class, () -> codec.decode(e.manifest(), flipped));
+        assertThrows(CorruptShareException.class, () -> codec.decode(e.manifest(), flipped));
 
-        AssignmentManifest otherDigest = new AssignmentManifest(1, "w1", 1, List.of("node"), 5_000,
+        ShareManifest otherDigest = new ShareManifest(1, "w1", 1, List.of("node"), 5_000,
                 e.manifest().chunkCount(), "0".repeat(64));
-        CorruptAssignmentException ex = assertThrows(CorruptAssignmentException.class,
+        CorruptShareException ex = assertThrows(CorruptShareException.class,
                 () -> codec.decode(otherDigest, e.chunks()));
         assertTrue(ex.getMessage().startsWith("worker=w1 epoch=1: sha256"), ex.getMessage());
     }
@@ -68,23 +68,23 @@ class AssignmentCodecTest {
     void manifestsOfUnknownVersionsAreRefused() {
         byte[] v2 = "{\"version\":3,\"worker\":\"w1\",\"epoch\":1,\"chunkCount\":1,\"sha256\":\"%s\"}"
                 .formatted("a".repeat(64)).getBytes();
-        CorruptAssignmentException e = assertThrows(CorruptAssignmentException.class,
-                () -> AssignmentCodec.decodeManifest("/p", v2));
+        CorruptShareException e = assertThrows(CorruptShareException.class,
+                () -> ShareCodec.decodeManifest("/p", v2));
         assertTrue(e.getMessage().contains("version 3"), e.getMessage());
         byte[] deltaWithoutBase = "{\"version\":2,\"worker\":\"w1\",\"epoch\":1,\"chunkCount\":1,\"sha256\":\"%s\"}"
                 .formatted("a".repeat(64)).getBytes();
-        CorruptAssignmentException noBase = assertThrows(CorruptAssignmentException.class,
-                () -> AssignmentCodec.decodeManifest("/p", deltaWithoutBase));
+        CorruptShareException noBase = assertThrows(CorruptShareException.class,
+                () -> ShareCodec.decodeManifest("/p", deltaWithoutBase));
         assertTrue(noBase.getMessage().contains("needs delta"), noBase.getMessage());
-        assertThrows(CorruptAssignmentException.class, () -> AssignmentCodec.decodeManifest("/p", "{".getBytes()));
+        assertThrows(CorruptShareException.class, () -> ShareCodec.decodeManifest("/p", "{".getBytes()));
     }
 
     @Test
     void equalSharesHaveEqualDigests() {
         Share a = share(new Random(3), 100);
         Share b = share(new Random(3), 100);
-        assertEquals(AssignmentCodec.prepare(a).sha256(), AssignmentCodec.prepare(b).sha256());
-        assertTrue(!AssignmentCodec.prepare(a).sha256().equals(AssignmentCodec.prepare(share(new Random(4), 100)).sha256()));
+        assertEquals(ShareCodec.prepare(a).sha256(), ShareCodec.prepare(b).sha256());
+        assertTrue(!ShareCodec.prepare(a).sha256().equals(ShareCodec.prepare(share(new Random(4), 100)).sha256()));
     }
 
     /** A share with a few targets moved out, a few in, and some kept as hand-off targets. */
@@ -106,13 +106,13 @@ class AssignmentCodecTest {
      * A share of 20,000 targets written whole (epoch 1), the share after {@code out} of its targets
      * became hand-offs and {@code in} were added, and that share encoded as a delta (epoch 2).
      */
-    private record DeltaCase(Share base, AssignmentCodec.Encoded whole, Share next,
-                             AssignmentCodec.Prepared prepared, AssignmentCodec.Encoded delta) {
-        static DeltaCase of(AssignmentCodec codec, Random random, int out, int in) {
+    private record DeltaCase(Share base, ShareCodec.Encoded whole, Share next,
+                             ShareCodec.Prepared prepared, ShareCodec.Encoded delta) {
+        static DeltaCase of(ShareCodec codec, Random random, int out, int in) {
             Share base = share(random, 20_000).canonical();
-            AssignmentCodec.Encoded whole = codec.encode(base, 1);
+            ShareCodec.Encoded whole = codec.encode(base, 1);
             Share next = moved(base, random, out, in);
-            AssignmentCodec.Prepared prepared = AssignmentCodec.prepare(next.canonical());
+            ShareCodec.Prepared prepared = ShareCodec.prepare(next.canonical());
             return new DeltaCase(base, whole, next, prepared, codec.encodeDelta(prepared, whole.manifest(), base, 2));
         }
     }
@@ -121,15 +121,15 @@ class AssignmentCodecTest {
     void aDeltaAgainstItsBaseRebuildsTheShareExactlyInAFractionOfTheBytes() throws Exception {
         long seed = Seeds.seed("aDeltaAgainstItsBase");
         Random random = new Random(seed);
-        AssignmentCodec codec = new AssignmentCodec();
+        ShareCodec codec = new ShareCodec();
         DeltaCase large = DeltaCase.of(codec, random, 1_000, 1_000); // too large to go inline
         Share base = large.base();
-        AssignmentCodec.Encoded whole = large.whole();
+        ShareCodec.Encoded whole = large.whole();
         Share next = large.next();
-        AssignmentCodec.Prepared prepared = large.prepared();
-        AssignmentCodec.Encoded delta = large.delta();
+        ShareCodec.Prepared prepared = large.prepared();
+        ShareCodec.Encoded delta = large.delta();
 
-        assertEquals(AssignmentManifest.DELTA_FORMAT, delta.manifest().version());
+        assertEquals(ShareManifest.DELTA_FORMAT, delta.manifest().version());
         assertEquals(whole.manifest().sha256(), delta.manifest().delta().base());
         assertNull(delta.manifest().delta().inline());
         assertEquals(prepared.sha256(), delta.manifest().sha256());
@@ -144,7 +144,7 @@ class AssignmentCodecTest {
         assertTrue(names.get(names.size() - 1).contains("-d"), names.toString());
 
         Share otherBase = share(random, 20_000).canonical();
-        CorruptAssignmentException wrongBase = assertThrows(CorruptAssignmentException.class,
+        CorruptShareException wrongBase = assertThrows(CorruptShareException.class,
                 () -> codec.decodeDelta(delta.manifest(), otherBase, delta.chunks()));
         assertTrue(wrongBase.getMessage().startsWith("worker=w1 epoch=2: delta does not apply"), wrongBase.getMessage());
     }
@@ -152,30 +152,30 @@ class AssignmentCodecTest {
     @Test
     void aSmallDeltaTravelsInsideItsManifest() throws Exception {
         long seed = Seeds.seed("aSmallDeltaTravelsInsideItsManifest");
-        AssignmentCodec codec = new AssignmentCodec();
+        ShareCodec codec = new ShareCodec();
         DeltaCase c = DeltaCase.of(codec, new Random(seed), 15, 10);
         Share base = c.base();
-        AssignmentCodec.Encoded whole = c.whole();
+        ShareCodec.Encoded whole = c.whole();
         Share next = c.next();
-        AssignmentCodec.Encoded delta = c.delta();
+        ShareCodec.Encoded delta = c.delta();
 
         assertTrue(delta.chunks().isEmpty(), "no chunk of its own (seed " + seed + ")");
         assertEquals(0, delta.manifest().chunkCount());
         assertEquals(whole.manifest().chunkNames(), delta.manifest().chunkNames(), "only the base's chunks are needed");
-        byte[] znode = AssignmentCodec.encodeManifest(delta.manifest());
+        byte[] znode = ShareCodec.encodeManifest(delta.manifest());
         assertTrue(znode.length < 1024, znode.length + " bytes for 25 targets moved");
-        AssignmentManifest read = AssignmentCodec.decodeManifest("/m", znode);
+        ShareManifest read = ShareCodec.decodeManifest("/m", znode);
         assertEquals(delta.manifest(), read);
         assertEquals(next.canonical(), codec.decodeDelta(read, base, List.of()));
 
         // an inline delta with chunks of its own, or chunks without one, is not a manifest
-        AssignmentManifest.Delta inline = read.delta();
-        assertThrows(IllegalArgumentException.class, () -> new AssignmentManifest(2, "w1", 2, List.of(), 1, 1,
+        ShareManifest.Delta inline = read.delta();
+        assertThrows(IllegalArgumentException.class, () -> new ShareManifest(2, "w1", 2, List.of(), 1, 1,
                 read.sha256(), 0, inline));
         String mixed = new String(znode, java.nio.charset.StandardCharsets.UTF_8).replace("\"chunkCount\":0",
                 "\"chunkCount\":1");
-        CorruptAssignmentException refused = assertThrows(CorruptAssignmentException.class,
-                () -> AssignmentCodec.decodeManifest("/promshard/x/assignments/w1", mixed.getBytes(
+        CorruptShareException refused = assertThrows(CorruptShareException.class,
+                () -> ShareCodec.decodeManifest("/promshard/x/assignments/w1", mixed.getBytes(
                         java.nio.charset.StandardCharsets.UTF_8)));
         assertTrue(refused.getMessage().contains("chunkCount must be 0 with an inline delta"), refused.getMessage());
         assertTrue(refused.getMessage().startsWith("/promshard/x/assignments/w1"), refused.getMessage());
@@ -190,7 +190,7 @@ class AssignmentCodecTest {
             Share b = randomShare(random);
             io.promshard.client.api.ShareDelta d = io.promshard.client.api.ShareDelta.between(a, b);
             assertEquals(b.canonical(), d.applyTo(a), "round " + round + ", seed " + seed);
-            assertEquals(AssignmentCodec.prepare(b.canonical()).sha256(), AssignmentCodec.prepare(d.applyTo(a)).sha256());
+            assertEquals(ShareCodec.prepare(b.canonical()).sha256(), ShareCodec.prepare(d.applyTo(a)).sha256());
             assertTrue(io.promshard.client.api.ShareDelta.between(b, b).isEmpty());
         }
     }

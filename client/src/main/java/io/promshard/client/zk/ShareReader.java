@@ -1,6 +1,6 @@
 package io.promshard.client.zk;
 
-import io.promshard.client.api.AssignmentManifest;
+import io.promshard.client.api.ShareManifest;
 import io.promshard.client.api.Share;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,20 +21,20 @@ import org.apache.zookeeper.KeeperException;
  * whole share it read and reads only the delta while the base is unchanged; the shared reader of
  * a coordinator remembers nothing. Thread-safe.
  */
-public final class AssignmentReader {
+public final class ShareReader {
 
     private static final int ATTEMPTS = 5;
 
     private final CuratorFramework client;
     private final ZkLayout layout;
-    private final AssignmentCodec codec;
+    private final ShareCodec codec;
 
     private final boolean rememberBases;
     /** The last base read, by worker; only when {@link #rememberBases}. */
     private final ConcurrentMap<String, Published> bases =
             new ConcurrentHashMap<>();
 
-    public AssignmentReader(CuratorFramework client, ZkLayout layout, AssignmentCodec codec) {
+    public ShareReader(CuratorFramework client, ZkLayout layout, ShareCodec codec) {
         this(client, layout, codec, false);
     }
 
@@ -42,7 +42,7 @@ public final class AssignmentReader {
      * @param rememberBases keep each worker's last base share (for a reader of one or a few workers), so
      *                      that a delta against it reads only the delta
      */
-    public AssignmentReader(CuratorFramework client, ZkLayout layout, AssignmentCodec codec, boolean rememberBases) {
+    public ShareReader(CuratorFramework client, ZkLayout layout, ShareCodec codec, boolean rememberBases) {
         this.client = client;
         this.layout = layout;
         this.codec = codec;
@@ -54,15 +54,15 @@ public final class AssignmentReader {
      * delta may be published against (the share itself for a version 1 manifest, the base a delta
      * applied to otherwise), with its own manifest.
      */
-    public record Published(AssignmentManifest manifest, Share share, AssignmentManifest baseManifest,
+    public record Published(ShareManifest manifest, Share share, ShareManifest baseManifest,
                             Share base) {
-        public Published(AssignmentManifest manifest, Share share) {
+        public Published(ShareManifest manifest, Share share) {
             this(manifest, share, manifest, share);
         }
     }
 
     /** The manifest alone, or empty when none is published (no node, or a node created but not yet written). */
-    public Optional<AssignmentManifest> readManifest(String worker) throws Exception {
+    public Optional<ShareManifest> readManifest(String worker) throws Exception {
         String path = layout.assignment(worker);
         byte[] data;
         try {
@@ -73,16 +73,16 @@ public final class AssignmentReader {
         return manifest(path, data);
     }
 
-    private static Optional<AssignmentManifest> manifest(String path, byte[] data) throws CorruptAssignmentException {
+    private static Optional<ShareManifest> manifest(String path, byte[] data) throws CorruptShareException {
         if (data == null || data.length == 0) {
             return Optional.empty();
         }
-        return Optional.of(AssignmentCodec.decodeManifest(path, data));
+        return Optional.of(ShareCodec.decodeManifest(path, data));
     }
 
     /**
      * @return the published assignment, or empty when the worker has none
-     * @throws CorruptAssignmentException when what is published cannot be applied
+     * @throws CorruptShareException when what is published cannot be applied
      * @throws Exception                  on ZooKeeper errors (connection loss and the like)
      */
     public Optional<Published> read(String worker) throws Exception {
@@ -96,12 +96,12 @@ public final class AssignmentReader {
      */
     public Optional<Published> read(String worker, byte[] manifestData) throws Exception {
         for (int attempt = 1; ; attempt++) {
-            Optional<AssignmentManifest> manifest = attempt == 1 && manifestData != null
+            Optional<ShareManifest> manifest = attempt == 1 && manifestData != null
                     ? manifest(layout.assignment(worker), manifestData) : readManifest(worker);
             if (manifest.isEmpty()) {
                 return Optional.empty();
             }
-            AssignmentManifest m = manifest.get();
+            ShareManifest m = manifest.get();
             try {
                 Published p;
                 if (m.delta() == null) {
@@ -119,28 +119,28 @@ public final class AssignmentReader {
                 if (attempt < ATTEMPTS) {
                     continue;
                 }
-                throw new CorruptAssignmentException("worker=" + worker + " epoch=" + m.epoch()
+                throw new CorruptShareException("worker=" + worker + " epoch=" + m.epoch()
                         + ": chunk missing after " + ATTEMPTS + " attempts: " + e.getPath(), e);
             }
         }
     }
 
     /** The base a delta manifest names: remembered, or read and verified. */
-    private Published base(String worker, AssignmentManifest m) throws Exception {
+    private Published base(String worker, ShareManifest m) throws Exception {
         Published known = bases.get(worker);
         if (known != null && known.manifest().sha256().equals(m.delta().base())) {
             return known;
         }
-        AssignmentManifest baseManifest = m.delta().manifest(worker, m.epoch()); // names the base's chunks
+        ShareManifest baseManifest = m.delta().manifest(worker, m.epoch()); // names the base's chunks
         return new Published(baseManifest, codec.decode(baseManifest, chunks(worker, baseManifest)));
     }
 
     /**
      * The chunks a manifest names, refused once they hold more than the codec inflates: each is
      * bounded by ZooKeeper's own request limit and the manifest's chunk count by
-     * {@link AssignmentManifest#MAX_CHUNKS}, so at most that much is allocated for a corrupt manifest.
+     * {@link ShareManifest#MAX_CHUNKS}, so at most that much is allocated for a corrupt manifest.
      */
-    private List<byte[]> chunks(String worker, AssignmentManifest m) throws Exception {
+    private List<byte[]> chunks(String worker, ShareManifest m) throws Exception {
         List<byte[]> chunks = new ArrayList<>(m.chunkCount());
         long total = 0;
         for (int i = 0; i < m.chunkCount(); i++) {
@@ -148,7 +148,7 @@ public final class AssignmentReader {
             byte[] chunk = client.getData().forPath(path);
             total += chunk.length;
             if (total > codec.maxInflatedBytes()) {
-                throw new CorruptAssignmentException(path + ": worker=" + worker + " epoch=" + m.epoch() + ": "
+                throw new CorruptShareException(path + ": worker=" + worker + " epoch=" + m.epoch() + ": "
                         + (i + 1) + " of " + m.chunkCount() + " chunks hold more than the limit of "
                         + codec.maxInflatedBytes() + " bytes");
             }

@@ -17,7 +17,7 @@ import java.util.List;
  * published earlier (whose chunks it names too), so that a rebalance writes what moved rather than
  * whole shares; {@code sha256} is still that of the resulting share's JSON.
  */
-public record AssignmentManifest(int version, String worker, long epoch, List<String> jobs, int targetCount,
+public record ShareManifest(int version, String worker, long epoch, List<String> jobs, int targetCount,
                                  int chunkCount, String sha256,
                                  @JsonInclude(JsonInclude.Include.NON_DEFAULT) int handoffCount,
                                  @JsonInclude(JsonInclude.Include.NON_NULL) Delta delta) {
@@ -66,12 +66,12 @@ public record AssignmentManifest(int version, String worker, long epoch, List<St
         }
 
         /** The version 1 manifest of the base, to read and verify it. */
-        public AssignmentManifest manifest(String worker, long epoch) {
-            return new AssignmentManifest(FORMAT, worker, epoch, List.of(), 0, baseChunks, base, 0, null);
+        public ShareManifest manifest(String worker, long epoch) {
+            return new ShareManifest(FORMAT, worker, epoch, List.of(), 0, baseChunks, base, 0, null);
         }
     }
 
-    public AssignmentManifest {
+    public ShareManifest {
         Identifiers.checkWorkerId(worker);
         jobs = jobs == null ? List.of() : List.copyOf(jobs);
         boolean inline = delta != null && delta.inline() != null;
@@ -92,12 +92,12 @@ public record AssignmentManifest(int version, String worker, long epoch, List<St
         }
     }
 
-    public AssignmentManifest(int version, String worker, long epoch, List<String> jobs, int targetCount,
+    public ShareManifest(int version, String worker, long epoch, List<String> jobs, int targetCount,
                               int chunkCount, String sha256, int handoffCount) {
         this(version, worker, epoch, jobs, targetCount, chunkCount, sha256, handoffCount, null);
     }
 
-    public AssignmentManifest(int version, String worker, long epoch, List<String> jobs, int targetCount,
+    public ShareManifest(int version, String worker, long epoch, List<String> jobs, int targetCount,
                               int chunkCount, String sha256) {
         this(version, worker, epoch, jobs, targetCount, chunkCount, sha256, 0);
     }

@@ -12,10 +12,10 @@ import java.util.Map;
  * @param jobs        owned targets per job, file_sd groups
  * @param handoff     targets it scrapes only until their new owner confirms them
  */
-public record AssignmentView(String worker, long epoch, int targetCount, Map<String, List<TargetGroup>> jobs,
+public record ShareView(String worker, long epoch, int targetCount, Map<String, List<TargetGroup>> jobs,
                              Map<String, List<TargetGroup>> handoff) {
 
-    public AssignmentView {
+    public ShareView {
         jobs = jobs == null ? Map.of() : jobs;
         handoff = handoff == null ? Map.of() : handoff;
     }
