@@ -26,6 +26,10 @@ command -v prometheus >/dev/null 2>&1 || need_apt+=(prometheus)
 command -v unshare >/dev/null 2>&1 || need_apt+=(util-linux)
 # the systemd units in ops/systemd are checked with systemd-analyze verify
 [ -x /usr/bin/systemd-analyze ] || need_apt+=(systemd)
+# the remote-storage and Alertmanager examples of ops/ (worker-ha.yml): VictoriaMetrics with
+# deduplication, and amtool to check alertmanager.yml
+[ -x /usr/bin/victoria-metrics ] || need_apt+=(victoria-metrics)
+[ -x /usr/bin/amtool ] || need_apt+=(prometheus-alertmanager)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     echo "test: missing ${need_apt[*]} and cannot install them here (needs root and apt-get); install them and re-run" >&2

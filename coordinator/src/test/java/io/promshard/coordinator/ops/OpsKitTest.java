@@ -2,9 +2,27 @@ package io.promshard.coordinator.ops;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.promshard.client.Json;
+import io.promshard.client.testing.Poll;
 import io.promshard.client.testing.Promtool;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Prometheus side of ops/: the alerting rules are valid for Debian's promtool and fire as their
@@ -27,12 +45,12 @@ class OpsKitTest {
     void theSystemdUnitsVerifyCleanly() throws Exception {
         Path units = Promtool.alertRules().getParent().resolveSibling("systemd");
         String analyze = "/usr/bin/systemd-analyze";
-        assertTrue(java.nio.file.Files.isExecutable(Path.of(analyze)),
+        assertTrue(Files.isExecutable(Path.of(analyze)),
                 analyze + " is missing: install Debian's systemd package (ops/test.sh does)");
         Process p = new ProcessBuilder(analyze, "verify", units.resolve("promshard-coordinator.service").toString(),
                 units.resolve("promshard-sidecar.service").toString()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "systemd-analyze did not finish");
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "systemd-analyze did not finish");
         String problems = out.lines().filter(l -> l.contains("promshard-")).reduce("", (a, b) -> a + b + "\n");
         assertTrue(p.exitValue() == 0 && problems.isEmpty(), "systemd-analyze verify:\n" + out);
     }
@@ -42,46 +60,111 @@ class OpsKitTest {
     void theUnitsJvmOptionsAreAccepted() throws Exception {
         Path units = Promtool.alertRules().getParent().resolveSibling("systemd");
         for (String unit : new String[] {"promshard-coordinator.service", "promshard-sidecar.service"}) {
-            String text = java.nio.file.Files.readString(units.resolve(unit));
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^Environment=\"JAVA_OPTS=([^\"]+)\"$").matcher(text);
+            String text = Files.readString(units.resolve(unit));
+            Matcher m = Pattern.compile("(?m)^Environment=\"JAVA_OPTS=([^\"]+)\"$").matcher(text);
             assertTrue(m.find(), unit + ": no Environment=\"JAVA_OPTS=...\"");
             assertTrue(text.contains("ExecStart=/usr/bin/java $JAVA_OPTS -jar "), unit + ": ExecStart does not use $JAVA_OPTS");
-            java.util.List<String> command = new java.util.ArrayList<>();
+            List<String> command = new ArrayList<>();
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.addAll(java.util.List.of(m.group(1).trim().split("\\s+")));
+            command.addAll(List.of(m.group(1).trim().split("\\s+")));
             command.add("-version");
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0, unit + ": " + command + "\n" + out);
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, unit + ": " + command + "\n" + out);
         }
     }
 
     /** Every query of the Grafana dashboard parses: promtool checks them as recording rules. */
     @Test
-    void theGrafanaDashboardsQueriesParse(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    void theGrafanaDashboardsQueriesParse(@TempDir Path tmp) throws Exception {
         Path dashboard = Promtool.alertRules().getParent().resolveSibling("grafana").resolve("promshard-dashboard.json");
-        com.fasterxml.jackson.databind.JsonNode d = io.promshard.client.Json.mapper().readTree(dashboard.toFile());
+        JsonNode d = Json.mapper().readTree(dashboard.toFile());
         StringBuilder rules = new StringBuilder("groups:\n  - name: dashboard\n    rules:\n");
         int n = 0;
-        for (com.fasterxml.jackson.databind.JsonNode panel : d.get("panels")) {
-            for (com.fasterxml.jackson.databind.JsonNode target : panel.get("targets")) {
+        for (JsonNode panel : d.get("panels")) {
+            for (JsonNode target : panel.get("targets")) {
                 String expr = target.get("expr").asText();
                 assertTrue(!expr.isBlank() && expr.contains("promshard_"), panel.get("title") + ": " + expr);
                 rules.append("      - record: dashboard:panel").append(++n).append("\n        expr: ")
-                        .append(io.promshard.client.Json.mapper().writeValueAsString(expr)).append('\n');
+                        .append(Json.mapper().writeValueAsString(expr)).append('\n');
             }
         }
         assertTrue(n >= 15, n + " queries");
         Path file = tmp.resolve("dashboard-rules.yml");
-        java.nio.file.Files.writeString(file, rules);
+        Files.writeString(file, rules);
         Promtool.checkRules(file);
     }
 
     @Test
     void theExamplePrometheusConfigurationsAreValid() throws Exception {
         Path dir = Promtool.alertRules().getParent();
-        for (String config : new String[] {"master.yml", "worker.yml", "worker-http-sd.yml", "discovery.yml"}) {
+        for (String config : new String[] {"master.yml", "worker.yml", "worker-http-sd.yml", "discovery.yml",
+                "worker-ha.yml"}) {
             Promtool.checkConfig(dir.resolve(config));
+        }
+    }
+
+    /** The rules the HA worker evaluates itself (worker-ha.yml) are valid and fire as their unit tests say. */
+    @Test
+    void theWorkerRulesAreValidAndFireAsTheirUnitTestsSay() throws Exception {
+        Path dir = Promtool.alertRules().getParent();
+        Promtool.checkRules(dir.resolve("worker-rules.yml"));
+        Promtool.testRules(dir.resolve("worker-rules.test.yml"));
+    }
+
+    /** ops/alertmanager/alertmanager.yml passes Debian's {@code amtool check-config}. */
+    @Test
+    void theAlertmanagerConfigurationIsValid() throws Exception {
+        Path amtool = Path.of("/usr/bin/amtool");
+        assertTrue(Files.isExecutable(amtool),
+                amtool + " is missing: install Debian's prometheus-alertmanager package (ops/test.sh does)");
+        Path config = Promtool.alertRules().getParent().resolveSibling("alertmanager").resolve("alertmanager.yml");
+        Process p = new ProcessBuilder(amtool.toString(), "check-config", config.toString()).redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "amtool check-config:\n" + out);
+    }
+
+    /**
+     * The storage's arguments in ops/victoria-metrics/victoria-metrics (Debian's /etc/default file)
+     * start Debian's VictoriaMetrics, with deduplication on; data and port moved to scratch ones.
+     */
+    @Test
+    void victoriaMetricsStartsWithTheDocumentedArguments(@TempDir Path tmp) throws Exception {
+        Path binary = Path.of("/usr/bin/victoria-metrics");
+        assertTrue(Files.isExecutable(binary),
+                binary + " is missing: install Debian's victoria-metrics package (ops/test.sh does)");
+        Path defaults = Promtool.alertRules().getParent().resolveSibling("victoria-metrics").resolve("victoria-metrics");
+        Matcher m = Pattern.compile("(?m)^ARGS=\"([^\"]*)\"$").matcher(Files.readString(defaults));
+        assertTrue(m.find(), defaults + ": no ARGS=\"...\"");
+        List<String> documented = List.of(m.group(1).trim().split("\\s+"));
+        assertTrue(documented.stream().anyMatch(a -> a.startsWith("-dedup.minScrapeInterval=")), documented.toString());
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        List<String> command = new ArrayList<>(List.of(binary.toString()));
+        for (String arg : documented) {
+            command.add(arg.startsWith("-storageDataPath=") ? "-storageDataPath=" + tmp.resolve("data")
+                    : arg.startsWith("-httpListenAddr=") ? "-httpListenAddr=127.0.0.1:" + port : arg);
+        }
+        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("victoria-metrics.log").toFile()).start();
+        try {
+            HttpClient http = HttpClient.newHttpClient();
+            Poll.until("VictoriaMetrics to answer /health", Duration.ofSeconds(30), Duration.ofMillis(100), () -> {
+                try {
+                    return p.isAlive() && http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                            + "/health")).build(), HttpResponse.BodyHandlers.ofString()).body().trim().equals("OK");
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; its log:\n" + Files.readString(tmp.resolve("victoria-metrics.log")));
+        } finally {
+            p.destroy();
+            p.waitFor(20, TimeUnit.SECONDS);
         }
     }
 }
