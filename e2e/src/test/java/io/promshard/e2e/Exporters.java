@@ -24,6 +24,8 @@ final class Exporters implements AutoCloseable {
         final int series;
         final ConcurrentLinkedQueue<Long> scrapes = new ConcurrentLinkedQueue<>();
         final HttpServer server;
+        /** While set, scrapes are answered 503: the target is down ({@code up == 0}). */
+        volatile boolean down;
 
         Exporter(HttpServer server, int series) {
             this.server = server;
@@ -55,6 +57,11 @@ final class Exporters implements AutoCloseable {
             Exporter e = new Exporter(server, series);
             server.createContext("/metrics", exchange -> {
                 e.scrapes.add(System.currentTimeMillis());
+                if (e.down) {
+                    exchange.sendResponseHeaders(503, -1);
+                    exchange.close();
+                    return;
+                }
                 exchange.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4");
                 exchange.sendResponseHeaders(200, body.length);
                 try (OutputStream out = exchange.getResponseBody()) {
