@@ -8,7 +8,6 @@ import com.sun.net.httpserver.HttpServer;
 import io.promshard.client.Json;
 import io.promshard.client.testing.ChildProcess;
 import io.promshard.client.testing.Poll;
-import io.promshard.client.testing.PrometheusServer;
 import io.promshard.client.testing.Processes;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -22,6 +21,7 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Alert rules on the workers, deduplicated by Alertmanager, with the example files as they are:
@@ -44,6 +44,8 @@ class AlertDedupIT {
      */
     static final Duration QUIET = Duration.ofSeconds(15);
 
+    @RegisterExtension
+    final E2eRun run = new E2eRun("alerts");
     private Path root;
     private Path dir;
     private Processes processes;
@@ -54,11 +56,10 @@ class AlertDedupIT {
 
     @BeforeEach
     void start() throws Exception {
-        root = Path.of(System.getProperty("promshard.root", "..")).toAbsolutePath().normalize();
-        dir = Path.of(System.getProperty("promshard.e2e.dir", "target/e2e")).toAbsolutePath()
-                .resolve("alerts-" + System.currentTimeMillis());
-        processes = new Processes(dir, Duration.ofSeconds(20));
-        exporters = new Exporters(List.of(3, 3));
+        root = run.root();
+        dir = run.dir();
+        processes = run.processes();
+        exporters = run.exporters(List.of(3, 3));
         receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
         receiver.createContext("/alerts", exchange -> {
             notifications.add(Json.mapper().readTree(exchange.getRequestBody().readAllBytes()));
@@ -69,13 +70,7 @@ class AlertDedupIT {
     }
 
     @AfterEach
-    void stop() throws Exception {
-        if (processes != null) {
-            processes.close();
-        }
-        if (exporters != null) {
-            exporters.close();
-        }
+    void stopTheReceiver() {
         if (receiver != null) {
             receiver.stop(0);
         }
@@ -153,12 +148,8 @@ class AlertDedupIT {
                 .replace("127.0.0.1:9093", "127.0.0.1:" + alertmanagerPort)
                 .replace("127.0.0.1:9090", "127.0.0.1:" + port);
         Files.writeString(d.resolve("prometheus.yml"), config);
-        ChildProcess p = processes.start("prometheus-" + worker, List.of(PrometheusServer.binary(),
-                "--config.file=" + d.resolve("prometheus.yml"), "--storage.tsdb.path=" + d.resolve("data"),
-                "--web.listen-address=127.0.0.1:" + port, "--rules.alert.resend-delay=1s", "--log.level=error"));
-        await("Prometheus " + worker + " to be ready", () -> processes.alive("prometheus-" + worker)
-                && !Http.json(URI.create("http://127.0.0.1:" + port + "/api/v1/status/buildinfo")).isMissingNode());
-        return p;
+        return run.prometheus(worker, d.resolve("prometheus.yml"), d.resolve("data"), port,
+                "--rules.alert.resend-delay=1s");
     }
 
     private static void await(String what, Supplier<Boolean> condition) {

@@ -25,13 +25,13 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code ops/local-cluster.sh} as docs/operations.md starts it (a three-server ZooKeeper ensemble,
@@ -53,29 +53,22 @@ class LocalClusterIT {
     /** The worker the runbook takes out (its {@code prom-7}). */
     static final String LEAVING = "w3";
 
+    /** The script stops its ZooKeeper ensemble and every process it started when it is stopped. */
+    @RegisterExtension
+    static final E2eRun RUN = new E2eRun("local-cluster", Duration.ofSeconds(60));
     private Path root;
     private Path cluster;
     private Processes processes;
 
     @BeforeAll
     void startTheCluster() throws Exception {
-        root = Path.of(System.getProperty("promshard.root", "..")).toAbsolutePath().normalize();
-        Path dir = Path.of(System.getProperty("promshard.e2e.dir", "target/e2e")).toAbsolutePath()
-                .resolve("local-cluster-" + System.currentTimeMillis());
-        cluster = dir.resolve("cluster");
-        // the script stops its ZooKeeper ensemble and every process it started when it is stopped
-        processes = new Processes(dir, Duration.ofSeconds(60));
+        root = RUN.root();
+        cluster = RUN.dir().resolve("cluster");
+        processes = RUN.processes();
         processes.start("local-cluster", List.of("bash", root.resolve("ops/local-cluster.sh").toString(),
                 "--workers", "3", cluster.toString()), Map.of("PROMSHARD_PORT_OFFSET", String.valueOf(OFFSET)));
         Poll.until("the local cluster to be running", WAIT, Duration.ofMillis(500),
                 () -> processes.alive("local-cluster") && log().contains("cluster: running"));
-    }
-
-    @AfterAll
-    void stopTheCluster() throws Exception {
-        if (processes != null) {
-            processes.close();
-        }
     }
 
     @Test

@@ -7,7 +7,6 @@ import io.promshard.client.api.TargetGroup;
 import io.promshard.client.filesd.FileSdDirectory;
 import io.promshard.client.testing.DocBlocks;
 import io.promshard.client.testing.Poll;
-import io.promshard.client.testing.PrometheusServer;
 import io.promshard.client.testing.Processes;
 import java.io.IOException;
 import java.net.URI;
@@ -18,9 +17,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * docs/migration.md walked through with its own blocks: two real Prometheus shards run the guide's
@@ -39,36 +38,26 @@ class MigrationGuideIT {
     /** The query docs/handoff.md gives for a target's series at the master, whichever worker it came from. */
     static final String DEDUPLICATED = "max without (promshard_worker) (up{job=\"node\"})";
 
+    @RegisterExtension
+    final E2eRun run = new E2eRun("migration");
     private Path root;
     private Path dir;
     private Processes processes;
-    private Exporters exporters;
     private List<String> expected;
     private final int[] shardPort = new int[2];
     private int coordinatorPort;
 
     @BeforeEach
-    void start() throws Exception {
-        root = Path.of(System.getProperty("promshard.root", "..")).toAbsolutePath().normalize();
-        dir = Path.of(System.getProperty("promshard.e2e.dir", "target/e2e")).toAbsolutePath()
-                .resolve("migration-" + System.currentTimeMillis());
-        processes = new Processes(dir, Duration.ofSeconds(20));
-        exporters = new Exporters(Collections.nCopies(TARGETS, 3));
+    void writeTheInventory() throws Exception {
+        root = run.root();
+        dir = run.dir();
+        processes = run.processes();
+        Exporters exporters = run.exporters(Collections.nCopies(TARGETS, 3));
         expected = exporters.all.stream().map(e -> e.address).sorted().toList();
         Path inventory = Files.createDirectories(dir.resolve("etc/prometheus/targets/node"));
         StringBuilder yaml = new StringBuilder("- targets:\n");
         expected.forEach(t -> yaml.append("    - ").append(t).append('\n'));
         Files.writeString(inventory.resolve("all.yml"), yaml);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (processes != null) {
-            processes.close();
-        }
-        if (exporters != null) {
-            exporters.close();
-        }
     }
 
     @Test
@@ -182,13 +171,7 @@ class MigrationGuideIT {
     // ---- processes
 
     private void startPrometheus(String name, Path d, int port, String... flags) throws Exception {
-        List<String> command = new ArrayList<>(List.of(PrometheusServer.binary(),
-                "--config.file=" + d.resolve("prometheus.yml"), "--storage.tsdb.path=" + d.resolve("data"),
-                "--web.listen-address=127.0.0.1:" + port, "--log.level=warn"));
-        command.addAll(List.of(flags));
-        processes.start("prometheus-" + name, command);
-        await("Prometheus " + name + " to be ready", () -> processes.alive("prometheus-" + name)
-                && !Http.json(URI.create("http://127.0.0.1:" + port + "/api/v1/status/buildinfo")).isMissingNode());
+        run.prometheus(name, d.resolve("prometheus.yml"), d.resolve("data"), port, flags);
     }
 
     private void startSidecar(int shard, String connect) throws Exception {

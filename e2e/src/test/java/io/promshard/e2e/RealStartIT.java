@@ -9,7 +9,6 @@ import io.promshard.client.api.TargetGroup;
 import io.promshard.client.filesd.FileSdDirectory;
 import io.promshard.client.testing.DocBlocks;
 import io.promshard.client.testing.Poll;
-import io.promshard.client.testing.PrometheusServer;
 import io.promshard.client.testing.Processes;
 import java.io.IOException;
 import java.net.URI;
@@ -26,6 +25,7 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The README's "running it for real" on one machine, with the example configurations as they are
@@ -46,6 +46,8 @@ class RealStartIT {
     static final List<Integer> PORTS = List.of(2181, 2182, 2183, 8080, 8081, 8090, 8091, 8101, 8201, 9090, 9115, 9190);
     static final String WORKER = "prom-1";
 
+    @RegisterExtension
+    final E2eRun run = new E2eRun("real-start");
     private Path root;
     private Path sandbox;
     private Path fs;
@@ -54,12 +56,11 @@ class RealStartIT {
 
     @BeforeEach
     void prepare() throws Exception {
-        root = Path.of(System.getProperty("promshard.root", "..")).toAbsolutePath().normalize();
-        Path dir = Path.of(System.getProperty("promshard.e2e.dir", "target/e2e")).toAbsolutePath()
-                .resolve("real-start-" + System.currentTimeMillis());
+        root = run.root();
+        Path dir = run.dir();
         sandbox = Files.createDirectories(dir.resolve("checkout"));
         fs = Files.createDirectories(dir.resolve("fs"));
-        processes = new Processes(dir, Duration.ofSeconds(20));
+        processes = run.processes();
         ensemble = dir.resolve("zookeeper");
         for (String module : List.of("coordinator", "worker-sidecar")) {
             Files.createSymbolicLink(sandbox.resolve(module), root.resolve(module));
@@ -79,10 +80,7 @@ class RealStartIT {
     }
 
     @AfterEach
-    void stop() throws Exception {
-        if (processes != null) {
-            processes.close();
-        }
+    void stopTheEnsemble() throws Exception {
         if (ensemble != null && Files.isDirectory(ensemble)) {
             zkEnsemble("stop");
         }
@@ -160,12 +158,8 @@ class RealStartIT {
     }
 
     private void startPrometheus(String name, String config, int wellKnownPort) throws Exception {
-        Path data = Files.createDirectories(sandbox.resolve("data-" + name));
-        processes.start("prometheus-" + name, List.of(PrometheusServer.binary(), "--config.file=" + config,
-                "--storage.tsdb.path=" + data, "--web.listen-address=127.0.0.1:" + port(wellKnownPort),
-                "--log.level=warn"), Map.of(), sandbox);
-        await("Prometheus " + name + " to be ready",
-                () -> !Http.json(prometheus(wellKnownPort, "/api/v1/status/buildinfo")).isMissingNode());
+        run.prometheus(name, sandbox.resolve(config), Files.createDirectories(sandbox.resolve("data-" + name)),
+                port(wellKnownPort));
     }
 
     private static URI prometheus(int wellKnownPort, String path) {

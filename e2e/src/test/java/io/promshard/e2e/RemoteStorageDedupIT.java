@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.promshard.client.testing.Poll;
-import io.promshard.client.testing.PrometheusServer;
 import io.promshard.client.testing.Processes;
 import java.net.URI;
 import java.nio.file.Files;
@@ -16,9 +15,9 @@ import java.util.Collections;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The label choice of ops/prometheus/worker-ha.yml against the real components: two worker
@@ -34,6 +33,8 @@ class RemoteStorageDedupIT {
     static final int SCRAPE_SECONDS = 2;
     static final Duration WAIT = Duration.ofSeconds(120);
 
+    @RegisterExtension
+    final E2eRun run = new E2eRun("remote-storage");
     private Path root;
     private Path dir;
     private Processes processes;
@@ -42,21 +43,10 @@ class RemoteStorageDedupIT {
 
     @BeforeEach
     void start() throws Exception {
-        root = Path.of(System.getProperty("promshard.root", "..")).toAbsolutePath().normalize();
-        dir = Path.of(System.getProperty("promshard.e2e.dir", "target/e2e")).toAbsolutePath()
-                .resolve("remote-storage-" + System.currentTimeMillis());
-        processes = new Processes(dir, Duration.ofSeconds(20));
-        exporters = new Exporters(Collections.nCopies(TARGETS, 3));
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (processes != null) {
-            processes.close();
-        }
-        if (exporters != null) {
-            exporters.close();
-        }
+        root = run.root();
+        dir = run.dir();
+        processes = run.processes();
+        exporters = run.exporters(Collections.nCopies(TARGETS, 3));
     }
 
     @Test
@@ -129,12 +119,7 @@ class RemoteStorageDedupIT {
                 .replace("127.0.0.1:9093", "127.0.0.1:" + Processes.freePort()) // no Alertmanager in this test
                 .replace("127.0.0.1:9090", "127.0.0.1:" + port);
         Files.writeString(d.resolve("prometheus.yml"), config);
-        processes.start("prometheus-" + worker, List.of(PrometheusServer.binary(),
-                "--config.file=" + d.resolve("prometheus.yml"), "--storage.tsdb.path=" + d.resolve("data"),
-                "--web.listen-address=127.0.0.1:" + port, "--log.level=warn"));
-        Poll.until("Prometheus " + worker + " to be ready", WAIT, Duration.ofMillis(250),
-                () -> processes.alive("prometheus-" + worker)
-                        && !Http.json(URI.create("http://127.0.0.1:" + port + "/api/v1/status/buildinfo")).isMissingNode());
+        run.prometheus(worker, d.resolve("prometheus.yml"), d.resolve("data"), port);
     }
 
     private boolean storageAnswers() {

@@ -1,0 +1,130 @@
+package io.promshard.e2e;
+
+import io.promshard.client.testing.ChildProcess;
+import io.promshard.client.testing.Poll;
+import io.promshard.client.testing.PrometheusServer;
+import io.promshard.client.testing.Processes;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * The shared set-up of the end-to-end tests, a JUnit 5 extension: the checkout's root (where the
+ * packaged jars and ops/ are), a scratch directory under {@code promshard.e2e.dir}, the
+ * {@link Processes} started there and the {@link Exporters} created, all stopped afterwards. As a
+ * static field it lives for the class ({@code @BeforeAll} to {@code @AfterAll}), as an instance
+ * field for each test.
+ *
+ * <pre>
+ * &#64;RegisterExtension
+ * final E2eRun run = new E2eRun("migration");
+ * </pre>
+ */
+final class E2eRun implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
+
+    static final Duration WAIT = Duration.ofSeconds(120);
+
+    private final String name;
+    private final Duration grace;
+    private Path root;
+    private Path dir;
+    private Processes processes;
+    private final List<Exporters> exporters = new ArrayList<>();
+    private boolean forTheClass;
+
+    /** @param name the scratch directory's prefix */
+    E2eRun(String name) {
+        this(name, Duration.ofSeconds(20));
+    }
+
+    /** @param grace how long each process may take to stop before it is killed */
+    E2eRun(String name, Duration grace) {
+        this.name = name;
+        this.grace = grace;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        forTheClass = true;
+        open();
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        if (!forTheClass) {
+            open();
+        }
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws Exception {
+        if (!forTheClass) {
+            close();
+        }
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+        close();
+    }
+
+    private void open() {
+        root = Path.of(System.getProperty("promshard.root", "..")).toAbsolutePath().normalize();
+        dir = Path.of(System.getProperty("promshard.e2e.dir", "target/e2e")).toAbsolutePath()
+                .resolve(name + "-" + System.currentTimeMillis());
+        processes = new Processes(dir, grace);
+    }
+
+    private void close() throws Exception {
+        if (processes != null) {
+            processes.close();
+            processes = null;
+        }
+        exporters.forEach(Exporters::close);
+        exporters.clear();
+    }
+
+    /** The checkout: the packaged jars under {@code <module>/target}, the examples under ops/. */
+    Path root() {
+        return root;
+    }
+
+    /** This run's scratch directory. */
+    Path dir() {
+        return dir;
+    }
+
+    Processes processes() {
+        return processes;
+    }
+
+    /** Loopback exporters, one per entry (its series count), closed after the run. */
+    Exporters exporters(List<Integer> seriesPerTarget) throws IOException {
+        Exporters created = new Exporters(seriesPerTarget);
+        exporters.add(created);
+        return created;
+    }
+
+    /**
+     * Debian's Prometheus as {@code prometheus-<name>} on {@code config}, data in {@code data}, on
+     * 127.0.0.1:{@code port} (with {@code flags}), once it answers its API.
+     */
+    ChildProcess prometheus(String name, Path config, Path data, int port, String... flags) throws Exception {
+        List<String> command = new ArrayList<>(List.of(PrometheusServer.binary(), "--config.file=" + config,
+                "--storage.tsdb.path=" + data, "--web.listen-address=127.0.0.1:" + port, "--log.level=warn"));
+        command.addAll(List.of(flags));
+        ChildProcess p = processes.start("prometheus-" + name, command);
+        Poll.until("Prometheus " + name + " to be ready", WAIT, Duration.ofMillis(250),
+                () -> processes.alive("prometheus-" + name)
+                        && !Http.json(URI.create("http://127.0.0.1:" + port + "/api/v1/status/buildinfo")).isMissingNode());
+        return p;
+    }
+}
