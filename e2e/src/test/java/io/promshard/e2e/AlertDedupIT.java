@@ -132,23 +132,9 @@ class AlertDedupIT {
                 && !Http.json(URI.create("http://127.0.0.1:" + alertmanagerPort + "/api/v2/status")).isMissingNode());
     }
 
-    /** A worker Prometheus on ops/prometheus/worker-ha.yml and worker-rules.yml, intervals short. */
+    /** A worker on ops/prometheus/worker-ha.yml alerting this test's Alertmanager, intervals short. */
     private ChildProcess startWorker(String worker, Path sd) throws Exception {
-        int port = Processes.freePort();
-        Path d = Files.createDirectories(dir.resolve(worker));
-        Files.writeString(d.resolve("worker-rules.yml"), Files.readString(root.resolve("ops/prometheus/worker-rules.yml"))
-                .replace("for: 1m", "for: " + 3 * SCRAPE_SECONDS + "s"));
-        String config = Files.readString(root.resolve("ops/prometheus/worker-ha.yml"))
-                .replace("scrape_interval: 30s", "scrape_interval: " + SCRAPE_SECONDS + "s")
-                .replace("scrape_timeout: 10s", "scrape_timeout: 1s")
-                .replace("evaluation_interval: 30s", "evaluation_interval: " + SCRAPE_SECONDS + "s")
-                .replace("promshard_worker: prom-1", "promshard_worker: " + worker)
-                .replace("/var/lib/promshard/sd", sd.toString())
-                .replace("http://127.0.0.1:8428/", "http://127.0.0.1:" + Processes.freePort() + "/") // no storage here
-                .replace("127.0.0.1:9093", "127.0.0.1:" + alertmanagerPort)
-                .replace("127.0.0.1:9090", "127.0.0.1:" + port);
-        Files.writeString(d.resolve("prometheus.yml"), config);
-        return run.prometheus(worker, d.resolve("prometheus.yml"), d.resolve("data"), port,
+        return run.haWorker(worker, SCRAPE_SECONDS, sd, new E2eRun.HaTargets(0, alertmanagerPort),
                 "--rules.alert.resend-delay=1s");
     }
 

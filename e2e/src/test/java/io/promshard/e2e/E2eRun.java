@@ -6,6 +6,7 @@ import io.promshard.client.testing.PrometheusServer;
 import io.promshard.client.testing.Processes;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -111,6 +112,37 @@ final class E2eRun implements BeforeAllCallback, AfterAllCallback, BeforeEachCal
         Exporters created = new Exporters(seriesPerTarget);
         exporters.add(created);
         return created;
+    }
+
+    /** Where the worker of {@link #haWorker} sends: the storage's and Alertmanager's ports (0: nowhere). */
+    record HaTargets(int storagePort, int alertmanagerPort) {
+    }
+
+    /**
+     * A worker Prometheus on ops/prometheus/worker-ha.yml and worker-rules.yml, as written but for
+     * the intervals ({@code scrapeSeconds}; the rule's {@code for:} 3 intervals), the worker's name,
+     * the sidecar's directory {@code sd}, and the storage and Alertmanager it sends to (a free port
+     * where one is 0: nothing listens there).
+     */
+    ChildProcess haWorker(String worker, int scrapeSeconds, Path sd, HaTargets targets, String... flags)
+            throws Exception {
+        int port = Processes.freePort();
+        Path d = Files.createDirectories(dir.resolve(worker));
+        Files.writeString(d.resolve("worker-rules.yml"), Files.readString(root.resolve("ops/prometheus/worker-rules.yml"))
+                .replace("for: 1m", "for: " + 3 * scrapeSeconds + "s"));
+        int storage = targets.storagePort() == 0 ? Processes.freePort() : targets.storagePort();
+        int alertmanager = targets.alertmanagerPort() == 0 ? Processes.freePort() : targets.alertmanagerPort();
+        String config = Files.readString(root.resolve("ops/prometheus/worker-ha.yml"))
+                .replace("scrape_interval: 30s", "scrape_interval: " + scrapeSeconds + "s")
+                .replace("scrape_timeout: 10s", "scrape_timeout: 1s")
+                .replace("evaluation_interval: 30s", "evaluation_interval: " + scrapeSeconds + "s")
+                .replace("promshard_worker: prom-1", "promshard_worker: " + worker)
+                .replace("/var/lib/promshard/sd", sd.toString())
+                .replace("http://127.0.0.1:8428/", "http://127.0.0.1:" + storage + "/")
+                .replace("127.0.0.1:9093", "127.0.0.1:" + alertmanager)
+                .replace("127.0.0.1:9090", "127.0.0.1:" + port);
+        Files.writeString(d.resolve("prometheus.yml"), config);
+        return prometheus(worker, d.resolve("prometheus.yml"), d.resolve("data"), port, flags);
     }
 
     /**

@@ -104,22 +104,9 @@ class RemoteStorageDedupIT {
                 && storageAnswers());
     }
 
-    /** A worker Prometheus on ops/prometheus/worker-ha.yml: its interval, paths and ports local. */
+    /** A worker on ops/prometheus/worker-ha.yml writing to this test's storage, intervals short. */
     private void startWorker(String worker, Path sd) throws Exception {
-        int port = Processes.freePort();
-        Path d = Files.createDirectories(dir.resolve(worker));
-        Files.copy(root.resolve("ops/prometheus/worker-rules.yml"), d.resolve("worker-rules.yml"));
-        String config = Files.readString(root.resolve("ops/prometheus/worker-ha.yml"))
-                .replace("scrape_interval: 30s", "scrape_interval: " + SCRAPE_SECONDS + "s")
-                .replace("scrape_timeout: 10s", "scrape_timeout: 1s")
-                .replace("evaluation_interval: 30s", "evaluation_interval: " + SCRAPE_SECONDS + "s")
-                .replace("promshard_worker: prom-1", "promshard_worker: " + worker)
-                .replace("/var/lib/promshard/sd", sd.toString())
-                .replace("http://127.0.0.1:8428/", "http://127.0.0.1:" + storagePort + "/")
-                .replace("127.0.0.1:9093", "127.0.0.1:" + Processes.freePort()) // no Alertmanager in this test
-                .replace("127.0.0.1:9090", "127.0.0.1:" + port);
-        Files.writeString(d.resolve("prometheus.yml"), config);
-        run.prometheus(worker, d.resolve("prometheus.yml"), d.resolve("data"), port);
+        run.haWorker(worker, SCRAPE_SECONDS, sd, new E2eRun.HaTargets(storagePort, 0));
     }
 
     private boolean storageAnswers() {
