@@ -33,6 +33,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -157,7 +158,7 @@ class HandoffE2EIT {
                 .POST(HttpRequest.BodyPublishers.ofString("{\"reason\":\"e2e\"}")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(202, drain.statusCode(), drain.body());
-        poll("w1 to be drained and empty", WAIT, () -> json(api("/workers/w1/drain")).path("empty").asBoolean());
+        poll("w1 to be drained and empty", WAIT, () -> Http.json(api("/workers/w1/drain")).path("empty").asBoolean());
         assertEquals(0, sidecarStatus("w1").path("applied").path("handoff").asInt());
         Thread.sleep(2_000L * SCRAPE_SECONDS); // let the last owners scrape twice more, so the window ends in steady state
         long t1 = System.currentTimeMillis();
@@ -247,7 +248,7 @@ class HandoffE2EIT {
         poll("the master to see each target's up once", WAIT, () -> {
             seen.clear();
             unlabelled.clear();
-            for (JsonNode r : query(masterPort, "up{job=\"e2e\"}")) {
+            for (JsonNode r : Http.query(masterPort, "up{job=\"e2e\"}")) {
                 String instance = r.path("metric").path("instance").asText();
                 seen.merge(instance, 1, Integer::sum);
                 if (r.path("metric").path("promshard_worker").asText().isEmpty()) {
@@ -312,7 +313,7 @@ class HandoffE2EIT {
                     return false;
                 }
                 Map<String, Set<String>> discovered = new TreeMap<>();
-                JsonNode active = json(URI.create("http://127.0.0.1:" + port + "/api/v1/targets?state=active"))
+                JsonNode active = Http.json(URI.create("http://127.0.0.1:" + port + "/api/v1/targets?state=active"))
                         .path("data").path("activeTargets");
                 active.forEach(t -> discovered.computeIfAbsent(t.path("scrapePool").asText(), k -> new TreeSet<>())
                         .add(t.path("discoveredLabels").path("__address__").asText()));
@@ -320,7 +321,7 @@ class HandoffE2EIT {
                         && file.equals(discovered.get("via-coordinator"));
             });
             // labels travel too: every target carries the inventory's env label
-            JsonNode active = json(URI.create("http://127.0.0.1:" + port + "/api/v1/targets?state=active"))
+            JsonNode active = Http.json(URI.create("http://127.0.0.1:" + port + "/api/v1/targets?state=active"))
                     .path("data").path("activeTargets");
             active.forEach(t -> assertEquals("e2e", t.path("labels").path("env").asText(), t.toString()));
         } finally {
@@ -458,8 +459,8 @@ class HandoffE2EIT {
     private void startZooKeeper() throws Exception {
         Path logback = writeLogback();
         processes.zooKeeper(root.resolve("coordinator/target/promshard-coordinator.jar"), zkPort,
-                List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.net.preferIPv4Stack=true",
-                        "-Dlogback.configurationFile=" + logback),
+                Stream.concat(Processes.SMALL_JVM.stream(), Stream.of("-Dlogback.configurationFile=" + logback))
+                        .toList(),
                 List.of("tickTime=500", "initLimit=10", "syncLimit=5", "maxSessionTimeout=60000"), WAIT);
     }
 
@@ -572,7 +573,7 @@ class HandoffE2EIT {
                 "--storage.tsdb.path=" + d.resolve("data"), "--web.listen-address=127.0.0.1:" + discoveryPort,
                 "--log.level=warn")));
         poll("the discovery Prometheus to be ready", WAIT, () -> alive("prometheus-discovery")
-                && get(URI.create("http://127.0.0.1:" + discoveryPort + "/-/ready")).statusCode() == 200);
+                && Http.status(URI.create("http://127.0.0.1:" + discoveryPort + "/-/ready")) == 200);
     }
 
     private void startPrometheus(String name, Path wd, int port, String... flags) throws Exception {
@@ -582,7 +583,7 @@ class HandoffE2EIT {
         cmd.addAll(List.of(flags));
         start("prometheus-" + name, cmd);
         poll("Prometheus " + name + " to be ready", WAIT, () -> alive("prometheus-" + name)
-                && get(URI.create("http://127.0.0.1:" + port + "/-/ready")).statusCode() == 200);
+                && Http.status(URI.create("http://127.0.0.1:" + port + "/-/ready")) == 200);
     }
 
     /** Every worker has acknowledged what it applied and no hand-off is pending. */
@@ -627,51 +628,22 @@ class HandoffE2EIT {
     }
 
     private JsonNode coordinatorStatus() {
-        return json(api("/status"));
+        return Http.json(api("/status"));
     }
 
     private JsonNode sidecarStatus(String w) {
-        return json(URI.create("http://127.0.0.1:" + sidecarPort.get(w) + "/api/v1/status"));
-    }
-
-    private HttpResponse<String> get(URI uri) {
-        try {
-            return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** The JSON body of a GET, or a missing node while the service does not answer yet. */
-    private JsonNode json(URI uri) {
-        try {
-            HttpResponse<String> r = get(uri);
-            return r.statusCode() == 200 ? Json.mapper().readTree(r.body())
-                    : com.fasterxml.jackson.databind.node.MissingNode.getInstance();
-        } catch (IOException | java.io.UncheckedIOException e) {
-            return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
-        }
-    }
-
-    private JsonNode query(int port, String promql) {
-        JsonNode r = json(URI.create("http://127.0.0.1:" + port + "/api/v1/query?query="
-                + URLEncoder.encode(promql, StandardCharsets.UTF_8)));
-        return r.path("data").path("result");
+        return Http.json(URI.create("http://127.0.0.1:" + sidecarPort.get(w) + "/api/v1/status"));
     }
 
     private JsonNode queryRange(int port, String promql, long start, long end) {
-        JsonNode r = json(URI.create("http://127.0.0.1:" + port + "/api/v1/query_range?query="
+        JsonNode r = Http.json(URI.create("http://127.0.0.1:" + port + "/api/v1/query_range?query="
                 + URLEncoder.encode(promql, StandardCharsets.UTF_8) + "&start=" + start + "&end=" + end
                 + "&step=" + SCRAPE_SECONDS / 2));
         return r.path("data").path("result");
     }
 
     private double scalar(int port, String promql) {
-        JsonNode result = query(port, promql);
+        JsonNode result = Http.query(port, promql);
         return result.size() == 0 ? 0 : Double.parseDouble(result.get(0).path("value").path(1).asText("0"));
     }
 

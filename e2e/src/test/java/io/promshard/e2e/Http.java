@@ -27,6 +27,19 @@ final class Http {
         return send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build());
     }
 
+    /** The status code of a GET, -1 while nothing answers. */
+    static int status(URI uri) {
+        try {
+            return CLIENT.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
     /** A POST without a body answered 200 (a Prometheus {@code /-/reload}); fails otherwise. */
     static void post(URI uri) {
         send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.noBody())

@@ -85,7 +85,7 @@ class MigrationGuideIT {
     private void stepOnePromshardBesideHashmod() throws Exception {
         int zkPort = Processes.freePort();
         processes.zooKeeper(root.resolve("coordinator/target/promshard-coordinator.jar"), zkPort,
-                List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
+                Processes.SMALL_JVM,
                 List.of("tickTime=500", "initLimit=10", "syncLimit=5"), WAIT);
         String connect = "127.0.0.1:" + zkPort;
         for (int shard = 0; shard < 2; shard++) {

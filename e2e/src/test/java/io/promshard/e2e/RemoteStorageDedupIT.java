@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.promshard.client.testing.DebianDefaults;
 import io.promshard.client.testing.Poll;
 import io.promshard.client.testing.Processes;
 import java.net.URI;
@@ -13,8 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -81,11 +80,9 @@ class RemoteStorageDedupIT {
 
     private void startStorage() throws Exception {
         Path defaults = root.resolve("ops/victoria-metrics/victoria-metrics");
-        Matcher m = Pattern.compile("(?m)^ARGS=\"([^\"]*)\"$").matcher(Files.readString(defaults));
-        assertTrue(m.find(), defaults + ": no ARGS=\"...\"");
         storagePort = Processes.freePort();
         List<String> command = new ArrayList<>(List.of("/usr/bin/victoria-metrics"));
-        for (String arg : m.group(1).trim().split("\\s+")) {
+        for (String arg : DebianDefaults.args(defaults)) {
             if (arg.startsWith("-storageDataPath=")) {
                 command.add("-storageDataPath=" + dir.resolve("storage"));
             } else if (arg.startsWith("-httpListenAddr=")) {

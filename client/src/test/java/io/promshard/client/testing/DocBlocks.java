@@ -46,15 +46,21 @@ public final class DocBlocks {
     /** Every block of README.md and docs/*.md, in document order (README first, then docs by name). */
     public static List<Block> all() throws IOException {
         Path root = root();
+        List<Block> out = new ArrayList<>();
+        for (Path file : files()) {
+            out.addAll(of(root.relativize(file).toString(), Files.readAllLines(file)));
+        }
+        return out;
+    }
+
+    /** The documentation: README.md, then docs/*.md by name. */
+    public static List<Path> files() throws IOException {
+        Path root = root();
         List<Path> files = new ArrayList<>(List.of(root.resolve("README.md")));
         try (Stream<Path> docs = Files.list(root.resolve("docs"))) {
             docs.filter(p -> p.getFileName().toString().endsWith(".md")).sorted().forEach(files::add);
         }
-        List<Block> out = new ArrayList<>();
-        for (Path file : files) {
-            out.addAll(of(root.relativize(file).toString(), Files.readAllLines(file)));
-        }
-        return out;
+        return files;
     }
 
     /** The blocks of one kind. */

@@ -91,13 +91,17 @@ public final class Processes implements AutoCloseable {
     }
 
     /**
-     * The command of a JVM with small, quick-starting settings (two cores run a dozen processes in
-     * the end-to-end suite): 256 MiB heap, serial GC, C1 only, IPv4.
+     * JVM flags for small, quick-starting settings (two cores run a dozen processes in the end-to-end
+     * suite): 256 MiB heap, serial GC, C1 only, IPv4.
      */
+    public static final List<String> SMALL_JVM = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+            "-Djava.net.preferIPv4Stack=true");
+
+    /** The command of a JVM of the running Java with {@link #SMALL_JVM} and {@code args}. */
     public static List<String> smallJvm(String... args) {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-Djava.net.preferIPv4Stack=true"));
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(SMALL_JVM);
         command.addAll(List.of(args));
         return command;
     }

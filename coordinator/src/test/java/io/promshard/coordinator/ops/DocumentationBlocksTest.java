@@ -116,13 +116,8 @@ class DocumentationBlocksTest {
     void everyPromshardctlCommandTheDocsNameExists() throws Exception {
         Set<String> commands = new CommandLine(PromshardCtl.class).getSubcommands().keySet();
         Set<String> named = new TreeSet<>();
-        Path root = DocBlocks.root();
-        List<Path> files = new ArrayList<>(List.of(root.resolve("README.md")));
-        try (var docs = Files.list(root.resolve("docs"))) {
-            docs.filter(p -> p.toString().endsWith(".md")).forEach(files::add);
-        }
         Pattern mention = Pattern.compile("promshardctl ([a-z]+)");
-        for (Path file : files) {
+        for (Path file : DocBlocks.files()) {
             Matcher m = mention.matcher(Files.readString(file));
             while (m.find()) {
                 named.add(m.group(1));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.promshard.client.Json;
+import io.promshard.client.testing.DebianDefaults;
 import io.promshard.client.testing.Poll;
 import io.promshard.client.testing.Promtool;
 import java.net.InetAddress;
@@ -135,9 +136,7 @@ class OpsKitTest {
         assertTrue(Files.isExecutable(binary),
                 binary + " is missing: install Debian's victoria-metrics package (ops/test.sh does)");
         Path defaults = Promtool.alertRules().getParent().resolveSibling("victoria-metrics").resolve("victoria-metrics");
-        Matcher m = Pattern.compile("(?m)^ARGS=\"([^\"]*)\"$").matcher(Files.readString(defaults));
-        assertTrue(m.find(), defaults + ": no ARGS=\"...\"");
-        List<String> documented = List.of(m.group(1).trim().split("\\s+"));
+        List<String> documented = DebianDefaults.args(defaults);
         assertTrue(documented.stream().anyMatch(a -> a.startsWith("-dedup.minScrapeInterval=")), documented.toString());
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
