@@ -11,6 +11,7 @@ import io.promshard.client.zk.SeriesReportCodec;
 import io.promshard.client.zk.ZkLayout;
 import io.promshard.service.ZooKeeperSettings;
 import io.promshard.coordinator.assign.AssignmentSettings;
+import io.promshard.coordinator.assign.TargetSet;
 import io.promshard.coordinator.core.Coordinator;
 import io.promshard.coordinator.core.CoordinatorSettings;
 import io.promshard.coordinator.core.PinRule;
@@ -38,7 +39,9 @@ import jakarta.validation.constraints.NotNull;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.curator.framework.CuratorFramework;
 
 /** {@code coordinator.yml}. Every option is described in ops/coordinator.yml. */
@@ -162,6 +165,17 @@ public class CoordinatorConfiguration extends Configuration {
                 inventory.getLabelNames());
     }
 
+    /** The jobs that set a replication of their own. */
+    private Map<String, Integer> jobReplication() {
+        Map<String, Integer> out = new HashMap<>();
+        for (JobConfig job : inventory.getJobs()) {
+            if (job.replicas() != TargetSet.DEFAULT_REPLICAS) {
+                out.put(job.getName(), job.replicas());
+            }
+        }
+        return out;
+    }
+
     private List<InventorySource> httpSdSources(LastGoodStore lastGood) {
         List<InventorySource> out = new ArrayList<>();
         for (JobConfig job : inventory.getJobs()) {
@@ -200,7 +214,7 @@ public class CoordinatorConfiguration extends Configuration {
                 new CoordinatorSettings(assignment.getSettleTime().toJavaDuration(),
                         assignment.getReassignmentDelay().toJavaDuration(), assignment.engineSettings(),
                         assignment.getPins(), assignment.getHandoffTimeout().toJavaDuration(),
-                        assignment.getMovementBudget(), assignment.getMaxTargetDrop()));
+                        assignment.getMovementBudget(), assignment.getMaxTargetDrop(), jobReplication()));
     }
 
     @JsonProperty

@@ -13,40 +13,46 @@ import java.util.TreeSet;
 import java.util.function.Predicate;
 
 /**
- * The outcome of one engine run: up to R owners per target of its {@link TargetSet}, by worker id.
- * Immutable; array-backed so that a million targets cost a few bytes each. It is also the
- * "previous" input of the next run, which keeps the assignment sticky.
+ * The outcome of one engine run: each target's owners (up to R, the target's own replication, or
+ * every eligible worker), by worker id. Immutable; array-backed so that a million targets cost a few
+ * bytes each. It is also the "previous" input of the next run, which keeps the assignment sticky.
  */
 public final class Assignment {
 
     final TargetSet targets;
+    /** The engine's replication factor: the owners of a target without one of its own. */
     final int replication;
     /** Worker ids, sorted (binary-searchable). */
     final String[] workers;
-    /** owners[i * replication + r]: index into {@link #workers}, or -1. */
+    /** Where each target's owners are in {@link #owners}. */
+    final OwnerSlots slots;
+    /** owners[slots.first(i) .. slots.end(i) - 1]: indexes into {@link #workers}, or -1. */
     final int[] owners;
     final PreferenceTable table;
     private final List<String> underReplicated;
     /** Lazily, each worker's targets (see {@link #byWorker()}); racy but idempotent. */
     private volatile int[][] targetLists;
 
-    Assignment(TargetSet targets, int replication, String[] workers, int[] owners, PreferenceTable table,
-               List<String> underReplicated) {
+    Assignment(TargetSet targets, int replication, String[] workers, OwnerSlots slots, int[] owners,
+               PreferenceTable table, List<String> underReplicated) {
         this.targets = targets;
         this.replication = replication;
         this.workers = workers;
+        this.slots = slots;
         this.owners = owners;
         this.table = table;
         this.underReplicated = List.copyOf(underReplicated);
     }
 
     public static Assignment empty() {
-        return new Assignment(TargetSet.of(List.of()), 1, new String[0], new int[0], null, List.of());
+        return new Assignment(TargetSet.of(List.of()), 1, new String[0], OwnerSlots.uniform(0, 1), new int[0], null,
+                List.of());
     }
 
     /**
-     * An assignment read back from published state: each key's owners as listed, among
-     * {@code workers} (which may include workers owning nothing).
+     * An assignment read back from published state: each key's owners as listed (at least
+     * {@code replication} slots each, more where a key lists more), among {@code workers} (which may
+     * include workers owning nothing).
      */
     public static Assignment of(Map<String, List<String>> owners, Collection<String> members, int replication) {
         TargetSet set = TargetSet.of(owners.keySet());
@@ -57,30 +63,77 @@ public final class Assignment {
         for (int w = 0; w < workers.length; w++) {
             ids.put(workers[w], w);
         }
-        int[] o = new int[set.size() * replication];
+        int[] counts = new int[set.size()];
+        for (int i = 0; i < set.size(); i++) {
+            counts[i] = Math.max(replication, owners.get(set.key(i)).size());
+        }
+        OwnerSlots slots = OwnerSlots.of(counts);
+        int[] o = new int[slots.total()];
         Arrays.fill(o, -1);
         for (int i = 0; i < set.size(); i++) {
             List<String> list = owners.get(set.key(i));
-            for (int r = 0; r < Math.min(replication, list.size()); r++) {
-                o[i * replication + r] = ids.get(list.get(r));
+            for (int r = 0; r < list.size(); r++) {
+                o[slots.first(i) + r] = ids.get(list.get(r));
             }
         }
-        return new Assignment(set, replication, workers, o, null, List.of());
+        return new Assignment(set, replication, workers, slots, o, null, List.of());
     }
 
     public TargetSet targets() {
         return targets;
     }
 
+    /** The engine's replication factor, which applies to targets without one of their own. */
     public int replication() {
         return replication;
     }
 
+    /**
+     * Target {@code i}'s replication: its own count, the engine's factor when it has none, or
+     * {@link TargetSet#EVERY_WORKER}.
+     */
+    public int replicas(int i) {
+        int own = targets.replicas(i);
+        return own == TargetSet.DEFAULT_REPLICAS ? replication : own;
+    }
+
+    /**
+     * How many owners target {@code i} should have with {@code eligible} workers that may take it:
+     * {@code min(replicas, eligible)}, or all of them for a target every worker owns.
+     */
+    public int wanted(int i, int eligible) {
+        int replicas = replicas(i);
+        return replicas == TargetSet.EVERY_WORKER ? eligible : Math.min(replicas, eligible);
+    }
+
+    /**
+     * The weight {@code eligible} workers share in balance, each replica counted:
+     * {@code Σ weight(i) · min(R_i, eligible)} over the targets that are not on every worker (these
+     * weigh the same on every worker and are left out).
+     */
+    public double demand(int eligible) {
+        return demand(targets, replication, eligible);
+    }
+
+    /** {@link #demand(int)} of {@code targets} under replication factor {@code replication}. */
+    static double demand(TargetSet targets, int replication, int eligible) {
+        if (!targets.hasOwnReplication()) {
+            return targets.totalWeight * Math.min(replication, eligible);
+        }
+        double demand = 0;
+        for (int i = 0; i < targets.size(); i++) {
+            int own = targets.replicas(i);
+            int replicas = own == TargetSet.DEFAULT_REPLICAS ? replication : own;
+            demand += replicas == TargetSet.EVERY_WORKER ? 0 : targets.weights[i] * Math.min(replicas, eligible);
+        }
+        return demand;
+    }
+
     /** Owners of target {@code i} of {@link #targets()}, best first. */
     public List<String> owners(int i) {
-        List<String> out = new ArrayList<>(replication);
-        for (int r = 0; r < replication; r++) {
-            int w = owners[i * replication + r];
+        List<String> out = new ArrayList<>(slots.count(i));
+        for (int x = slots.first(i); x < slots.end(i); x++) {
+            int w = owners[x];
             if (w >= 0) {
                 out.add(workers[w]);
             }
@@ -125,18 +178,18 @@ public final class Assignment {
     private int[][] byWorker() {
         int[][] lists = targetLists;
         if (lists == null) {
-            lists = listsByWorker(owners, replication, workers.length);
+            lists = listsByWorker(owners, slots, workers.length);
             targetLists = lists;
         }
         return lists;
     }
 
     /**
-     * For each of {@code workers} worker indexes, the targets it owns in {@code owners} (slot
-     * {@code x} is replica {@code x % replication} of target {@code x / replication}), ascending.
-     * Shared by assignments and the engine's run, which lists its owners as they stand.
+     * For each of {@code workers} worker indexes, the targets it owns in {@code owners} (laid out as
+     * {@code slots} say), ascending. Shared by assignments and the engine's run, which lists its
+     * owners as they stand.
      */
-    static int[][] listsByWorker(int[] owners, int replication, int workers) {
+    static int[][] listsByWorker(int[] owners, OwnerSlots slots, int workers) {
         int[] count = new int[workers];
         for (int w : owners) {
             if (w >= 0) {
@@ -148,10 +201,12 @@ public final class Assignment {
             lists[w] = new int[count[w]];
             count[w] = 0;
         }
-        for (int x = 0; x < owners.length; x++) {
-            int w = owners[x];
-            if (w >= 0) {
-                lists[w][count[w]++] = x / replication;
+        for (int i = 0; i < slots.targets(); i++) {
+            for (int x = slots.first(i); x < slots.end(i); x++) {
+                int w = owners[x];
+                if (w >= 0) {
+                    lists[w][count[w]++] = i;
+                }
             }
         }
         return lists;
@@ -163,7 +218,10 @@ public final class Assignment {
         return o.isEmpty() ? null : o.get(0);
     }
 
-    /** Keys with fewer than R owners: nowhere to put them (no eligible worker with room, or a pin no one meets). */
+    /**
+     * Keys with fewer owners than they want: nowhere to put them (no eligible worker with room, or a
+     * pin no one meets).
+     */
     public List<String> underReplicated() {
         return underReplicated;
     }
@@ -186,9 +244,11 @@ public final class Assignment {
     /** Summed target weight (replicas counted) per worker id. */
     public Map<String, Double> weightByWorker() {
         double[] c = new double[workers.length];
-        for (int i = 0; i < owners.length; i++) {
-            if (owners[i] >= 0) {
-                c[owners[i]] += targets.weights[i / replication];
+        for (int i = 0; i < targets.size(); i++) {
+            for (int x = slots.first(i); x < slots.end(i); x++) {
+                if (owners[x] >= 0) {
+                    c[owners[x]] += targets.weights[i];
+                }
             }
         }
         Map<String, Double> out = new TreeMap<>();
@@ -219,14 +279,14 @@ public final class Assignment {
             if (j < 0) {
                 continue;
             }
-            for (int r = 0; r < replication; r++) {
-                int w = owners[i * replication + r];
+            for (int x = slots.first(i); x < slots.end(i); x++) {
+                int w = owners[x];
                 if (w < 0) {
                     continue;
                 }
                 boolean had = false;
-                for (int pr = 0; pr < previous.replication && !had; pr++) {
-                    int pw = previous.owners[j * previous.replication + pr];
+                for (int px = previous.slots.first(j); px < previous.slots.end(j) && !had; px++) {
+                    int pw = previous.owners[px];
                     had = pw >= 0 && pw == toPrev[w];
                 }
                 if (!had) {
@@ -290,24 +350,24 @@ public final class Assignment {
     /** Whether target i here and target j of {@code previous} have the same owner set (a cheap check, no allocation). */
     private boolean sameOwners(int i, Assignment previous, int j, int[] toPrev) {
         int mine = 0;
-        for (int r = 0; r < replication; r++) {
-            int w = owners[i * replication + r];
+        for (int x = slots.first(i); x < slots.end(i); x++) {
+            int w = owners[x];
             if (w < 0) {
                 continue;
             }
             mine++;
             int pw = toPrev[w];
             boolean found = false;
-            for (int pr = 0; pr < previous.replication && !found; pr++) {
-                found = pw >= 0 && previous.owners[j * previous.replication + pr] == pw;
+            for (int px = previous.slots.first(j); px < previous.slots.end(j) && !found; px++) {
+                found = pw >= 0 && previous.owners[px] == pw;
             }
             if (!found) {
                 return false;
             }
         }
         int theirs = 0;
-        for (int pr = 0; pr < previous.replication; pr++) {
-            theirs += previous.owners[j * previous.replication + pr] >= 0 ? 1 : 0;
+        for (int px = previous.slots.first(j); px < previous.slots.end(j); px++) {
+            theirs += previous.owners[px] >= 0 ? 1 : 0;
         }
         return mine == theirs;
     }
@@ -325,7 +385,7 @@ public final class Assignment {
         MovementBudget spending = new MovementBudget(budget, mayKeep);
         forEachChange(previous, spending);
         return new Limited(spending.owners == null ? this
-                : new Assignment(targets, replication, workers, spending.owners, table, underReplicated),
+                : new Assignment(targets, replication, workers, slots, spending.owners, table, underReplicated),
                 spending.deferred, spending.filling);
     }
 
@@ -368,8 +428,8 @@ public final class Assignment {
             if (owners == null) {
                 owners = Assignment.this.owners.clone();
             }
-            for (int r = 0; r < replication; r++) {
-                owners[i * replication + r] = r < before.size() ? ids.get(before.get(r)) : -1;
+            for (int r = 0; r < slots.count(i); r++) {
+                owners[slots.first(i) + r] = r < before.size() ? ids.get(before.get(r)) : -1;
             }
         }
 
@@ -380,6 +440,73 @@ public final class Assignment {
                 forced |= !ids.containsKey(w) || !mayKeep.test(w);
             }
             return forced;
+        }
+    }
+
+    /**
+     * This assignment with no planned move taking more than one replica of a target at a time: where
+     * the change from {@code previous} moves several replicas of a target (previous owners that
+     * {@code mayKeep} lose it while others gain it), the first such move goes ahead and the other
+     * losers keep the target for a later epoch; where the target is {@code handingOff} already (a
+     * replica's hand-off is open), none goes ahead. A target on every worker, and one with a single
+     * owner, moves freely: there is no other replica to keep.
+     *
+     * @return the staggered assignment, the placements deferred and the workers they would go to
+     */
+    public Limited oneReplicaAtATime(Assignment previous, Predicate<String> handingOff, Predicate<String> mayKeep) {
+        ReplicaStagger stagger = new ReplicaStagger(handingOff, mayKeep);
+        forEachChange(previous, stagger);
+        return new Limited(stagger.owners == null ? this
+                : new Assignment(targets, replication, workers, slots, stagger.owners, table, underReplicated),
+                stagger.deferred, stagger.filling);
+    }
+
+    /**
+     * What {@link #oneReplicaAtATime} holds back, target by target: of a target's moves past the one
+     * allowed, the last gainers give way and the last planned losers stay (in {@code owners}, a copy
+     * of this assignment's made at the first hold).
+     */
+    private final class ReplicaStagger implements ChangeConsumer {
+        private final Predicate<String> handingOff;
+        private final Predicate<String> mayKeep;
+        private final Map<String, Integer> ids = new HashMap<>();
+        private final Set<String> filling = new TreeSet<>();
+        private long deferred;
+        private int[] owners;
+
+        ReplicaStagger(Predicate<String> handingOff, Predicate<String> mayKeep) {
+            this.handingOff = handingOff;
+            this.mayKeep = mayKeep;
+            for (int w = 0; w < workers.length; w++) {
+                ids.put(workers[w], w);
+            }
+        }
+
+        @Override
+        public void accept(int i, String key, List<String> before, List<String> after) {
+            if (before.size() < 2 || replicas(i) == TargetSet.EVERY_WORKER) {
+                return;
+            }
+            List<String> gained = after.stream().filter(w -> !before.contains(w)).toList();
+            List<String> plannedLosses = before.stream()
+                    .filter(w -> !after.contains(w) && ids.containsKey(w) && mayKeep.test(w)).toList();
+            int allowed = handingOff.test(key) ? 0 : 1;
+            int held = Math.min(gained.size(), plannedLosses.size()) - allowed;
+            if (held <= 0) {
+                return;
+            }
+            List<String> staggered = new ArrayList<>(after);
+            List<String> givingWay = gained.subList(gained.size() - held, gained.size());
+            staggered.removeAll(givingWay);
+            staggered.addAll(plannedLosses.subList(plannedLosses.size() - held, plannedLosses.size()));
+            filling.addAll(givingWay);
+            deferred += held;
+            if (owners == null) {
+                owners = Assignment.this.owners.clone();
+            }
+            for (int r = 0; r < slots.count(i); r++) {
+                owners[slots.first(i) + r] = r < staggered.size() ? ids.get(staggered.get(r)) : -1;
+            }
         }
     }
 

@@ -9,17 +9,21 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Places every target on R distinct workers: weighted rendezvous preference, a load cap, and sticky
- * incremental change from the previous assignment.
+ * Places every target on R distinct workers (R the engine's replication factor, or the target's
+ * own): weighted rendezvous preference, a load cap, and sticky incremental change from the previous
+ * assignment. A target every worker must scrape ({@link TargetSet#EVERY_WORKER}) goes to every
+ * eligible worker its pin allows and takes no part in the balance: every worker carries it alike.
  *
  * <ul>
  *   <li><b>Preference.</b> Each target's hash slot ranks the eligible workers by weighted
  *   rendezvous score ({@link PreferenceTable}).</li>
  *   <li><b>Cap, with hysteresis.</b> With {@code W} the targets' total weight, {@code C} the eligible
- *   workers' total capacity, {@code R' = min(R, eligible workers)}, {@code ε} the band
- *   ({@link AssignmentSettings#epsilon()}) and {@code load(w)} the weight worker w holds:
+ *   workers' total capacity, {@code ε} the band ({@link AssignmentSettings#epsilon()}),
+ *   {@code load(w)} the weight worker w holds, and the demand {@code D = Σ_i weight(i) · min(R_i, E)}
+ *   over the targets not on every worker ({@code R_i} the target's replication, {@code E} the eligible
+ *   workers; {@code D = W · min(R, E)} when no target has its own):
  *   <pre>
- *   fair(w)      = R' · W · capacity(w) / C
+ *   fair(w)      = D · capacity(w) / C
  *   fillTo(w)    = (1 + ε/2) · fair(w)     placement fills w up to here, and shedding stops here
  *   shedAbove(w) = (1 + ε)   · fair(w)     w sheds only while load(w) &gt; shedAbove(w)
  *   </pre>
@@ -82,12 +86,18 @@ public final class AssignmentEngine {
     /**
      * One computation's mutable state. Confined to the calling thread. Workers are indexed by
      * position in {@link #members} (sorted by id), targets by position in {@link #targets}; owners of
-     * target {@code i} are {@code owners[i * replication .. i * replication + replication - 1]}, -1
-     * where a replica has no owner.
+     * target {@code i} are {@code owners[slots.first(i) .. slots.end(i) - 1]}, filled from the first
+     * slot, -1 where a replica has no owner. A target has as many slots as its replication, or one per
+     * member when every worker owns it.
      */
     private static final class Run {
         private final TargetSet targets;
         private final int replication;
+        /** True when no target has a replication of its own: every target wants {@code min(R, E)} owners. */
+        private final boolean uniform;
+        /** The largest replication of a target (R when uniform): how deep the preference table goes. */
+        private final int widest;
+        private final OwnerSlots slots;
         private final double epsilon;
         private final Assignment previous;
         /** The members sorted by id: a worker's index is its position here. */
@@ -100,13 +110,16 @@ public final class AssignmentEngine {
         /** A worker's index among the eligible ones (the preference table's), -1 when not eligible. */
         private final int[] eligibleIndex;
         private final int[] workerOfEligible;
-        /** {@code fair(w) = R · W · capacity(w) / C}: the load worker w would hold in perfect balance. */
+        /** {@code fair(w) = D · capacity(w) / C}: the load worker w would hold in perfect balance. */
         private final double[] fair;
         /** {@code (1 + ε) · fair(w)}: a worker sheds only when its load is above this. */
         private final double[] shedAbove;
         /** {@code (1 + ε/2) · fair(w)}: placement fills a worker only up to this, and shedding stops here. */
         private final double[] fillTo;
+        /** The weight each worker holds of the targets that are not on every worker: what is balanced. */
         private final double[] load;
+        /** The weight each worker holds of the targets on every worker: counted against its hard cap only. */
+        private final double[] everywhereLoad;
         private final int[] count;
         private final int[] owners;
         /** Targets this run moved already: a joiner does not take them a second time. */
@@ -155,11 +168,47 @@ public final class AssignmentEngine {
             shedAbove = new double[n];
             fillTo = new double[n];
             load = new double[n];
+            everywhereLoad = new double[n];
             count = new int[n];
-            owners = new int[targets.size() * replication];
+            uniform = !targets.hasOwnReplication();
+            slots = uniform ? OwnerSlots.uniform(targets.size(), replication) : slotsPerTarget(n);
+            widest = uniform ? replication : widestReplication();
+            owners = new int[slots.total()];
             Arrays.fill(owners, -1);
             moved = new boolean[targets.size()];
             placedNow = new int[targets.size()];
+        }
+
+        /** One slot per replica, or per member for a target on every worker. */
+        private OwnerSlots slotsPerTarget(int memberCount) {
+            int[] counts = new int[targets.size()];
+            for (int i = 0; i < counts.length; i++) {
+                counts[i] = everywhere(i) ? Math.max(1, memberCount) : replicasOf(i);
+            }
+            return OwnerSlots.of(counts);
+        }
+
+        private int widestReplication() {
+            int most = 1;
+            for (int i = 0; i < targets.size(); i++) {
+                most = everywhere(i) ? most : Math.max(most, replicasOf(i));
+            }
+            return most;
+        }
+
+        /** Target {@code i}'s replication: its own, or the engine's factor ({@link TargetSet#EVERY_WORKER} aside). */
+        private int replicasOf(int i) {
+            int own = targets.replicas(i);
+            return own == TargetSet.DEFAULT_REPLICAS ? replication : own;
+        }
+
+        private boolean everywhere(int i) {
+            return !uniform && targets.replicas(i) == TargetSet.EVERY_WORKER;
+        }
+
+        /** The owners a balanced target wants: {@code min(R_i, E)}. */
+        private int want(int i) {
+            return Math.min(replicasOf(i), workerOfEligible.length);
         }
 
         Assignment run() {
@@ -172,9 +221,9 @@ public final class AssignmentEngine {
                 eligibleCaps[e] = member.capacity();
                 capacity += member.capacity();
             }
-            table = PreferenceTable.build(eligibleIds, eligibleCaps, replication + 6,
+            table = PreferenceTable.build(eligibleIds, eligibleCaps, widest + 6,
                     previous == null ? null : previous.table);
-            double demand = targets.totalWeight * Math.min(replication, workerOfEligible.length);
+            double demand = Assignment.demand(targets, replication, workerOfEligible.length);
             for (int w = 0; w < members.length; w++) {
                 if (eligible[w]) {
                     fair[w] = demand * members[w].capacity() / capacity;
@@ -183,8 +232,12 @@ public final class AssignmentEngine {
                 }
             }
             boolean hasPrevious = previous != null && previous.owners.length > 0;
+            if (hasPrevious && !uniform) {
+                carryOver(true); // first, so that a hard cap serves the targets on every worker before the rest
+            }
+            placeEverywhere();
             if (hasPrevious) {
-                carryOver();
+                carryOver(false);
             }
             room = new RoomTree(members.length); // after the carry-over: one update per worker, not per target
             for (int w = 0; w < members.length; w++) {
@@ -202,14 +255,60 @@ public final class AssignmentEngine {
             }
             placeOrphans();
             shedOverflow();
+            return new Assignment(targets, replication, ids, slots, owners, table, underReplicated());
+        }
+
+        /** The targets with fewer owners than they want: every target when no worker is eligible. */
+        private List<String> underReplicated() {
             List<String> under = new ArrayList<>();
-            int want = Math.min(replication, workerOfEligible.length);
             for (int i = 0; i < targets.size(); i++) {
-                if (ownerCount(i) < want || workerOfEligible.length == 0) {
+                boolean missing = everywhere(i) ? missesAnEligibleWorker(i) : ownerCount(i) < want(i);
+                if (missing || workerOfEligible.length == 0) {
                     under.add(targets.keys[i]);
                 }
             }
-            return new Assignment(targets, replication, ids, owners, table, under);
+            return under;
+        }
+
+        /** Whether an eligible worker that target {@code i}'s pin allows does not own it (its hard cap was full). */
+        private boolean missesAnEligibleWorker(int i) {
+            for (int w : workerOfEligible) {
+                if (allowed(i, w) && !isOwner(i, w)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /**
+         * Targets on every worker go to each eligible worker their pin allows and its hard caps take,
+         * before anything is balanced, so that the balanced targets fit around them.
+         */
+        private void placeEverywhere() {
+            if (uniform) {
+                return;
+            }
+            for (int i = 0; i < targets.size(); i++) {
+                if (!everywhere(i)) {
+                    continue;
+                }
+                for (int w : workerOfEligible) {
+                    if (allowed(i, w) && !isOwner(i, w) && hardRoom(w, i)) {
+                        owners[slots.first(i) + ownerCount(i)] = w;
+                        charge(i, w);
+                    }
+                }
+            }
+        }
+
+        /** Worker {@code w} now holds target {@code i}: its load (or, for a target on every worker, its hard-cap load) and count. */
+        private void charge(int i, int w) {
+            if (everywhere(i)) {
+                everywhereLoad[w] += targets.weights[i];
+            } else {
+                load[w] += targets.weights[i];
+            }
+            count[w]++;
         }
 
         private Map<String, Integer> indexOfIds() {
@@ -220,8 +319,11 @@ public final class AssignmentEngine {
             return index;
         }
 
-        /** Keeps each target's previous owners that may still hold it. */
-        private void carryOver() {
+        /**
+         * Keeps each target's previous owners that may still hold it: of the targets on every worker
+         * when {@code everywherePass}, else of the others.
+         */
+        private void carryOver(boolean everywherePass) {
             Map<String, Integer> index = indexOfIds();
             int[] map = new int[previous.workers.length];
             for (int pw = 0; pw < map.length; pw++) {
@@ -229,7 +331,7 @@ public final class AssignmentEngine {
             }
             TargetSet p = previous.targets;
             boolean same = p == targets;
-            int[] kept = new int[previous.replication];
+            int[] kept = new int[previous.slots.widest()];
             int j = 0;
             for (int i = 0; i < targets.size(); i++) {
                 if (!same) {
@@ -241,10 +343,13 @@ public final class AssignmentEngine {
                         continue;
                     }
                 }
+                if (everywhere(i) != everywherePass) {
+                    continue;
+                }
                 int pi = same ? i : j;
                 int n = 0;
-                for (int pr = 0; pr < previous.replication; pr++) {
-                    int pw = previous.owners[pi * previous.replication + pr];
+                for (int px = previous.slots.first(pi); px < previous.slots.end(pi); px++) {
+                    int pw = previous.owners[px];
                     int w = pw < 0 ? -1 : map[pw];
                     if (w >= 0) {
                         // insertion sort: owners in id order, so that the result does not depend on
@@ -260,10 +365,9 @@ public final class AssignmentEngine {
                 for (int x = 0; x < n; x++) {
                     int w = kept[x];
                     if (keeps[w] && (targets.pins[i] == null || allowed(i, w)) && hardRoom(w, i)
-                            && (x == 0 || kept[x - 1] != w) && ownerCount(i) < replication) {
-                        owners[i * replication + ownerCount(i)] = w;
-                        load[w] += targets.weights[i];
-                        count[w]++;
+                            && (x == 0 || kept[x - 1] != w) && ownerCount(i) < slots.count(i)) {
+                        owners[slots.first(i) + ownerCount(i)] = w;
+                        charge(i, w);
                     }
                 }
             }
@@ -329,7 +433,7 @@ public final class AssignmentEngine {
                     break;
                 }
                 int i = mine[x];
-                if (moved[i] || !isOwner(i, w) || !canTake(j, i, w, fillTo[j])) {
+                if (moved[i] || everywhere(i) || !isOwner(i, w) || !canTake(j, i, w, fillTo[j])) {
                     continue;
                 }
                 replace(i, w, j);
@@ -337,33 +441,35 @@ public final class AssignmentEngine {
         }
 
         /**
-         * The targets joiner {@code j} wins: in every slot whose top R preferences include it, each fully
-         * owned target it does not own yet, taken from its owner outside the top R, until the joiner
+         * The targets joiner {@code j} wins: in every slot whose top R_i preferences include it, each fully
+         * owned target it does not own yet, taken from its owner outside the top R_i, until the joiner
          * holds its fair share (one target may take it past fair, not past {@code shedAbove}).
          */
         private void takeWon(int j) {
             int joiner = eligibleIndex[j];
             for (int s = 0; s < TargetSet.SLOTS && load[j] < fair[j] - TOLERANCE; s++) {
-                if (ranksInTop(joiner, s)) {
-                    takeWonInSlot(j, s);
+                int rank = rankInTop(joiner, s);
+                if (rank >= 0) {
+                    takeWonInSlot(j, s, rank);
                 }
             }
         }
 
-        /** Whether eligible worker {@code e} is among slot {@code s}'s top R preferences. */
-        private boolean ranksInTop(int e, int s) {
+        /** Eligible worker {@code e}'s position among slot {@code s}'s top (widest R) preferences, or -1. */
+        private int rankInTop(int e, int s) {
             int base = s * table.k;
-            for (int x = 0; x < Math.min(replication, table.len[s]); x++) {
+            for (int x = 0; x < Math.min(widest, table.len[s]); x++) {
                 if (table.prefs[base + x] == e) {
-                    return true;
+                    return x;
                 }
             }
-            return false;
+            return -1;
         }
 
-        private void takeWonInSlot(int j, int s) {
+        private void takeWonInSlot(int j, int s, int rank) {
             for (int i = targets.slotStart[s]; i < targets.slotStart[s + 1]; i++) {
-                if (moved[i] || isOwner(i, j) || ownerCount(i) < replication) {
+                if (moved[i] || everywhere(i) || rank >= replicasOf(i) || isOwner(i, j)
+                        || ownerCount(i) < replicasOf(i)) {
                     continue;
                 }
                 int victim = worstOwnerOutsideTop(i, s);
@@ -381,13 +487,13 @@ public final class AssignmentEngine {
             }
         }
 
-        /** The owner of target {@code i} ranked lowest in slot {@code s}'s order, if it is outside the top R. */
+        /** The owner of target {@code i} ranked lowest in slot {@code s}'s order, if it is outside the top R_i. */
         private int worstOwnerOutsideTop(int i, int s) {
             int base = s * table.k;
-            int top = Math.min(replication, table.len[s]);
+            int top = Math.min(replicasOf(i), table.len[s]);
             int victim = -1;
-            for (int x = 0; x < replication; x++) {
-                int w = owners[i * replication + x];
+            for (int x = slots.first(i); x < slots.end(i); x++) {
+                int w = owners[x];
                 if (w < 0) {
                     continue;
                 }
@@ -411,9 +517,8 @@ public final class AssignmentEngine {
 
         private void placeOrphans() {
             List<Integer> orphans = new ArrayList<>();
-            int want = Math.min(replication, workerOfEligible.length);
             for (int i = 0; i < targets.size(); i++) {
-                if (ownerCount(i) < want) {
+                if (!everywhere(i) && ownerCount(i) < want(i)) {
                     orphans.add(i);
                 }
             }
@@ -424,9 +529,9 @@ public final class AssignmentEngine {
             double[] weights = targets.weights;
             IndexSort.sort(order, (a, b) -> weights[a] != weights[b] ? Double.compare(weights[b], weights[a])
                     : Integer.compare(a, b));
-            for (int replica = 0; replica < want; replica++) {
+            for (int replica = 0; replica < Math.min(widest, workerOfEligible.length); replica++) {
                 for (int i : order) {
-                    if (ownerCount(i) <= replica) {
+                    if (ownerCount(i) <= replica && replica < want(i)) {
                         int w = choose(i, -1);
                         if (w >= 0) {
                             add(i, w);
@@ -455,7 +560,7 @@ public final class AssignmentEngine {
                             break;
                         }
                         int x = replicaOf(i, w);
-                        if (x < 0 || ((placedNow[i] >>> x & 1) == 1) != (pass == 0)) {
+                        if (x < 0 || everywhere(i) || ((placedNow[i] >>> x & 1) == 1) != (pass == 0)) {
                             continue;
                         }
                         int to = choose(i, w);
@@ -467,10 +572,11 @@ public final class AssignmentEngine {
             }
         }
 
+        /** Which of target {@code i}'s replicas (0-based) worker {@code w} holds, or -1. */
         private int replicaOf(int i, int w) {
-            for (int x = 0; x < replication; x++) {
-                if (owners[i * replication + x] == w) {
-                    return x;
+            for (int x = slots.first(i); x < slots.end(i); x++) {
+                if (owners[x] == w) {
+                    return x - slots.first(i);
                 }
             }
             return -1;
@@ -560,7 +666,8 @@ public final class AssignmentEngine {
         private boolean hardRoom(int w, int i) {
             Member member = members[w];
             return (member.maxTargets() == 0 || count[w] + 1 <= member.maxTargets())
-                    && (member.maxWeight() == 0 || load[w] + targets.weights[i] <= member.maxWeight() + TOLERANCE);
+                    && (member.maxWeight() == 0
+                    || load[w] + everywhereLoad[w] + targets.weights[i] <= member.maxWeight() + TOLERANCE);
         }
 
         private boolean zoneTakenByOther(int i, int w, int except) {
@@ -568,8 +675,8 @@ public final class AssignmentEngine {
             if (zone.isEmpty()) {
                 return false;
             }
-            for (int x = 0; x < replication; x++) {
-                int o = owners[i * replication + x];
+            for (int x = slots.first(i); x < slots.end(i); x++) {
+                int o = owners[x];
                 if (o >= 0 && o != except && zone.equals(members[o].zone())) {
                     return true;
                 }
@@ -578,8 +685,8 @@ public final class AssignmentEngine {
         }
 
         private boolean isOwner(int i, int w) {
-            for (int x = 0; x < replication; x++) {
-                if (owners[i * replication + x] == w) {
+            for (int x = slots.first(i); x < slots.end(i); x++) {
+                if (owners[x] == w) {
                     return true;
                 }
             }
@@ -588,8 +695,8 @@ public final class AssignmentEngine {
 
         private int ownerCount(int i) {
             int c = 0;
-            for (int x = 0; x < replication; x++) {
-                if (owners[i * replication + x] >= 0) {
+            for (int x = slots.first(i); x < slots.end(i); x++) {
+                if (owners[x] >= 0) {
                     c++;
                 }
             }
@@ -597,24 +704,24 @@ public final class AssignmentEngine {
         }
 
         private void add(int i, int w) {
-            for (int x = 0; x < replication; x++) {
-                if (owners[i * replication + x] < 0) {
-                    owners[i * replication + x] = w;
-                    placedNow[i] |= 1 << x;
+            for (int x = slots.first(i); x < slots.end(i); x++) {
+                if (owners[x] < 0) {
+                    owners[x] = w;
+                    placedNow[i] |= 1 << (x - slots.first(i));
                     load[w] += targets.weights[i];
                     count[w]++;
                     updateRoom(w);
                     return;
                 }
             }
-            throw new IllegalStateException("target " + targets.keys[i] + " already has " + replication + " owners");
+            throw new IllegalStateException("target " + targets.keys[i] + " already has " + slots.count(i) + " owners");
         }
 
         private void replace(int i, int from, int to) {
-            for (int x = 0; x < replication; x++) {
-                if (owners[i * replication + x] == from) {
-                    owners[i * replication + x] = to;
-                    placedNow[i] |= 1 << x;
+            for (int x = slots.first(i); x < slots.end(i); x++) {
+                if (owners[x] == from) {
+                    owners[x] = to;
+                    placedNow[i] |= 1 << (x - slots.first(i));
                     load[from] -= targets.weights[i];
                     count[from]--;
                     load[to] += targets.weights[i];
@@ -636,7 +743,7 @@ public final class AssignmentEngine {
         }
 
         private int[][] targetsByWorker() {
-            return Assignment.listsByWorker(owners, replication, members.length);
+            return Assignment.listsByWorker(owners, slots, members.length);
         }
     }
 }

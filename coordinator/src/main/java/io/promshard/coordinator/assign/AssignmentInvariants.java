@@ -6,11 +6,14 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * The one checker of what every assignment must satisfy, shared by unit, integration and
- * end-to-end tests: each target owned by exactly {@code min(R, eligible workers it may use)} distinct
- * live, non-draining workers allowed by its pin, hard caps respected, and, where asked, balance and
+ * end-to-end tests: each target owned by exactly {@code min(R_i, eligible workers it may use)}
+ * distinct live, non-draining workers allowed by its pin ({@code R_i} its own replication or the
+ * factor), a target on every worker by each eligible worker its pin allows, hard caps respected,
+ * no planned move taking more than one replica of a target at a time, and, where asked, balance and
  * movement within their bounds.
  */
 public final class AssignmentInvariants {
@@ -33,10 +36,11 @@ public final class AssignmentInvariants {
             if (new HashSet<>(owners).size() != owners.size()) {
                 throw new AssertionError("target " + key + " has duplicate owners " + owners);
             }
-            long want = Math.min(a.replication(), eligible);
-            if (owners.size() != want && !under.contains(key)) {
+            if (a.replicas(i) == TargetSet.EVERY_WORKER) {
+                checkEveryWorker(a, i, members, under.contains(key));
+            } else if (owners.size() != a.wanted(i, (int) eligible) && !under.contains(key)) {
                 throw new AssertionError("target " + key + " has " + owners.size() + " owners " + owners
-                        + ", expected " + want + " and it is not reported under-replicated");
+                        + ", expected " + a.wanted(i, (int) eligible) + " and it is not reported under-replicated");
             }
             for (String o : owners) {
                 Member mm = live.get(o);
@@ -64,6 +68,42 @@ public final class AssignmentInvariants {
                         + " over its hard cap " + mm.maxWeight());
             }
         }
+    }
+
+    /** A target on every worker: owned by each eligible member its pin allows, unless reported under-replicated. */
+    private static void checkEveryWorker(Assignment a, int i, Collection<Member> members, boolean reportedUnder) {
+        List<String> owners = a.owners(i);
+        Pin pin = a.targets().pins[i];
+        for (Member mm : members) {
+            boolean allowed = pin == null || pin.allows(mm.id(), mm.zone());
+            if (mm.takesTargets() && allowed && !owners.contains(mm.id()) && !reportedUnder) {
+                throw new AssertionError("target " + a.targets().key(i) + " is for every worker, but " + mm.id()
+                        + " does not own it and it is not reported under-replicated; owners " + owners);
+            }
+        }
+    }
+
+    /**
+     * No planned move takes more than one replica of a target at a time: from {@code before} to
+     * {@code after}, of the previous owners that lose a target while another worker gains it, at most
+     * one may do so when {@code handingOff} is false for it and none when it is true (a replica of it
+     * is still being handed over). An owner lost unplanned ({@code mayKeep} false: gone, withdrawn,
+     * leaving) does not count: it cannot be waited for. Targets on every worker are exempt.
+     *
+     * @param handingOff whether a target (by key) had a hand-off open when {@code after} was computed
+     */
+    public static void checkOneReplicaMovesAtATime(Assignment before, Assignment after, Predicate<String> handingOff,
+                                                   Predicate<String> mayKeep) {
+        after.forEachChange(before, (i, key, was, is) -> {
+            long gained = is.stream().filter(w -> !was.contains(w)).count();
+            long plannedLosses = was.stream().filter(w -> !is.contains(w) && mayKeep.test(w)).count();
+            long moves = Math.min(gained, plannedLosses);
+            long allowed = handingOff.test(key) ? 0 : 1;
+            if (was.size() > 1 && after.replicas(i) != TargetSet.EVERY_WORKER && moves > allowed) {
+                throw new AssertionError("target " + key + " moved " + moves + " replicas at once (" + was + " -> " + is
+                        + (handingOff.test(key) ? ", while one was still being handed off)" : ")"));
+            }
+        });
     }
 
     /** Ownership as {@link #check(Assignment, Collection)}, and the assignment covers exactly {@code keys}. */

@@ -67,7 +67,7 @@ public final class Explain {
                 eligibleCount++;
             }
         }
-        double demand = t.totalWeight() * Math.min(assignment.replication(), eligibleCount);
+        double demand = assignment.demand(eligibleCount);
         record Scored(Member m, double score, String state) {
         }
         List<Scored> scored = new ArrayList<>();

@@ -20,15 +20,25 @@ public final class TargetSet {
     final long[] hashes;
     final double[] weights;
     final Pin[] pins;
+    /** Each target's own replication ({@link #DEFAULT_REPLICAS}, {@link #EVERY_WORKER} or a count); null when none has one. */
+    final short[] replicas;
     final int[] slotStart;
     final double totalWeight;
     final double maxWeight;
 
-    private TargetSet(String[] keys, long[] hashes, double[] weights, Pin[] pins) {
+    /** A target's replication when it has none of its own: the engine's replication factor. */
+    public static final int DEFAULT_REPLICAS = 0;
+    /** A target every eligible worker owns ({@code replication: all}). */
+    public static final int EVERY_WORKER = -1;
+    /** The largest replication a target may have of its own. */
+    public static final int MAX_REPLICAS = AssignmentSettings.MAX_REPLICATION;
+
+    private TargetSet(String[] keys, long[] hashes, double[] weights, Pin[] pins, short[] replicas) {
         this.keys = keys;
         this.hashes = hashes;
         this.weights = weights;
         this.pins = pins;
+        this.replicas = replicas;
         this.slotStart = new int[SLOTS + 1];
         double total = 0;
         double max = 0;
@@ -65,6 +75,19 @@ public final class TargetSet {
 
     public double weight(int i) {
         return weights[i];
+    }
+
+    /**
+     * Target {@code i}'s own replication: {@link #DEFAULT_REPLICAS} (the engine's factor),
+     * {@link #EVERY_WORKER}, or a count from 1 to {@link #MAX_REPLICAS}.
+     */
+    public int replicas(int i) {
+        return replicas == null ? DEFAULT_REPLICAS : replicas[i];
+    }
+
+    /** Whether some target has a replication of its own. */
+    public boolean hasOwnReplication() {
+        return replicas != null;
     }
 
     public double totalWeight() {
@@ -124,11 +147,15 @@ public final class TargetSet {
         return c != 0 ? c : k1.compareTo(k2);
     }
 
-    /** Collects targets; a key added twice keeps the larger weight and the first non-null pin. */
+    /**
+     * Collects targets; a key added twice keeps the larger weight, the first non-null pin and the first
+     * replication.
+     */
     public static final class Builder {
         private String[] keys;
         private double[] weights;
         private Pin[] pins;
+        private short[] replicas;
         private int n;
 
         private Builder(int expected) {
@@ -138,18 +165,38 @@ public final class TargetSet {
             pins = new Pin[capacity];
         }
 
+        /** A target with the engine's replication factor. */
         public Builder add(String key, double weight, Pin pin) {
+            return add(key, weight, pin, DEFAULT_REPLICAS);
+        }
+
+        /**
+         * A target with replication {@code replicas}: {@link #DEFAULT_REPLICAS}, {@link #EVERY_WORKER}
+         * or 1 to {@link #MAX_REPLICAS}.
+         */
+        public Builder add(String key, double weight, Pin pin, int replicas) {
             if (!(weight > 0) || Double.isInfinite(weight)) {
                 throw new IllegalArgumentException("target " + key + ": weight must be positive, was " + weight);
+            }
+            if (replicas < EVERY_WORKER || replicas > MAX_REPLICAS) {
+                throw new IllegalArgumentException("target " + key + ": replication must be 1-" + MAX_REPLICAS
+                        + " or every worker, was " + replicas);
             }
             if (n == keys.length) {
                 keys = Arrays.copyOf(keys, n * 2);
                 weights = Arrays.copyOf(weights, n * 2);
                 pins = Arrays.copyOf(pins, n * 2);
+                this.replicas = this.replicas == null ? null : Arrays.copyOf(this.replicas, n * 2);
+            }
+            if (replicas != DEFAULT_REPLICAS && this.replicas == null) {
+                this.replicas = new short[keys.length];
             }
             keys[n] = key;
             weights[n] = weight;
             pins[n] = pin;
+            if (this.replicas != null) {
+                this.replicas[n] = (short) replicas;
+            }
             n++;
             return this;
         }
@@ -169,6 +216,7 @@ public final class TargetSet {
             long[] hs = new long[n];
             double[] w = new double[n];
             Pin[] p = new Pin[n];
+            short[] r = this.replicas == null ? null : new short[n];
             int m = 0;
             for (int i = 0; i < n; i++) {
                 int src = idx[i];
@@ -183,9 +231,13 @@ public final class TargetSet {
                 hs[m] = h[src];
                 w[m] = weights[src];
                 p[m] = pins[src];
+                if (r != null) {
+                    r[m] = replicas[src];
+                }
                 m++;
             }
-            return new TargetSet(Arrays.copyOf(k, m), Arrays.copyOf(hs, m), Arrays.copyOf(w, m), Arrays.copyOf(p, m));
+            return new TargetSet(Arrays.copyOf(k, m), Arrays.copyOf(hs, m), Arrays.copyOf(w, m), Arrays.copyOf(p, m),
+                    r == null ? null : Arrays.copyOf(r, m));
         }
     }
 }

@@ -3,6 +3,7 @@ package io.promshard.coordinator.core;
 import io.promshard.coordinator.assign.AssignmentSettings;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The control loop's parameters.
@@ -17,13 +18,16 @@ import java.util.List;
  * @param movementBudget    planned placements in flight at most (0: no limit)
  * @param maxTargetDrop     the largest share of the targets in force an inventory change may drop at once
  *                          without an operator's confirmation (1: any)
+ * @param jobReplication    the jobs with a replication of their own, by name (a count, or
+ *                          {@link io.promshard.coordinator.assign.TargetSet#EVERY_WORKER})
  */
 public record CoordinatorSettings(Duration settleTime, Duration reassignmentDelay, AssignmentSettings engine,
                                   List<PinRule> pins, Duration handoffTimeout, long movementBudget,
-                                  double maxTargetDrop) {
+                                  double maxTargetDrop, Map<String, Integer> jobReplication) {
 
     public CoordinatorSettings {
         pins = List.copyOf(pins);
+        jobReplication = Map.copyOf(jobReplication);
         if (!(maxTargetDrop >= 0 && maxTargetDrop <= 1)) {
             throw new IllegalArgumentException("maxTargetDrop must be between 0 and 1, was " + maxTargetDrop);
         }
@@ -31,6 +35,6 @@ public record CoordinatorSettings(Duration settleTime, Duration reassignmentDela
 
     public CoordinatorSettings(Duration settleTime, Duration reassignmentDelay, AssignmentSettings engine,
                                List<PinRule> pins) {
-        this(settleTime, reassignmentDelay, engine, pins, Duration.ofMinutes(3), 0, 0.5);
+        this(settleTime, reassignmentDelay, engine, pins, Duration.ofMinutes(3), 0, 0.5, Map.of());
     }
 }

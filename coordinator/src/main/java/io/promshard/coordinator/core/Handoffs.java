@@ -193,6 +193,11 @@ final class Handoffs {
         return out;
     }
 
+    /** Whether a previous owner still scrapes target {@code key} while its new owners take it over. */
+    boolean handingOff(String key) {
+        return byKey.containsKey(key);
+    }
+
     int size() {
         return byKey.size();
     }

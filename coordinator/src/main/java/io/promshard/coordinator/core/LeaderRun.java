@@ -123,7 +123,7 @@ final class LeaderRun {
         this.acks = acks;
         this.weights = weights;
         this.engine = new AssignmentEngine(settings.engine());
-        this.targetSets = new TargetSets(settings.pins());
+        this.targetSets = new TargetSets(settings.pins(), settings.jobReplication());
         this.handoffs = new Handoffs(settings.handoffTimeout().toMillis());
         this.movementBudget = settings.movementBudget();
         this.reassignmentDelay = settings.reassignmentDelay();
@@ -270,7 +270,8 @@ final class LeaderRun {
 
     /**
      * The assignment to publish: the one in force when only hand-offs can have changed, else the
-     * engine's, limited by the movement budget left after the hand-offs in flight.
+     * engine's, with one replica of a target moving at a time, limited by the movement budget left
+     * after the hand-offs in flight.
      */
     private Computed compute(Placement placement, boolean keepInForce, long now) {
         if (keepInForce) {
@@ -278,16 +279,21 @@ final class LeaderRun {
         }
         scheduleHeldRelease(placement.held(), now);
         Assignment computed = engine.assign(targetSet, placement.members(), inForce);
+        Assignment.Limited staggered = computed.oneReplicaAtATime(inForce, handoffs::handingOff, placement.mayKeep());
         long budget = movementBudget <= 0 ? Long.MAX_VALUE : Math.max(0, movementBudget - handoffs.size());
         // without a budget nothing waits: no pass over the changes to find what would
-        Assignment.Limited limited = budget == Long.MAX_VALUE ? new Assignment.Limited(computed, 0, Set.of())
-                : computed.limitMoves(inForce, budget, placement.mayKeep());
-        filling = limited.filling();
-        if (limited.deferred() > 0) {
-            LOG.info("movement budget: {} placements wait for later epochs ({} in flight)", limited.deferred(),
+        Assignment.Limited limited = budget == Long.MAX_VALUE ? staggered
+                : staggered.assignment().limitMoves(inForce, budget, placement.mayKeep());
+        Set<String> owed = new TreeSet<>(staggered.filling());
+        owed.addAll(limited.filling());
+        filling = owed;
+        long deferred = limited == staggered ? staggered.deferred() : staggered.deferred() + limited.deferred();
+        if (deferred > 0) {
+            LOG.info("{} placements wait for later epochs: {} for another replica's hand-off, {} for the movement "
+                    + "budget ({} in flight)", deferred, staggered.deferred(), deferred - staggered.deferred(),
                     handoffs.size());
         }
-        return new Computed(limited.assignment(), limited.deferred());
+        return new Computed(limited.assignment(), deferred);
     }
 
     /** Held workers' targets move once the reassignment delay has passed since the first departure. */

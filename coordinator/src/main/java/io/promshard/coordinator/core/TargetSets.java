@@ -10,13 +10,19 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Builds the engine's {@link TargetSet} from an inventory: keys, weights and pins. */
+/** Builds the engine's {@link TargetSet} from an inventory: keys, weights, pins and jobs' own replication. */
 final class TargetSets {
 
     private final Map<String, Pin> jobPins = new HashMap<>();
     private final Map<String, Pin> targetPins = new HashMap<>();
+    private final Map<String, Integer> jobReplication;
 
     TargetSets(List<PinRule> rules) {
+        this(rules, Map.of());
+    }
+
+    TargetSets(List<PinRule> rules, Map<String, Integer> jobReplication) {
+        this.jobReplication = Map.copyOf(jobReplication);
         for (PinRule rule : rules) {
             Pin pin = new Pin(Set.copyOf(rule.getWorkers()), rule.getZone());
             if (rule.getAddress() == null || rule.getAddress().isEmpty()) {
@@ -27,13 +33,14 @@ final class TargetSets {
         }
     }
 
-    /** Every target of {@code inventory}, weight 1, pinned where a rule names its job or address. */
+    /** Every target of {@code inventory}, weight 1, pinned where a rule names its job or address, with its job's replication. */
     TargetSet build(Inventory inventory) {
         return build(inventory, Map.of());
     }
 
     /**
-     * Every target of {@code inventory}, pinned where a rule names its job or address, weighing its
+     * Every target of {@code inventory}, pinned where a rule names its job or address, with its job's
+     * replication, weighing its
      * learned series count, or the mean of the learned counts of this inventory's targets when it has
      * none yet (1 when none is known).
      */
@@ -58,13 +65,14 @@ final class TargetSets {
         TargetSet.Builder b = TargetSet.builder(inventory.targetCount());
         inventory.jobs().forEach((job, groups) -> {
             Pin jobPin = jobPins.get(job);
+            int replicas = jobReplication.getOrDefault(job, TargetSet.DEFAULT_REPLICAS);
             for (TargetGroup g : groups) {
                 Target.Scrape scrape = Target.Scrape.of(g.labels());
                 for (String address : g.targets()) {
                     Pin pin = targetPins.getOrDefault(job + "\u0000" + address, jobPin);
                     String key = Target.keyOf(job, address, scrape);
                     Long n = learned.get(key);
-                    b.add(key, n == null ? mean : n, pin);
+                    b.add(key, n == null ? mean : n, pin, replicas);
                 }
             }
         });

@@ -3,6 +3,7 @@ package io.promshard.coordinator.inventory;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.util.Duration;
 import io.promshard.client.api.TargetGroup;
+import io.promshard.coordinator.assign.TargetSet;
 import io.promshard.coordinator.relabel.RelabelConfig;
 import io.promshard.coordinator.relabel.Relabeling;
 import jakarta.validation.Valid;
@@ -18,6 +19,7 @@ import java.util.List;
  * <pre>
  * - name: node
  *   files: ["/etc/prometheus/node/*.yml"]
+ *   replication: 2          # optional: 1-16, or "all" (every worker); the global factor otherwise
  *   static:
  *     - targets: ["10.0.0.1:9100"]
  *       labels: {env: prod}
@@ -48,6 +50,12 @@ public class JobConfig {
      * {@code relabel_configs} did on the scraper), in Prometheus's own field names.
      */
     private List<RelabelConfig> relabelConfigs = new ArrayList<>();
+
+    /** The job's own replication as written ("2", "all"), or null for the global factor. */
+    private String replication;
+
+    /** {@link #replication} as the engine takes it ({@link TargetSet#DEFAULT_REPLICAS} when unset). */
+    private int replicas = TargetSet.DEFAULT_REPLICAS;
 
     /** {@link #relabelConfigs}, compiled and checked when they are set. */
     private Relabeling relabeling = Relabeling.none();
@@ -171,6 +179,47 @@ public class JobConfig {
     /** The job's relabel rules, compiled (none when it has no rules). */
     public Relabeling relabeling() {
         return relabeling;
+    }
+
+    @JsonProperty
+    public String getReplication() {
+        return replication;
+    }
+
+    /**
+     * The job's replication: a count from 1 to {@link TargetSet#MAX_REPLICAS} or {@code all} (every
+     * worker scrapes each target: blackbox probes from every site). Checked here, so that a bad value
+     * fails the configuration's loading, naming it.
+     */
+    @JsonProperty
+    public void setReplication(String replication) {
+        this.replicas = replicasOf(replication);
+        this.replication = replication;
+    }
+
+    /** The job's replication, as {@link TargetSet.Builder#add} takes it. */
+    public int replicas() {
+        return replicas;
+    }
+
+    static int replicasOf(String replication) {
+        if (replication == null) {
+            return TargetSet.DEFAULT_REPLICAS;
+        }
+        String value = replication.trim();
+        if (value.equalsIgnoreCase("all")) {
+            return TargetSet.EVERY_WORKER;
+        }
+        try {
+            int count = Integer.parseInt(value);
+            if (count >= 1 && count <= TargetSet.MAX_REPLICAS) {
+                return count;
+            }
+        } catch (NumberFormatException e) {
+            // named below
+        }
+        throw new IllegalArgumentException("replication must be a count from 1 to " + TargetSet.MAX_REPLICAS
+                + " or \"all\", was \"" + replication + "\"");
     }
 
     @JsonProperty("static")
