@@ -120,6 +120,15 @@
     document.querySelector("#events tbody").replaceChildren(...rows);
   }
 
+  function renderCoverage(coverage) {
+    const rows = coverage instanceof Error
+      ? [el("tr", {}, el("td", { colspan: "6", class: "muted" }, coverage.message))]
+      : coverage.jobs.map(j => el("tr", { "data-job": j.job },
+        el("td", {}, j.job), el("td", {}, j.replication), el("td", {}, j.targets), el("td", {}, j.covered),
+        el("td", { class: j.under > 0 ? "bad" : "" }, j.under), el("td", {}, j.over)));
+    document.querySelector("#coverage tbody").replaceChildren(...rows);
+  }
+
   async function drain(worker, on) {
     const status = document.getElementById("action");
     try {
@@ -148,7 +157,9 @@
         el("td", {}, c.load.toFixed(0) + " / " + c.bound.toFixed(0))));
       out.replaceChildren(
         el("p", {}, t.key + ": owned by " + (t.owners.join(", ") || "nobody") + ", scraped by "
-          + (t.scrapedBy.join(", ") || "nobody") + " (hash " + t.hash + ", slot " + t.slot + ")"),
+          + (t.scrapedBy.join(", ") || "nobody") + " (replication " + t.replication + ", hash " + t.hash
+          + ", slot " + t.slot + ")"),
+        el("p", {}, "why: " + t.reason),
         el("table", { id: "lookup-candidates" },
           el("thead", {}, el("tr", {}, ...["rank", "worker", "", "state", "score", "load / bound"].map(h => el("th", {}, h)))),
           el("tbody", {}, ...rows)));
@@ -160,10 +171,11 @@
   async function refresh() {
     try {
       // a standby answers 503 for the events (the leader keeps them): show the leader's name instead
-      const [status, workers, events] = await Promise.all([get("/api/v1/status"), get("/api/v1/workers"),
-        get("/api/v1/events").catch(e => e)]);
+      const [status, workers, events, coverage] = await Promise.all([get("/api/v1/status"), get("/api/v1/workers"),
+        get("/api/v1/events").catch(e => e), get("/api/v1/coverage").catch(e => e)]);
       renderStatus(status);
       renderWorkers(workers);
+      renderCoverage(coverage);
       if (events instanceof Error) {
         document.querySelector("#events tbody").replaceChildren(el("tr", {},
           el("td", { colspan: "6", class: "muted" }, events.message)));

@@ -100,6 +100,13 @@ class DashboardBrowserTest {
                 Poll.until("the join's rebalance in the events table", WAIT,
                         () -> browser.findElements(By.cssSelector("#events tbody tr")).size() >= 2);
 
+                // coverage per job, against the job's replication
+                Poll.until("the static job's coverage row", WAIT, () -> {
+                    List<String> cells = browser.findElements(By.cssSelector("#coverage tbody tr[data-job='static'] td"))
+                            .stream().map(WebElement::getText).toList();
+                    return cells.size() == 6 && cells.subList(0, 2).equals(List.of("static", "1"));
+                });
+
                 // the lookup box
                 browser.findElement(By.id("lookup-job")).sendKeys("static");
                 browser.findElement(By.id("lookup-address")).sendKeys("127.0.0.1:9101");

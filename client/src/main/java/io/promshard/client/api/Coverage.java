@@ -17,9 +17,28 @@ import java.util.List;
  * @param handoffs    of {@code over}, those in a planned hand-off
  * @param underTargets some under-covered targets ({@code job/address}: acknowledged owners)
  * @param overTargets  some over-covered targets
+ * @param jobs         the same counts per job, against each job's own replication
  */
 public record Coverage(long epoch, int replication, int targets, int covered, int under, int over, int pending,
-                       int handoffs, List<Entry> underTargets, List<Entry> overTargets) {
+                       int handoffs, List<Entry> underTargets, List<Entry> overTargets, List<Job> jobs) {
+
+    public Coverage {
+        jobs = jobs == null ? List.of() : List.copyOf(jobs);
+    }
+
+    /**
+     * One job's coverage.
+     *
+     * @param job         the job
+     * @param replication the owners each of its targets should have: a count, or {@code all} (every
+     *                    eligible worker its pin allows)
+     * @param targets     its targets in the inventory
+     * @param covered     acknowledged by exactly as many workers as it should be
+     * @param under       by fewer
+     * @param over        by more
+     */
+    public record Job(String job, String replication, int targets, int covered, int under, int over) {
+    }
 
     /** A target and the workers that acknowledged it. */
     public record Entry(String target, List<String> workers) {

@@ -15,9 +15,11 @@ import java.util.List;
  * @param scrapedBy  workers whose published share includes it (owners plus a previous owner in hand-off)
  * @param candidates every worker's standing for it, preferred first
  * @param reason     why it sits where it does, in words
+ * @param replication the owners it should have: a count (its job's, or the factor), or {@code all}
  */
 public record TargetLookup(String job, String address, String key, String hash, int slot, double weight,
-                           List<String> owners, List<String> scrapedBy, List<Candidate> candidates, String reason) {
+                           List<String> owners, List<String> scrapedBy, List<Candidate> candidates, String reason,
+                           String replication) {
 
     /**
      * @param rank      1-based preference among eligible workers, 0 when not eligible

@@ -197,7 +197,8 @@ public final class PromshardCtl {
             }
             out().println(l.key() + ": owners " + (l.owners().isEmpty() ? "none" : String.join(", ", l.owners()))
                     + "; scraped by " + (l.scrapedBy().isEmpty() ? "none" : String.join(", ", l.scrapedBy()))
-                    + " (hash " + l.hash() + ", slot " + l.slot() + ", weight " + fmt(l.weight()) + ")");
+                    + " (replication " + l.replication() + ", hash " + l.hash() + ", slot " + l.slot() + ", weight "
+                    + fmt(l.weight()) + ")");
             out().println("why: " + l.reason());
             Table t = new Table("RANK", "WORKER", "OWNER", "STATE", "SCORE", "LOAD", "BOUND");
             for (TargetLookup.Candidate c : l.candidates()) {
@@ -368,7 +369,8 @@ public final class PromshardCtl {
             }
             out().println(d.scenario() + " " + d.worker() + " at epoch " + d.epoch() + ": " + d.moved()
                     + " placements move, " + d.unplaced() + " targets left without enough owners"
-                    + (d.truncated() ? " (list truncated)" : ""));
+                    + (d.staggered() > 0 ? "; " + d.staggered() + " of the moves wait for another replica's hand-off"
+                    : "") + (d.truncated() ? " (list truncated)" : ""));
             Table t = new Table("TARGET", "FROM", "TO");
             d.targets().forEach(m -> t.row(m.target(), String.join(",", m.from()), String.join(",", m.to())));
             t.print(out());
@@ -376,7 +378,7 @@ public final class PromshardCtl {
         }
     }
 
-    @Command(name = "coverage", description = "Targets acknowledged by fewer or more workers than the replication factor.")
+    @Command(name = "coverage", description = "Targets acknowledged by fewer or more workers than their replication, in all and per job.")
     static final class CoverageCmd extends Sub {
         @Override
         public Integer call() throws Exception {
@@ -386,6 +388,11 @@ public final class PromshardCtl {
             }
             new Table("EPOCH", "TARGETS", "EXACT", "UNDER", "PENDING", "OVER", "HANDOFF")
                     .row(c.epoch(), c.targets(), c.covered(), c.under(), c.pending(), c.over(), c.handoffs()).print(out());
+            if (!c.jobs().isEmpty()) {
+                Table jobs = new Table("JOB", "REPLICATION", "TARGETS", "EXACT", "UNDER", "OVER");
+                c.jobs().forEach(j -> jobs.row(j.job(), j.replication(), j.targets(), j.covered(), j.under(), j.over()));
+                jobs.print(out());
+            }
             Table t = new Table("TARGET", "COVERAGE", "ACKNOWLEDGED BY");
             c.underTargets().forEach(e -> t.row(e.target(), "under", String.join(",", e.workers())));
             c.overTargets().forEach(e -> t.row(e.target(), "over", String.join(",", e.workers())));

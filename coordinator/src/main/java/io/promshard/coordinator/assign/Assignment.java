@@ -129,6 +129,20 @@ public final class Assignment {
         return demand;
     }
 
+    /**
+     * How many owners target {@code i} should have among {@code members}: its replication, or for a
+     * target on every worker, the members that take targets and its pin allows.
+     */
+    public int wantedAmong(int i, Collection<Member> members) {
+        int replicas = replicas(i);
+        if (replicas != TargetSet.EVERY_WORKER) {
+            return replicas;
+        }
+        Pin pin = targets.pins[i];
+        return (int) members.stream()
+                .filter(m -> m.takesTargets() && (pin == null || pin.allows(m.id(), m.zone()))).count();
+    }
+
     /** Owners of target {@code i} of {@link #targets()}, best first. */
     public List<String> owners(int i) {
         List<String> out = new ArrayList<>(slots.count(i));

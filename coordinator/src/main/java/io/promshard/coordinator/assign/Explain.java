@@ -35,11 +35,12 @@ public final class Explain {
      * @param hash       its 64-bit hash, hexadecimal
      * @param slot       the hash slot (top 16 bits) whose preference order it follows
      * @param weight     its weight (learned series, or the mean while unknown)
-     * @param owners     its owners, best first
-     * @param candidates every member, eligible ones in preference order first
+     * @param owners      its owners, best first
+     * @param candidates  every member, eligible ones in preference order first
+     * @param replication the owners it should have: a count, or {@link TargetSet#EVERY_WORKER}
      */
     public record Explanation(String key, String hash, int slot, double weight, List<String> owners,
-                              List<Candidate> candidates) {
+                              List<Candidate> candidates, int replication) {
     }
 
     private Explain() {
@@ -86,6 +87,7 @@ public final class Explain {
             out.add(new Candidate(s.m().id(), eligible ? ++rank : 0, s.score(), owners.contains(s.m().id()), s.state(),
                     loads.getOrDefault(s.m().id(), 0.0), fair, (1 + settings.epsilon()) * fair));
         }
-        return new Explanation(key, String.format("%016x", hash), slot, t.weight(i), owners, List.copyOf(out));
+        return new Explanation(key, String.format("%016x", hash), slot, t.weight(i), owners, List.copyOf(out),
+                assignment.replicas(i));
     }
 }

@@ -57,9 +57,12 @@ public final class DryRuns {
         Assignment next = engine.assign(in.targets(), members, in);
         MoveList moves = new MoveList(limit);
         next.forEachChange(in, moves);
+        // a leaver cannot be waited for; a drained worker keeps a second replica until the first is handed off
+        long staggered = next.oneReplicaAtATime(in, key -> false,
+                w -> scenario != Scenario.LEAVE || !w.equals(worker)).deferred();
         return new DryRun(scenario.name().toLowerCase(Locale.ROOT), worker, view.epoch(),
                 next.movedFrom(in).count(), next.underReplicated().size(), List.copyOf(moves.listed),
-                moves.changed > limit);
+                moves.changed > limit, staggered);
     }
 
     /** The changed targets, counted, the first {@code limit} of them listed. */

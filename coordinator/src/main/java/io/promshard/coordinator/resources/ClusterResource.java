@@ -9,6 +9,7 @@ import io.promshard.client.api.TargetGroup;
 import io.promshard.client.api.TargetLookup;
 import io.promshard.coordinator.assign.AssignmentEngine;
 import io.promshard.coordinator.assign.Explain;
+import io.promshard.coordinator.assign.TargetSet;
 import io.promshard.coordinator.core.ClusterView;
 import io.promshard.coordinator.core.Coordinator;
 import io.promshard.coordinator.core.DryRuns;
@@ -91,11 +92,27 @@ public class ClusterResource {
                 .map(c -> new TargetLookup.Candidate(c.worker(), c.rank(), c.score(), c.owner(), c.state(), c.load(),
                         c.fairShare(), c.bound())).toList();
         return new TargetLookup(job, address, Target.display(key), e.hash(), e.slot(), e.weight(), e.owners(),
-                scrapedBy, candidates, reason(e, scrapedBy));
+                scrapedBy, candidates, reason(e, scrapedBy), e.replication() == TargetSet.EVERY_WORKER ? "all"
+                : Integer.toString(e.replication()));
     }
 
-    /** The explanation in words: each owner's rank, and what kept every better-ranked worker from it. */
+    /**
+     * The explanation in words: how many owners it should have, each owner's rank, and what kept every
+     * better-ranked worker from it.
+     */
     static String reason(Explain.Explanation e, List<String> scrapedBy) {
+        if (e.replication() == TargetSet.EVERY_WORKER) {
+            List<String> missing = e.candidates().stream()
+                    .filter(c -> c.state().equals("eligible") && !e.owners().contains(c.worker())).map(Explain.Candidate::worker)
+                    .toList();
+            return "its job's replication is all: every eligible worker its pin allows scrapes it"
+                    + (missing.isEmpty() ? "" : "; " + String.join(", ", missing) + " cannot: hard cap full");
+        }
+        String wanted = "replication " + e.replication() + ": ";
+        return wanted + ownersReason(e, scrapedBy);
+    }
+
+    private static String ownersReason(Explain.Explanation e, List<String> scrapedBy) {
         if (e.owners().isEmpty()) {
             return "no owner: no eligible worker with room" + (e.candidates().stream()
                     .anyMatch(c -> c.state().equals("pinned-out")) ? " that its pin allows" : "");

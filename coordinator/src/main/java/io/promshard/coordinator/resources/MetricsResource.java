@@ -167,6 +167,14 @@ public class MetricsResource {
             m.sample("promshard_coverage_targets", "coverage", "under", c.under());
             m.sample("promshard_coverage_targets", "coverage", "exact", c.covered());
             m.sample("promshard_coverage_targets", "coverage", "over", c.over());
+            m.family("promshard_coverage_job_targets", "gauge", "Each job's targets by how many workers acknowledged "
+                    + "them against the job's replication: under, exact, over (leader only).");
+            for (Coverage.Job j : c.jobs()) {
+                String family = "promshard_coverage_job_targets";
+                m.sample(family, Map.of("job", j.job(), "coverage", "under"), j.under());
+                m.sample(family, Map.of("job", j.job(), "coverage", "exact"), j.covered());
+                m.sample(family, Map.of("job", j.job(), "coverage", "over"), j.over());
+            }
             m.family("promshard_coverage_pending_targets", "gauge",
                             "Under-covered targets whose owner has not acknowledged its share yet (leader only).")
                     .sample("promshard_coverage_pending_targets", c.pending());

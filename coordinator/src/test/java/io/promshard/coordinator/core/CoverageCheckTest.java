@@ -8,7 +8,9 @@ import io.promshard.client.api.Target;
 import io.promshard.client.api.TargetGroup;
 import io.promshard.client.api.WorkerAck;
 import io.promshard.coordinator.assign.Assignment;
+import io.promshard.coordinator.assign.AssignmentEngine;
 import io.promshard.coordinator.assign.Member;
+import io.promshard.coordinator.assign.TargetSet;
 import io.promshard.coordinator.inventory.Inventory;
 import java.util.List;
 import java.util.Map;
@@ -88,5 +90,40 @@ class CoverageCheckTest {
         assertEquals(1, c.covered(), "only .3 (w1 hand-off and w2) has two workers");
         assertEquals(3, c.under());
         assertEquals(0, c.pending(), "no unacknowledged share would add a second worker");
+    }
+
+    @Test
+    void eachJobIsMeasuredAgainstItsOwnReplication() {
+        Inventory inventory = new Inventory(Map.of(
+                "node", List.of(TargetGroup.of(List.of("10.0.0.1:9100", "10.0.0.2:9100"), Map.of())),
+                "probe", List.of(TargetGroup.of(List.of("10.0.0.9:9115"), Map.of()))));
+        TargetSet.Builder b = TargetSet.builder(3);
+        b.add(Target.keyOf("node", "10.0.0.1:9100", Target.Scrape.of(Map.of())), 1, null, 2);
+        b.add(Target.keyOf("node", "10.0.0.2:9100", Target.Scrape.of(Map.of())), 1, null, 2);
+        b.add(Target.keyOf("probe", "10.0.0.9:9115", Target.Scrape.of(Map.of())), 1, null, TargetSet.EVERY_WORKER);
+        List<Member> members = List.of(Member.of("w1", 1), Member.of("w2", 1), Member.of("w3", 1));
+        Assignment assignment = new AssignmentEngine().assign(b.build(), members, null);
+        TreeMap<String, List<TargetGroup>> w1 = new TreeMap<>(Map.of(
+                "node", List.of(TargetGroup.of(List.of("10.0.0.1:9100", "10.0.0.2:9100"), Map.of())),
+                "probe", List.of(TargetGroup.of(List.of("10.0.0.9:9115"), Map.of()))));
+        TreeMap<String, List<TargetGroup>> w2 = new TreeMap<>(Map.of(
+                "node", List.of(TargetGroup.of(List.of("10.0.0.1:9100"), Map.of())),
+                "probe", List.of(TargetGroup.of(List.of("10.0.0.9:9115"), Map.of()))));
+        TreeMap<String, List<TargetGroup>> w3 = new TreeMap<>(Map.of(
+                "probe", List.of(TargetGroup.of(List.of("10.0.0.9:9115"), Map.of()))));
+        SortedMap<String, Share> shares = new TreeMap<>(Map.of(
+                "w1", new Share(Share.FORMAT, "w1", w1, new TreeMap<>()),
+                "w2", new Share(Share.FORMAT, "w2", w2, new TreeMap<>()),
+                "w3", new Share(Share.FORMAT, "w3", w3, new TreeMap<>())));
+        ClusterView view = new ClusterView(5, 0, inventory, assignment, members, shares,
+                Map.of("w1", 5L, "w2", 5L, "w3", 5L));
+        Coverage c = CoverageCheck.compute(view, Map.of("w1", ack("w1", 5), "w2", ack("w2", 5), "w3", ack("w3", 5)),
+                1, 100);
+        assertEquals(List.of(new Coverage.Job("node", "2", 2, 1, 1, 0), new Coverage.Job("probe", "all", 1, 1, 0, 0)),
+                c.jobs(), "node .2 has one of its two replicas; the probe is on all three workers");
+        assertEquals(2, c.covered());
+        assertEquals(1, c.under());
+        assertEquals(List.of(new Coverage.Entry(Target.display(Target.keyOf("node", "10.0.0.2:9100",
+                Target.Scrape.of(Map.of()))), List.of("w1"))), c.underTargets());
     }
 }
