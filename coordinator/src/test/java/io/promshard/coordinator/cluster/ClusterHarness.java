@@ -298,23 +298,38 @@ final class ClusterHarness implements BeforeEachCallback, AfterEachCallback {
         return tmp.resolve("sd-" + id);
     }
 
+    /** Waits until each of {@code live} has applied the share published for it. */
+    void awaitApplied(Set<String> live) {
+        Poll.until("sidecars " + live + " to apply what is published", WAIT, () -> applied(live));
+    }
+
+    /** Whether each of {@code live} has applied the share published for it. */
+    private boolean applied(Set<String> live) {
+        ShareReader reader = new ShareReader(observer, layout, new ShareCodec());
+        for (String id : live) {
+            Optional<ShareManifest> m;
+            try {
+                m = reader.readManifest(id);
+            } catch (Exception e) {
+                return false;
+            }
+            if (m.isEmpty() || !m.get().sha256().equals(sidecars.get(id).applied().sha256())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Every target in exactly one of {@code live}'s files, each of them having applied what is published. */
     Map<String, String> awaitConverged(Set<String> live) {
         Map<String, String> owners = new TreeMap<>();
         Poll.until("sidecars " + live + " to apply a complete assignment", WAIT, () -> {
-            ShareReader reader = new ShareReader(observer, layout, new ShareCodec());
             owners.clear();
             int total = 0;
+            if (!applied(live)) {
+                return false;
+            }
             for (String id : live) {
-                Optional<ShareManifest> m;
-                try {
-                    m = reader.readManifest(id);
-                } catch (Exception e) {
-                    return false;
-                }
-                if (m.isEmpty() || !m.get().sha256().equals(sidecars.get(id).applied().sha256())) {
-                    return false;
-                }
                 Map<String, String> owned = sidecars.get(id).owned();
                 total += owned.size();
                 owners.putAll(owned);
