@@ -1,6 +1,7 @@
 package io.promshard.e2e;
 
 import io.promshard.client.testing.ChildProcess;
+import io.promshard.client.testing.DebianDefaults;
 import io.promshard.client.testing.Poll;
 import io.promshard.client.testing.PrometheusServer;
 import io.promshard.client.testing.Processes;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -126,7 +128,15 @@ final class E2eRun implements BeforeAllCallback, AfterAllCallback, BeforeEachCal
      */
     ChildProcess haWorker(String worker, int scrapeSeconds, Path sd, HaTargets targets, String... flags)
             throws Exception {
-        int port = Processes.freePort();
+        return haWorker(worker, Processes.freePort(), scrapeSeconds, sd, targets, UnaryOperator.identity(), flags);
+    }
+
+    /**
+     * {@link #haWorker(String, int, Path, HaTargets, String...)} on {@code port}, its configuration
+     * changed by {@code edit} after the substitutions (a test's own scrape configs or remote write).
+     */
+    ChildProcess haWorker(String worker, int port, int scrapeSeconds, Path sd, HaTargets targets,
+                          UnaryOperator<String> edit, String... flags) throws Exception {
         Path d = Files.createDirectories(dir.resolve(worker));
         Files.writeString(d.resolve("worker-rules.yml"), Files.readString(root.resolve("ops/prometheus/worker-rules.yml"))
                 .replace("for: 1m", "for: " + 3 * scrapeSeconds + "s"));
@@ -141,8 +151,39 @@ final class E2eRun implements BeforeAllCallback, AfterAllCallback, BeforeEachCal
                 .replace("http://127.0.0.1:8428/", "http://127.0.0.1:" + storage + "/")
                 .replace("127.0.0.1:9093", "127.0.0.1:" + alertmanager)
                 .replace("127.0.0.1:9090", "127.0.0.1:" + port);
-        Files.writeString(d.resolve("prometheus.yml"), config);
+        Files.writeString(d.resolve("prometheus.yml"), edit.apply(config));
         return prometheus(worker, d.resolve("prometheus.yml"), d.resolve("data"), port, flags);
+    }
+
+    /**
+     * Debian's VictoriaMetrics as {@code victoria-metrics}, started with ops/victoria-metrics' arguments
+     * but for its data directory, a free loopback port, the deduplication interval set to the workers'
+     * {@code scrapeSeconds}, and a latency offset of 1 s (the tests read seconds after writing), once it
+     * answers; returns its port.
+     */
+    int victoriaMetrics(int scrapeSeconds) throws Exception {
+        int port = Processes.freePort();
+        List<String> command = new ArrayList<>(List.of("/usr/bin/victoria-metrics"));
+        for (String arg : DebianDefaults.args(root.resolve("ops/victoria-metrics/victoria-metrics"))) {
+            if (arg.startsWith("-storageDataPath=")) {
+                command.add("-storageDataPath=" + dir.resolve("storage"));
+            } else if (arg.startsWith("-httpListenAddr=")) {
+                command.add("-httpListenAddr=127.0.0.1:" + port);
+            } else if (arg.startsWith("-dedup.minScrapeInterval=")) {
+                command.add("-dedup.minScrapeInterval=" + scrapeSeconds + "s");
+            } else {
+                command.add(arg);
+            }
+        }
+        command.add("-search.latencyOffset=1s");
+        if (!Files.isExecutable(Path.of(command.get(0)))) {
+            throw new IllegalStateException(
+                    "VictoriaMetrics is missing: install Debian's victoria-metrics package (ops/test.sh does)");
+        }
+        processes.start("victoria-metrics", command);
+        Poll.until("VictoriaMetrics to answer", WAIT, Duration.ofMillis(250), () -> processes.alive("victoria-metrics")
+                && !Http.json(URI.create("http://127.0.0.1:" + port + "/api/v1/query?query=1")).isMissingNode());
+        return port;
     }
 
     /**

@@ -191,8 +191,8 @@ class HandoffE2EIT {
         report.put("scrape_interval_s", SCRAPE_SECONDS);
         report.put("window_s", (t1 - t0) / 1000.0);
         report.put("targets", exporters.all.size());
-        report.put("max_gap_per_target_s", percentiles(maxGaps));
-        report.put("gap_between_scrapes_s", percentiles(allGaps));
+        report.put("max_gap_per_target_s", Figures.percentiles(maxGaps));
+        report.put("gap_between_scrapes_s", Figures.percentiles(allGaps));
         System.out.println("E2E " + Json.mapper().writeValueAsString(report));
         assertEquals(List.of(), offenders, "targets with a gap above 1.5 scrape intervals or never scraped");
     }
@@ -359,7 +359,7 @@ class HandoffE2EIT {
         report.put("phase", "kill -9 of w2's sidecar and Prometheus");
         report.put("targets", w2Targets.size());
         report.put("bound_s", bound / 1000.0);
-        report.put("scraped_again_after_s", percentiles(new ArrayList<>(recovery.values())));
+        report.put("scraped_again_after_s", Figures.percentiles(new ArrayList<>(recovery.values())));
         System.out.println("E2E " + Json.mapper().writeValueAsString(report));
         List<String> late = recovery.entrySet().stream().filter(e -> e.getValue() * 1000 > bound)
                 .map(e -> e.getKey() + " after " + e.getValue() + " s").toList();
@@ -652,20 +652,5 @@ class HandoffE2EIT {
     private static double maxOverMean(java.util.Collection<Long> values) {
         double mean = values.stream().mapToLong(Long::longValue).average().orElse(0);
         return mean == 0 ? Double.NaN : values.stream().mapToLong(Long::longValue).max().orElse(0) / mean;
-    }
-
-    private static Map<String, Double> percentiles(List<Double> values) {
-        List<Double> v = new ArrayList<>(values);
-        v.sort(null);
-        Map<String, Double> out = new LinkedHashMap<>();
-        if (v.isEmpty()) {
-            return out;
-        }
-        for (double p : new double[] {0.5, 0.9, 0.99}) {
-            out.put("p" + Math.round(p * 100), v.get((int) Math.min(v.size() - 1, Math.floor(p * v.size()))));
-        }
-        out.put("max", v.get(v.size() - 1));
-        out.put("count", (double) v.size());
-        return out;
     }
 }
