@@ -120,6 +120,7 @@ class HaStorageIT {
         event("drain " + drained);
         cluster.drain(drained);
         cluster.awaitSettled(4);
+        double lingering = cluster.sidecarMetric(drained, "promshard_sidecar_targets{kind=\"lingering\"}");
         List<Boolean> heldActive = sampleAlert(alerted.replicated(), QUIET_MILLIS);
         long to = System.currentTimeMillis();
         awaitStorageHas(to);
@@ -128,8 +129,12 @@ class HaStorageIT {
         report.put("events_ms_from_start", relative(from));
         report.put("scrape_interval_s", SCRAPE_SECONDS);
         try {
-            report.put("replication2_drain_alertmanager_inactive_samples", heldActive.stream().filter(a -> !a).count());
+            report.put("drained_worker_lingering_targets", lingering);
+            assertEquals(2, lingering, "the drained worker keeps both down targets until they are up");
+            long inactive = heldActive.stream().filter(a -> !a).count();
+            report.put("replication2_drain_alertmanager_inactive_samples", inactive);
             report.put("replication2_drain_alertmanager_samples", heldActive.size());
+            assertEquals(0, inactive, "samples after the drain at which Alertmanager held the firing alert resolved");
             checkAlertsThroughTheDrain(alerted, report);
             checkReplicatedScrapes(from, to, report);
             measureDeduplicatedStorage(from, to, report);
@@ -236,7 +241,7 @@ class HaStorageIT {
     // ---- the checks
 
     /** A node target and a target of job single, both down, each alert firing, before {@code worker} drains. */
-    private record AlertTargets(Exporters.Exporter replicated, Exporters.Exporter single, long firingSince) {
+    private record AlertTargets(String drained, Exporters.Exporter replicated, Exporters.Exporter single) {
     }
 
     /** Takes down one node and one single target of {@code worker}'s and waits for both alerts to be notified. */
@@ -249,7 +254,7 @@ class HaStorageIT {
         lone.down = true;
         PromshardCluster.poll("both TargetDown alerts notified", () ->
                 firings(replicated) == 1 && firings(lone) == 1);
-        return new AlertTargets(replicated, lone, System.currentTimeMillis());
+        return new AlertTargets(worker, replicated, lone);
     }
 
     /** Every 100 ms for {@code millis}: whether Alertmanager holds {@code target}'s alert as active. */
@@ -277,12 +282,16 @@ class HaStorageIT {
         alerted.single().down = false;
         PromshardCluster.poll("both alerts resolved", () -> resolutions(alerted.replicated()) > 0
                 && resolutions(alerted.single()) > 0);
+        PromshardCluster.poll("the lingering targets gone once up", () -> cluster.sidecarMetric(alerted.drained(),
+                "promshard_sidecar_targets{kind=\"lingering\"}") == 0);
         List<Alerting.Notification> replicated = alerting.about("TargetDown", alerted.replicated().address);
         List<Alerting.Notification> lone = alerting.about("TargetDown", alerted.single().address);
         report.put("replication2_drain_notifications", replicated.stream().map(Alerting.Notification::status).toList());
         report.put("replication1_drain_notifications", lone.stream().map(Alerting.Notification::status).toList());
         report.put("replication1_drain_refiring_after_s", refiringAfter(lone));
         report.put("replication2_drain_refiring_after_s", refiringAfter(replicated));
+        assertEquals(List.of("firing", "resolved"), replicated.stream().map(Alerting.Notification::status).toList(),
+                "a drain of a replica of a firing target notifies nothing; one resolved once it is back");
     }
 
     private long resolutions(Exporters.Exporter target) {

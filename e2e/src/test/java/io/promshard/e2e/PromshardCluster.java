@@ -158,6 +158,16 @@ final class PromshardCluster {
         return Http.json(URI.create("http://127.0.0.1:" + sidecarPorts.get(worker) + "/api/v1/status"));
     }
 
+    /** The value of the sidecar's metric sample {@code sample} (name and labels as written), or -1 when absent. */
+    double sidecarMetric(String worker, String sample) {
+        for (String line : Http.get(URI.create("http://127.0.0.1:" + sidecarPorts.get(worker) + "/metrics")).split("\n")) {
+            if (line.startsWith(sample + " ")) {
+                return Double.parseDouble(line.substring(sample.length() + 1).trim());
+            }
+        }
+        return -1;
+    }
+
     /** kill -9 of a worker's sidecar and its Prometheus (named {@code prometheus-<worker>}). */
     void kill9(String worker) throws IOException, InterruptedException {
         killed.add(worker);

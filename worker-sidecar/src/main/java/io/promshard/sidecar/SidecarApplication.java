@@ -13,6 +13,7 @@ import io.promshard.sidecar.resources.SdResource;
 import io.promshard.sidecar.resources.SidecarMetricsResource;
 import io.promshard.sidecar.resources.SidecarStatusResource;
 import io.promshard.sidecar.prometheus.Acknowledger;
+import io.promshard.sidecar.prometheus.LingeringTargets;
 import io.promshard.sidecar.prometheus.PrometheusClient;
 import io.promshard.sidecar.prometheus.ReadinessMonitor;
 import java.util.function.BooleanSupplier;
@@ -46,6 +47,7 @@ public class SidecarApplication extends Application<SidecarConfiguration> {
         WorkerRegistration registration = config.buildRegistration(curator, watcher);
         PrometheusClient prometheus = config.buildPrometheusClient();
         ReadinessMonitor readiness = null;
+        LingeringTargets lingering = null;
         // a duplicate of a live sidecar acknowledges and reports nothing for the worker it does not hold
         BooleanSupplier ready = registration::ownsId;
         if (prometheus != null) {
@@ -55,6 +57,10 @@ public class SidecarApplication extends Application<SidecarConfiguration> {
             ReadinessMonitor monitor = readiness;
             ready = () -> registration.ownsId() && monitor.isReady();
             environment.lifecycle().manage(config.buildSeriesReporter(curator, watcher, prometheus, ready));
+            lingering = config.buildLingeringTargets(watcher, prometheus);
+            if (lingering != null) {
+                environment.lifecycle().manage(lingering);
+            }
         }
         environment.lifecycle().manage(registration);
         Acknowledger acknowledger = config.buildAcknowledger(curator, watcher, prometheus, ready);
@@ -63,7 +69,7 @@ public class SidecarApplication extends Application<SidecarConfiguration> {
         environment.jersey().register(new SidecarStatusResource(registration, watcher, acknowledger, readiness));
         environment.jersey().register(new SdResource(watcher.directory()));
         environment.jersey().register(new SidecarMetricsResource(registration, watcher, acknowledger, readiness,
-                curator));
+                lingering, curator));
         environment.healthChecks().register("zookeeper", new ZooKeeperHealthCheck(curator));
         environment.healthChecks().register("registration", new RegistrationHealthCheck(registration));
     }

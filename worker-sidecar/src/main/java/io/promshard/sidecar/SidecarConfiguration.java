@@ -12,6 +12,7 @@ import io.promshard.client.zk.ZkLayout;
 import io.promshard.service.ZooKeeperSettings;
 import io.promshard.sidecar.assignment.ShareWatcher;
 import io.promshard.sidecar.prometheus.Acknowledger;
+import io.promshard.sidecar.prometheus.LingeringTargets;
 import io.promshard.sidecar.prometheus.PrometheusClient;
 import io.promshard.sidecar.prometheus.ReadinessMonitor;
 import io.promshard.sidecar.prometheus.SeriesReporter;
@@ -75,6 +76,21 @@ public class SidecarConfiguration extends Configuration {
                 prometheus.getConfirmInterval().toJavaDuration());
     }
 
+    /**
+     * Keeps departed down targets in {@code watcher}'s files (see {@link LingeringTargets}); null when
+     * {@code prometheus.lingerWhileDown} is 0. Not started.
+     */
+    public LingeringTargets buildLingeringTargets(ShareWatcher watcher, PrometheusClient client) {
+        if (prometheus.getLingerWhileDown().toMilliseconds() == 0) {
+            return null;
+        }
+        LingeringTargets lingering = new LingeringTargets(client, worker.getId(),
+                prometheus.getLingerWhileDown().toJavaDuration(), prometheus.getConfirmInterval().toJavaDuration(),
+                System::currentTimeMillis);
+        lingering.attachTo(watcher);
+        return lingering;
+    }
+
     /** Reports series per target from {@code client}; not started. */
     public SeriesReporter buildSeriesReporter(CuratorFramework curator, ShareWatcher watcher,
                                               PrometheusClient client, BooleanSupplier ready) {
@@ -122,6 +138,24 @@ public class SidecarConfiguration extends Configuration {
 
         @NotNull
         private Duration requestTimeout = Duration.seconds(5);
+
+        /**
+         * A target leaving this worker while its Prometheus sees it down stays in the files until it
+         * is up, at most this long, so that its alert does not resolve here while it still fires on
+         * the other replicas (see {@code LingeringTargets}); 0 lets it leave at once.
+         */
+        @NotNull
+        private Duration lingerWhileDown = Duration.minutes(30);
+
+        @JsonProperty
+        public Duration getLingerWhileDown() {
+            return lingerWhileDown;
+        }
+
+        @JsonProperty
+        public void setLingerWhileDown(Duration lingerWhileDown) {
+            this.lingerWhileDown = lingerWhileDown;
+        }
 
         @JsonProperty
         public boolean isEnabled() {

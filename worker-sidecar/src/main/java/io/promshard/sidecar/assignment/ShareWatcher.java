@@ -10,6 +10,7 @@ import io.promshard.client.zk.ShareReader;
 import io.promshard.client.zk.CorruptShareException;
 import io.promshard.client.zk.ZkLayout;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -61,6 +62,10 @@ public final class ShareWatcher implements Managed {
     private final AtomicBoolean gated = new AtomicBoolean();
     private final AtomicReference<AppliedState> applied;
     private final AtomicReference<Share> appliedShare = new AtomicReference<>();
+    /** What the files keep beyond the share. */
+    private volatile Lingering lingering = Lingering.NONE;
+    /** Set when the files are to be written again though the share did not change (lingering changed). */
+    private final AtomicBoolean rewrite = new AtomicBoolean();
     private final AtomicLong fileWrites = new AtomicLong();
     private final AtomicLong writeErrors = new AtomicLong();
     private final List<Consumer<AppliedState>> listeners =
@@ -109,6 +114,17 @@ public final class ShareWatcher implements Managed {
         if (state.get() == State.STARTED && queued.compareAndSet(false, true)) {
             executor.execute(this::sync);
         }
+    }
+
+    /** The files also keep what {@code lingering} says (set before {@link #start}). */
+    public void lingerWith(Lingering lingering) {
+        this.lingering = lingering;
+    }
+
+    /** Writes the files again, from the share applied and what lingers now. */
+    public void refreshFiles() {
+        rewrite.set(true);
+        schedule();
     }
 
     /**
@@ -174,22 +190,14 @@ public final class ShareWatcher implements Managed {
     private void apply(ShareReader.Published published) throws IOException {
         Share share = published.share();
         AppliedState before = applied.get();
-        if (published.manifest().sha256().equals(before.sha256())) {
+        if (published.manifest().sha256().equals(before.sha256()) && !rewrite.getAndSet(false)) {
             return;
         }
-        Map<String, Integer> jobs = new TreeMap<>();
+        Share previous = appliedShare.get();
         Map<String, List<TargetGroup>> scraped = share.scraped();
-        for (Map.Entry<String, List<TargetGroup>> job : scraped.entrySet()) {
-            if (directory.write(job.getKey(), job.getValue())) {
-                fileWrites.incrementAndGet();
-            }
-            jobs.put(job.getKey(), job.getValue().stream().mapToInt(g -> g.targets().size()).sum());
-        }
-        for (String existing : directory.names()) {
-            if (!scraped.containsKey(existing)) {
-                directory.delete(existing);
-            }
-        }
+        writeFiles(withExtra(scraped, lingering.extra(previous == null ? share : previous, share)));
+        Map<String, Integer> jobs = new TreeMap<>();
+        scraped.forEach((job, groups) -> jobs.put(job, groups.stream().mapToInt(g -> g.targets().size()).sum()));
         AppliedState now = new AppliedState(worker, published.manifest().epoch(), published.manifest().sha256(),
                 share.targetCount(), share.handoffCount(), jobs, System.currentTimeMillis(), before.errors(),
                 before.lastError());
@@ -198,6 +206,34 @@ public final class ShareWatcher implements Managed {
         LOG.info("worker={} epoch={}: applied {} targets ({} more until their new owners confirm them) in {} jobs to {}",
                 worker, now.epoch(), now.targets(), now.handoff(), jobs.size(), directory.path());
         listeners.forEach(l -> l.accept(now));
+    }
+
+    private static Map<String, List<TargetGroup>> withExtra(Map<String, List<TargetGroup>> scraped,
+                                                            Map<String, List<TargetGroup>> extra) {
+        if (extra.isEmpty()) {
+            return scraped;
+        }
+        Map<String, List<TargetGroup>> files = new TreeMap<>(scraped);
+        extra.forEach((job, groups) -> {
+            List<TargetGroup> all = new ArrayList<>(files.getOrDefault(job, List.of()));
+            all.addAll(groups);
+            files.put(job, all);
+        });
+        return files;
+    }
+
+    /** One file per job of {@code files}, and the files of other jobs removed. */
+    private void writeFiles(Map<String, List<TargetGroup>> files) throws IOException {
+        for (Map.Entry<String, List<TargetGroup>> job : files.entrySet()) {
+            if (directory.write(job.getKey(), job.getValue())) {
+                fileWrites.incrementAndGet();
+            }
+        }
+        for (String existing : directory.names()) {
+            if (!files.containsKey(existing)) {
+                directory.delete(existing);
+            }
+        }
     }
 
     /** file_sd files written (content changed) since start. */

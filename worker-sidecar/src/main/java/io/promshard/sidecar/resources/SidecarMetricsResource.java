@@ -5,6 +5,7 @@ import io.promshard.client.metrics.MetricsText;
 import io.promshard.sidecar.assignment.AppliedState;
 import io.promshard.sidecar.assignment.ShareWatcher;
 import io.promshard.sidecar.prometheus.Acknowledger;
+import io.promshard.sidecar.prometheus.LingeringTargets;
 import io.promshard.sidecar.prometheus.ReadinessMonitor;
 import io.promshard.sidecar.registration.WorkerRegistration;
 import jakarta.ws.rs.GET;
@@ -20,15 +21,20 @@ public class SidecarMetricsResource {
     private final ShareWatcher watcher;
     private final Acknowledger acknowledger;
     private final ReadinessMonitor readiness;
+    private final LingeringTargets lingering;
     private final CuratorFramework curator;
 
-    /** @param readiness null when the sidecar runs without a Prometheus to ask */
+    /**
+     * @param readiness null when the sidecar runs without a Prometheus to ask
+     * @param lingering null when departed down targets do not linger
+     */
     public SidecarMetricsResource(WorkerRegistration registration, ShareWatcher watcher, Acknowledger acknowledger,
-                                  ReadinessMonitor readiness, CuratorFramework curator) {
+                                  ReadinessMonitor readiness, LingeringTargets lingering, CuratorFramework curator) {
         this.registration = registration;
         this.watcher = watcher;
         this.acknowledger = acknowledger;
         this.readiness = readiness;
+        this.lingering = lingering;
         this.curator = curator;
     }
 
@@ -50,9 +56,11 @@ public class SidecarMetricsResource {
         m.family("promshard_sidecar_applied_timestamp_seconds", "gauge",
                         "When the applied assignment was written, Unix time; 0 before the first.")
                 .sample("promshard_sidecar_applied_timestamp_seconds", applied.appliedAtMillis() / 1000.0);
-        m.family("promshard_sidecar_targets", "gauge", "Targets in the written files: owned, and kept for a hand-off.");
+        m.family("promshard_sidecar_targets", "gauge", "Targets in the written files: owned, kept for a hand-off, and "
+                + "left this worker while down here (lingering until they are up).");
         m.sample("promshard_sidecar_targets", "kind", "owned", applied.targets());
         m.sample("promshard_sidecar_targets", "kind", "handoff", applied.handoff());
+        m.sample("promshard_sidecar_targets", "kind", "lingering", lingering == null ? 0 : lingering.count());
         m.family("promshard_sidecar_file_writes_total", "counter", "file_sd files written (content changed).")
                 .sample("promshard_sidecar_file_writes_total", watcher.fileWrites());
         m.family("promshard_sidecar_file_write_errors_total", "counter",
