@@ -588,24 +588,8 @@ class HandoffE2EIT {
 
     /** Every worker has acknowledged what it applied and no hand-off is pending. */
     private void awaitSettled(int workers) {
-        poll(workers + " workers to settle", WAIT, () -> {
-            JsonNode s = coordinatorStatus();
-            if (s.path("workers").asInt() != workers || s.path("handoffs").asInt() != 0
-                    || s.path("deferredMoves").asLong() != 0 || s.path("epoch").asLong() <= 0) {
-                return false;
-            }
-            for (String w : sidecarPort.keySet()) {
-                if (!alive("sidecar-" + w)) {
-                    continue;
-                }
-                JsonNode st = sidecarStatus(w);
-                if (st.path("applied").path("epoch").asLong() == 0
-                        || st.path("ackedEpoch").asLong() != st.path("applied").path("epoch").asLong()) {
-                    return false;
-                }
-            }
-            return true;
-        });
+        poll(workers + " workers to settle", WAIT, () -> PromshardCluster.settled(coordinatorStatus(), workers,
+                sidecarPort.keySet().stream().filter(w -> alive("sidecar-" + w)).map(this::sidecarStatus).toList()));
     }
 
     private void start(String name, List<String> command) throws IOException {

@@ -68,18 +68,11 @@ final class PromshardCluster {
         Path yml = run.dir().resolve("coordinator.yml");
         Files.writeString(yml, """
                 coordinatorId: c1
-                zookeeper: {connectString: "127.0.0.1:%d", cluster: e2e, sessionTimeout: %ds}
                 %s
                 api: {token: %s}
                 outputDirectory: %s
-                server:
-                  applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: %d}]
-                  adminConnectors: [{type: http, port: %d}]
-                logging:
-                  level: INFO
-                  loggers: {org.apache.zookeeper: WARN, org.apache.curator: WARN, org.eclipse.jetty: WARN}
-                """.formatted(zooKeeperPort, sessionSeconds, inventoryAndAssignment.strip(), TOKEN,
-                run.dir().resolve("coordinator-out"), apiPort, Processes.freePort()));
+                """.formatted(inventoryAndAssignment.strip(), TOKEN, run.dir().resolve("coordinator-out"))
+                + common(apiPort));
         run.processes().start("coordinator", Processes.smallJvm("-jar",
                 run.root().resolve("coordinator/target/promshard-coordinator.jar").toString(), "server", yml.toString()));
         poll("the coordinator's API", () -> run.processes().alive("coordinator") && status().has("epoch"));
@@ -91,23 +84,28 @@ final class PromshardCluster {
         sidecarPorts.put(worker, port);
         Path yml = run.dir().resolve(worker + "-sidecar.yml");
         Files.writeString(yml, """
-                zookeeper: {connectString: "127.0.0.1:%d", cluster: e2e, sessionTimeout: %ds}
                 worker: {id: %s, zone: "%s", prometheusUrl: "http://127.0.0.1:%d", sidecarUrl: "http://127.0.0.1:%d"}
                 prometheus: {readinessInterval: 500ms, confirmInterval: 500ms, seriesReportInterval: 5s, withdrawAfter: 10s}
                 outputDirectory: %s
+                """.formatted(worker, zone, prometheusPort, port, sd) + common(port));
+        run.processes().start("sidecar-" + worker, Processes.smallJvm("-jar",
+                run.root().resolve("worker-sidecar/target/promshard-worker-sidecar.jar").toString(), "server",
+                yml.toString()));
+        poll(worker + "'s sidecar to be ACTIVE", () -> run.processes().alive("sidecar-" + worker)
+                && "ACTIVE".equals(sidecarStatus(worker).path("state").asText()));
+    }
+
+    /** The blocks every process's configuration has: ZooKeeper, the API on {@code port} (admin on a free port), logging. */
+    private String common(int port) throws IOException {
+        return """
+                zookeeper: {connectString: "127.0.0.1:%d", cluster: e2e, sessionTimeout: %ds}
                 server:
                   applicationConnectors: [{type: http, bindHost: 127.0.0.1, port: %d}]
                   adminConnectors: [{type: http, port: %d}]
                 logging:
                   level: INFO
                   loggers: {org.apache.zookeeper: WARN, org.apache.curator: WARN, org.eclipse.jetty: WARN}
-                """.formatted(zooKeeperPort, sessionSeconds, worker, zone, prometheusPort, port, sd, port,
-                Processes.freePort()));
-        run.processes().start("sidecar-" + worker, Processes.smallJvm("-jar",
-                run.root().resolve("worker-sidecar/target/promshard-worker-sidecar.jar").toString(), "server",
-                yml.toString()));
-        poll(worker + "'s sidecar to be ACTIVE", () -> run.processes().alive("sidecar-" + worker)
-                && "ACTIVE".equals(sidecarStatus(worker).path("state").asText()));
+                """.formatted(zooKeeperPort, sessionSeconds, port, Processes.freePort());
     }
 
     /** Drains {@code worker} through the API and waits until it holds nothing. */
@@ -126,24 +124,27 @@ final class PromshardCluster {
      * live sidecar has acknowledged what it applied.
      */
     void awaitSettled(int workers) {
-        poll(workers + " workers to settle", () -> {
-            JsonNode s = status();
-            if (s.path("workers").asInt() != workers || s.path("handoffs").asInt() != 0
-                    || s.path("deferredMoves").asLong() != 0 || s.path("epoch").asLong() <= 0) {
+        poll(workers + " workers to settle", () -> settled(status(), workers, sidecarPorts.keySet().stream()
+                .filter(w -> !killed.contains(w) && run.processes().alive("sidecar-" + w)).map(this::sidecarStatus)
+                .toList()));
+    }
+
+    /**
+     * Whether a coordinator {@code status} counts {@code workers} workers with nothing handed off or
+     * deferred, and each of the {@code sidecars}' statuses has acknowledged what it applied.
+     */
+    static boolean settled(JsonNode status, int workers, List<JsonNode> sidecars) {
+        if (status.path("workers").asInt() != workers || status.path("handoffs").asInt() != 0
+                || status.path("deferredMoves").asLong() != 0 || status.path("epoch").asLong() <= 0) {
+            return false;
+        }
+        for (JsonNode st : sidecars) {
+            if (st.path("applied").path("epoch").asLong() == 0
+                    || st.path("ackedEpoch").asLong() != st.path("applied").path("epoch").asLong()) {
                 return false;
             }
-            for (String w : sidecarPorts.keySet()) {
-                if (killed.contains(w) || !run.processes().alive("sidecar-" + w)) {
-                    continue;
-                }
-                JsonNode st = sidecarStatus(w);
-                if (st.path("applied").path("epoch").asLong() == 0
-                        || st.path("ackedEpoch").asLong() != st.path("applied").path("epoch").asLong()) {
-                    return false;
-                }
-            }
-            return true;
-        });
+        }
+        return true;
     }
 
     URI api(String path) {

@@ -97,8 +97,8 @@ public class ClusterResource {
     }
 
     /**
-     * The explanation in words: how many owners it should have, each owner's rank, and what kept every
-     * better-ranked worker from it.
+     * The explanation in words: each owner's rank and what kept every better-ranked worker from it,
+     * or for a job on every worker, which workers cannot take it.
      */
     static String reason(Explain.Explanation e, List<String> scrapedBy) {
         if (e.replication() == TargetSet.EVERY_WORKER) {
@@ -108,8 +108,7 @@ public class ClusterResource {
             return "its job's replication is all: every eligible worker its pin allows scrapes it"
                     + (missing.isEmpty() ? "" : "; " + String.join(", ", missing) + " cannot: hard cap full");
         }
-        String wanted = "replication " + e.replication() + ": ";
-        return wanted + ownersReason(e, scrapedBy);
+        return ownersReason(e, scrapedBy);
     }
 
     private static String ownersReason(Explain.Explanation e, List<String> scrapedBy) {
