@@ -398,9 +398,43 @@ public final class Assignment {
     public Limited limitMoves(Assignment previous, long budget, Predicate<String> mayKeep) {
         MovementBudget spending = new MovementBudget(budget, mayKeep);
         forEachChange(previous, spending);
-        return new Limited(spending.owners == null ? this
-                : new Assignment(targets, replication, workers, slots, spending.owners, table, underReplicated),
-                spending.deferred, spending.filling);
+        return spending.limited();
+    }
+
+    /**
+     * A pass over the changed targets that holds some changes back: a held target gets the owners
+     * {@link #hold} gives it in {@code owners} (a copy of this assignment's, made at the first hold),
+     * and the placements it no longer makes are counted, their workers noted as still owed.
+     */
+    private abstract class Holding implements ChangeConsumer {
+        final Map<String, Integer> ids = new HashMap<>();
+        private final Set<String> filling = new TreeSet<>();
+        private long deferred;
+        private int[] owners;
+
+        Holding() {
+            for (int w = 0; w < workers.length; w++) {
+                ids.put(workers[w], w);
+            }
+        }
+
+        /** Target {@code i} gets {@code kept} as its owners for now; {@code owed} would have gained it. */
+        void hold(int i, List<String> kept, List<String> owed) {
+            deferred += owed.size();
+            filling.addAll(owed);
+            if (owners == null) {
+                owners = Assignment.this.owners.clone();
+            }
+            for (int r = 0; r < slots.count(i); r++) {
+                owners[slots.first(i) + r] = r < kept.size() ? ids.get(kept.get(r)) : -1;
+            }
+        }
+
+        Limited limited() {
+            return new Limited(owners == null ? Assignment.this
+                    : new Assignment(targets, replication, workers, slots, owners, table, underReplicated),
+                    deferred, filling);
+        }
     }
 
     /**
@@ -408,20 +442,13 @@ public final class Assignment {
      * placements while {@code left} covers them; afterwards the target keeps its previous owners in
      * {@code owners} (a copy of this assignment's, made at the first deferral).
      */
-    private final class MovementBudget implements ChangeConsumer {
+    private final class MovementBudget extends Holding {
         private final Predicate<String> mayKeep;
-        private final Map<String, Integer> ids = new HashMap<>();
-        private final Set<String> filling = new TreeSet<>();
         private long left;
-        private long deferred;
-        private int[] owners;
 
         MovementBudget(long budget, Predicate<String> mayKeep) {
             this.left = budget;
             this.mayKeep = mayKeep;
-            for (int w = 0; w < workers.length; w++) {
-                ids.put(workers[w], w);
-            }
         }
 
         @Override
@@ -437,14 +464,7 @@ public final class Assignment {
                 left -= added;
                 return;
             }
-            deferred += added;
-            after.stream().filter(w -> !before.contains(w)).forEach(filling::add);
-            if (owners == null) {
-                owners = Assignment.this.owners.clone();
-            }
-            for (int r = 0; r < slots.count(i); r++) {
-                owners[slots.first(i) + r] = r < before.size() ? ids.get(before.get(r)) : -1;
-            }
+            hold(i, before, after.stream().filter(w -> !before.contains(w)).toList());
         }
 
         /** A change the budget cannot hold back: a new replica, or an owner that may not keep the target. */
@@ -470,9 +490,7 @@ public final class Assignment {
     public Limited oneReplicaAtATime(Assignment previous, Predicate<String> handingOff, Predicate<String> mayKeep) {
         ReplicaStagger stagger = new ReplicaStagger(handingOff, mayKeep);
         forEachChange(previous, stagger);
-        return new Limited(stagger.owners == null ? this
-                : new Assignment(targets, replication, workers, slots, stagger.owners, table, underReplicated),
-                stagger.deferred, stagger.filling);
+        return stagger.limited();
     }
 
     /**
@@ -480,20 +498,13 @@ public final class Assignment {
      * allowed, the last gainers give way and the last planned losers stay (in {@code owners}, a copy
      * of this assignment's made at the first hold).
      */
-    private final class ReplicaStagger implements ChangeConsumer {
+    private final class ReplicaStagger extends Holding {
         private final Predicate<String> handingOff;
         private final Predicate<String> mayKeep;
-        private final Map<String, Integer> ids = new HashMap<>();
-        private final Set<String> filling = new TreeSet<>();
-        private long deferred;
-        private int[] owners;
 
         ReplicaStagger(Predicate<String> handingOff, Predicate<String> mayKeep) {
             this.handingOff = handingOff;
             this.mayKeep = mayKeep;
-            for (int w = 0; w < workers.length; w++) {
-                ids.put(workers[w], w);
-            }
         }
 
         @Override
@@ -513,14 +524,7 @@ public final class Assignment {
             List<String> givingWay = gained.subList(gained.size() - held, gained.size());
             staggered.removeAll(givingWay);
             staggered.addAll(plannedLosses.subList(plannedLosses.size() - held, plannedLosses.size()));
-            filling.addAll(givingWay);
-            deferred += held;
-            if (owners == null) {
-                owners = Assignment.this.owners.clone();
-            }
-            for (int r = 0; r < slots.count(i); r++) {
-                owners[slots.first(i) + r] = r < staggered.size() ? ids.get(staggered.get(r)) : -1;
-            }
+            hold(i, staggered, givingWay);
         }
     }
 
