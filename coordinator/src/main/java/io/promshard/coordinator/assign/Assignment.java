@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Predicate;
+import java.util.function.ToIntFunction;
 
 /**
  * The outcome of one engine run: each target's owners (up to R, the target's own replication, or
@@ -55,7 +56,19 @@ public final class Assignment {
      * include workers owning nothing).
      */
     public static Assignment of(Map<String, List<String>> owners, Collection<String> members, int replication) {
-        TargetSet set = TargetSet.of(owners.keySet());
+        return of(owners, members, replication, key -> TargetSet.DEFAULT_REPLICAS);
+    }
+
+    /**
+     * As {@link #of(Map, Collection, int)}, each key with its own replication {@code replicasOf(key)}
+     * ({@link TargetSet#DEFAULT_REPLICAS} for the factor, {@link TargetSet#EVERY_WORKER}, or a count), as
+     * its job gives it.
+     */
+    public static Assignment of(Map<String, List<String>> owners, Collection<String> members, int replication,
+                                ToIntFunction<String> replicasOf) {
+        TargetSet.Builder targets = TargetSet.builder(owners.size());
+        owners.keySet().forEach(key -> targets.add(key, 1, null, replicasOf.applyAsInt(key)));
+        TargetSet set = targets.build();
         TreeMap<String, Integer> ids = new TreeMap<>();
         members.forEach(w -> ids.put(w, 0));
         owners.values().forEach(list -> list.forEach(w -> ids.putIfAbsent(w, 0)));
@@ -65,7 +78,8 @@ public final class Assignment {
         }
         int[] counts = new int[set.size()];
         for (int i = 0; i < set.size(); i++) {
-            counts[i] = Math.max(replication, owners.get(set.key(i)).size());
+            int replicas = set.replicas(i) == TargetSet.DEFAULT_REPLICAS ? replication : Math.max(1, set.replicas(i));
+            counts[i] = Math.max(replicas, owners.get(set.key(i)).size());
         }
         OwnerSlots slots = OwnerSlots.of(counts);
         int[] o = new int[slots.total()];

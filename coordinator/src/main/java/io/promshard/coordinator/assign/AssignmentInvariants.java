@@ -106,6 +106,32 @@ public final class AssignmentInvariants {
         });
     }
 
+    /**
+     * The same rule on one published epoch, as the workers' shares show it. Every previous owner that
+     * loses a target while it can still scrape keeps it as a hand-off until the new owners have
+     * confirmed it; a lost owner keeps nothing. A target with hand-off set {@code H} and owners
+     * {@code O} has had {@code min(|H|, gained)} replicas moved while those hand-offs are open, and
+     * {@code gained <= |O|}, so {@code min(|H|, |O|) > 1} breaks the rule. At replication 2 the test is
+     * exact (a drain of all but one worker, {A, B} -> {C}, is one move and one dropped replica:
+     * {@code min(2, 1) = 1}); above it, a move together with a dropped replica can exceed it, so it
+     * applies only to targets {@code replicatedTwice} names.
+     *
+     * @param owners          target (by key) to the workers whose shares own it in that epoch
+     * @param handedOffBy     target to the workers whose shares hand it off in that epoch
+     * @param replicatedTwice whether a target's job runs at replication 2
+     */
+    public static void checkOneReplicaHandedOffAtATime(Map<String, Set<String>> owners,
+                                                       Map<String, Set<String>> handedOffBy,
+                                                       Predicate<String> replicatedTwice) {
+        handedOffBy.forEach((key, from) -> {
+            Set<String> to = owners.getOrDefault(key, Set.of());
+            if (replicatedTwice.test(key) && Math.min(from.size(), to.size()) > 1) {
+                throw new AssertionError("target " + key + " is handed off by " + from + " to " + to
+                        + " at once: more than one replica moved at a time");
+            }
+        });
+    }
+
     /** Ownership as {@link #check(Assignment, Collection)}, and the assignment covers exactly {@code keys}. */
     public static void check(Assignment a, Collection<String> keys, Collection<Member> members) {
         Set<String> expected = new HashSet<>(keys);

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -263,6 +264,20 @@ class JobReplicationTest {
             assertEquals(1, owners.stream().filter(w -> w.equals("w00") || w.equals("w01")).count(),
                     key + ": one drained owner stays until the other replica's hand-off ends: " + owners);
         }
+    }
+
+    @Test
+    void aPublishedEpochHandsOffOneReplicaOfATargetAtATime() {
+        Predicate<String> replicatedTwice = key -> key.startsWith("node/");
+        Map<String, Set<String>> owners = Map.of("node/a:1", Set.of("w3", "w4"), "node/b:1", Set.of("w3"),
+                "api/c:1", Set.of("w3", "w4"));
+        // one replica moved; a move and a dropped replica (all but w3 drained); a job it does not apply to
+        AssignmentInvariants.checkOneReplicaHandedOffAtATime(owners, Map.of("node/a:1", Set.of("w1"),
+                "node/b:1", Set.of("w1", "w2"), "api/c:1", Set.of("w1", "w2")), replicatedTwice);
+        AssertionError both = assertThrows(AssertionError.class, () -> AssignmentInvariants
+                .checkOneReplicaHandedOffAtATime(owners, Map.of("node/a:1", Set.of("w1", "w2")), replicatedTwice));
+        assertTrue(both.getMessage().contains("node/a:1 is handed off by [w1, w2]")
+                || both.getMessage().contains("node/a:1 is handed off by [w2, w1]"), both.getMessage());
     }
 
     @Test

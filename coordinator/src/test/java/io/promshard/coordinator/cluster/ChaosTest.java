@@ -13,6 +13,7 @@ import io.promshard.coordinator.drain.Drains;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
@@ -24,6 +25,7 @@ import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
+import org.apache.zookeeper.data.Stat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -33,13 +35,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * operator or a bad hand does: the {@code state} znode or a manifest deleted or overwritten, drains
  * of every worker sent at once, a second sidecar started with a live worker's id, an inventory file
  * broken and mended, an http_sd endpoint that stalls its answers and resumes, the leading coordinator
- * replaced. After every step, once converged, the engine's invariant checker holds on what the
- * sidecars' files say (every target owned by a live, undrained worker, balanced) and the published
+ * replaced. The http_sd job runs at replication 2. After every step, once converged, the engine's
+ * invariant checker holds on what the sidecars' files say (every target owned by as many live,
+ * undrained workers as its replication asks, balanced) and the published
  * state is readable; throughout, a sampler reads every live sidecar's files: none is ever partial or
  * unparsable, and no target is missing from all of them for longer than reassignment delay + settle
  * time + 5 s, counted from the moment its owner's registration is gone from ZooKeeper (at once for
  * a stop, at the end of its session for a crash, or for a stop while the sidecar cannot reach the
- * ensemble).
+ * ensemble), and no published epoch hands off two replicas of an http_sd target at a time.
  */
 class ChaosTest {
 
@@ -60,8 +63,9 @@ class ChaosTest {
         try (StallingHttpSd probes = new StallingHttpSd("probe", 50)) {
             cluster.addJobTargets(probes.targets());
             Chaos chaos = new Chaos(cluster, zk, probes, new Random(seed));
-            cluster.awaitConverged(Set.copyOf(chaos.live));
+            cluster.awaitPlaced(Set.copyOf(chaos.live), Set.of());
             CoverageSampler sampler = cluster.sampleCoverage(100, WINDOW_MILLIS);
+            sampler.checkReplicaHandOffs(key -> key.startsWith(probes.job() + "/"));
             chaos.sampler = sampler;
             try {
                 for (int step = 0; step < steps && sampler.violations().isEmpty(); step++) {
@@ -70,15 +74,18 @@ class ChaosTest {
                     // a worker held after a lost session keeps its share while others join: balance is a
                     // property of the settled state, so the check is polled until it holds
                     Poll.until("step " + step + " (" + what + ") converged and balanced", WAIT,
-                            () -> cluster.checkInvariants(cluster.awaitConverged(Set.copyOf(chaos.live)),
-                                    chaos.live, chaos.drained) && stateReadable(cluster));
+                            () -> cluster.checkPlacement(cluster.awaitPlaced(Set.copyOf(chaos.live),
+                                    Set.copyOf(chaos.drained)), chaos.live, chaos.drained) && stateReadable(cluster));
                     chaos.afterConverged();
                 }
             } finally {
                 sampler.close();
                 chaos.close();
             }
+            System.out.println("chaos seed " + seed + ": " + sampler.epochsChecked() + " published epochs checked, "
+                    + sampler.replicatedHandOffs() + " hand-offs of replicated targets seen");
             assertTrue(sampler.violations().isEmpty(), "seed " + seed + ": " + sampler.violations());
+            assertTrue(sampler.epochsChecked() > 0, "no published epoch was read whole to check its hand-offs");
         }
     }
 
@@ -108,7 +115,8 @@ class ChaosTest {
             this.zk = zk;
             this.probes = probes;
             this.random = random;
-            Consumer<CoordinatorConfiguration> probeJob = ClusterHarness.withHttpSdJob(probes);
+            Consumer<CoordinatorConfiguration> probeJob = ClusterHarness.withHttpSdJob(probes)
+                    .andThen(cluster.replication(probes.job(), 2));
             this.config = c -> {
                 c.getAssignment().setReassignmentDelay(Duration.milliseconds(DELAY_MILLIS));
                 c.getAssignment().setSettleTime(Duration.milliseconds(SETTLE_MILLIS));
@@ -126,7 +134,7 @@ class ChaosTest {
             List<String> ids = new ArrayList<>(live);
             ids.sort(null);
             String someone = ids.get(random.nextInt(ids.size()));
-            int roll = random.nextInt(20);
+            int roll = random.nextInt(21);
             if (roll < 3 || live.size() < 3) {
                 return join();
             } else if (roll < 5) {
@@ -155,6 +163,8 @@ class ChaosTest {
                 return replaceTheLeader();
             } else if (roll < 17) {
                 return stallOrResumeTheHttpSd();
+            } else if (roll < 19 && live.size() >= 4) {
+                return drainTwo(ids);
             }
             return crashAndJoin(someone);
         }
@@ -275,7 +285,39 @@ class ChaosTest {
             return "drain all of " + ids + " at once: " + drained + " drained";
         }
 
+        /**
+         * Two workers drained one after the other: where they hold both replicas of an http_sd
+         * target, the second replica waits for the first one's hand-off (the sampler's check).
+         */
+        private String drainTwo(List<String> ids) throws Exception {
+            List<String> shuffled = new ArrayList<>(ids);
+            Collections.shuffle(shuffled, random);
+            Drains drains = leader().coordinator().drains();
+            Set<String> active = Set.copyOf(ids);
+            for (String id : shuffled.subList(0, 2)) {
+                assertEquals(Drains.Outcome.STARTED, drains.drain(id, new byte[0], active), "drain " + id);
+                drained.add(id);
+            }
+            return "drain " + shuffled.subList(0, 2);
+        }
+
+        /**
+         * A second sidecar with {@code someone}'s id, once {@code someone} holds its registration in its
+         * current session: while its own znode is gone (a session just expired) the first of the two to
+         * register holds the id, and the duplicate is not the one this step means to refuse.
+         */
         private String startADuplicateOf(String someone) {
+            TestSidecar original = cluster.sidecars.get(someone);
+            Poll.until(someone + " to hold its registration in its current session", WAIT, () -> {
+                try {
+                    Stat held = cluster.observer().checkExists()
+                            .forPath(cluster.layout.worker(someone));
+                    return original.registration.ownsId() && held != null && held.getEphemeralOwner()
+                            == original.curator.getZookeeperClient().getZooKeeper().getSessionId();
+                } catch (Exception e) {
+                    return false;
+                }
+            });
             duplicate = new TestSidecar(cluster.connectString(), ClusterHarness.CLUSTER, someone, cluster.sidecarDir(someone).resolveSibling("copy-of-" + someone
                     + "-" + nextWorker));
             return "start a second sidecar with " + someone + "'s id";

@@ -6,8 +6,10 @@ import io.dropwizard.util.Duration;
 import io.promshard.client.Json;
 import io.promshard.client.api.ShareManifest;
 import io.promshard.client.api.ClusterState;
+import io.promshard.client.api.Share;
 import io.promshard.client.testing.LoopbackZooKeeper;
 import io.promshard.client.testing.Poll;
+import io.promshard.client.testing.PublishedShares;
 import io.promshard.client.zk.ShareCodec;
 import io.promshard.client.zk.ShareReader;
 import io.promshard.client.zk.ZkLayout;
@@ -22,6 +24,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,6 +72,8 @@ final class ClusterHarness implements BeforeEachCallback, AfterEachCallback {
     private final List<RunningCoordinator> coordinators = new ArrayList<>();
     private CoverageSampler sampler;
     int targetCount;
+    /** Job to the replication a test gave it ({@link #replication(String, int)}); absent jobs run at 1. */
+    private final Map<String, Integer> jobReplication = new HashMap<>();
 
     record RunningCoordinator(CuratorFramework curator, InventoryService inventory, Coordinator coordinator)
             implements AutoCloseable {
@@ -320,23 +326,71 @@ final class ClusterHarness implements BeforeEachCallback, AfterEachCallback {
         return true;
     }
 
-    /** Every target in exactly one of {@code live}'s files, each of them having applied what is published. */
+    /**
+     * The shares published for {@code workers}, read between two equal reads of the state's epoch;
+     * empty when an epoch was published meanwhile or ZooKeeper did not answer.
+     */
+    Optional<PublishedShares> published(Collection<String> workers) {
+        try {
+            ShareReader reader = new ShareReader(observer, layout, new ShareCodec());
+            long before = state().epoch();
+            Map<String, Share> shares = new TreeMap<>();
+            for (String worker : workers) {
+                reader.read(worker).ifPresent(read -> shares.put(worker, read.share()));
+            }
+            return state().epoch() == before ? Optional.of(new PublishedShares(before, shares)) : Optional.empty();
+        } catch (Exception e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Every target in exactly one of {@code live}'s files, each of them having applied what is
+     * published; for tests whose jobs all run at replication 1.
+     */
     Map<String, String> awaitConverged(Set<String> live) {
+        if (!jobReplication.isEmpty()) {
+            throw new IllegalStateException("jobs " + jobReplication + " are replicated: use awaitPlaced");
+        }
         Map<String, String> owners = new TreeMap<>();
+        awaitPlaced(live, Set.of()).forEach((target, workers) -> owners.put(target, workers.iterator().next()));
+        return Map.copyOf(owners);
+    }
+
+    /**
+     * Every target in the files of as many of {@code live} as its job's replication asks
+     * ({@code min(R, undrained live workers)}), each of them having applied what is published.
+     *
+     * @return target ({@code job/address}) to the workers whose files hold it
+     */
+    Map<String, Set<String>> awaitPlaced(Set<String> live, Set<String> drained) {
+        int eligible = (int) live.stream().filter(id -> !drained.contains(id)).count();
+        Map<String, Set<String>> owners = new TreeMap<>();
         Poll.until("sidecars " + live + " to apply a complete assignment", WAIT, () -> {
             owners.clear();
-            int total = 0;
             if (!applied(live)) {
                 return false;
             }
             for (String id : live) {
-                Map<String, String> owned = sidecars.get(id).owned();
-                total += owned.size();
-                owners.putAll(owned);
+                sidecars.get(id).owned().keySet()
+                        .forEach(target -> owners.computeIfAbsent(target, k -> new TreeSet<>()).add(id));
             }
-            return total == targetCount && owners.size() == targetCount;
+            return owners.size() == targetCount && owners.entrySet().stream()
+                    .allMatch(e -> e.getValue().size() == Math.min(replication(e.getKey()), Math.max(1, eligible)));
         });
         return Map.copyOf(owners);
+    }
+
+    /** A configuration change that runs {@code job} at {@code replicas}; the harness's checks expect it from then on. */
+    Consumer<CoordinatorConfiguration> replication(String job, int replicas) {
+        jobReplication.put(job, replicas);
+        return c -> c.getInventory().getJobs().stream().filter(j -> j.getName().equals(job))
+                .forEach(j -> j.setReplication(Integer.toString(replicas)));
+    }
+
+    /** The replication of {@code target}'s job ({@code job/address}) as the test configured it: 1 by default. */
+    int replication(String target) {
+        return jobReplication.getOrDefault(target.substring(0, target.indexOf('/')), 1);
     }
 
     /** The assignment the sidecars' files describe ({@code job/address} to its one owner), over {@code live}. */
@@ -346,20 +400,31 @@ final class ClusterHarness implements BeforeEachCallback, AfterEachCallback {
         return Assignment.of(byKey, live, 1);
     }
 
+    /** {@link #checkPlacement} of a placement with one owner per target. */
+    boolean checkInvariants(Map<String, String> owners, Set<String> live, Set<String> drained) {
+        Map<String, Set<String>> placed = new TreeMap<>();
+        owners.forEach((target, worker) -> placed.put(target, Set.of(worker)));
+        return checkPlacement(placed, live, drained);
+    }
+
     /**
-     * {@link AssignmentInvariants} on what the sidecars' files describe: every inventory target once,
-     * on a live worker that is not {@code drained}, and the busiest undrained worker within
-     * {@code 1.05} of its fair share plus one target (the engine's band, at this granularity).
+     * {@link AssignmentInvariants} on what the sidecars' files describe: every inventory target on as
+     * many live workers that are not {@code drained} as its job's replication asks, and the busiest
+     * undrained worker within {@code 1.05} of its fair share plus one placement (the engine's band, at
+     * this granularity; each replica counts).
      *
      * @return true, so that it can be polled until the settled state holds it
      */
-    boolean checkInvariants(Map<String, String> owners, Set<String> live, Set<String> drained) {
+    boolean checkPlacement(Map<String, Set<String>> owners, Set<String> live, Set<String> drained) {
         List<Member> members = live.stream().sorted()
                 .map(id -> drained.contains(id) ? Member.of(id, 1).asDraining() : Member.of(id, 1)).toList();
-        Assignment a = assignmentOf(owners, live);
+        Map<String, List<String>> byKey = new TreeMap<>();
+        owners.forEach((target, workers) -> byKey.put(target, List.copyOf(workers)));
+        Assignment a = Assignment.of(byKey, live, 1, this::replication);
         AssignmentInvariants.check(a, inventoryTargets(), members);
         long undrained = live.stream().filter(id -> !drained.contains(id)).count();
-        AssignmentInvariants.checkBalance(a, members, false, 1.05 + 1.0 / (targetCount / (double) undrained));
+        long placements = owners.values().stream().mapToLong(Set::size).sum();
+        AssignmentInvariants.checkBalance(a, members, false, 1.05 + 1.0 / (placements / (double) undrained));
         if (owners.size() != targetCount) {
             throw new AssertionError(owners.size() + " targets owned, " + targetCount + " in the inventory");
         }

@@ -2,6 +2,7 @@ package io.promshard.coordinator.cluster;
 
 import io.promshard.client.api.TargetGroup;
 import io.promshard.client.filesd.FileSdDirectory;
+import io.promshard.coordinator.assign.AssignmentInvariants;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 /**
  * The background check that no inventory target goes unscraped: every {@code intervalMillis} it
@@ -18,7 +20,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * when the window is 0), and for a file it cannot read. A worker that stops or crashes is
  * {@link #departing departing}: its targets count as scraped while its registration is still in
  * ZooKeeper, so the window starts when the coordinator can first know it is gone. Targets added
- * to the inventory are watched from the first sample that knows them.
+ * to the inventory are watched from the first sample that knows them. Once asked
+ * ({@link #checkReplicaHandOffs}), every sample also reads the shares published for the harness's
+ * sidecars in one epoch and records a violation where two replicas of a target move at a time
+ * ({@link AssignmentInvariants#checkOneReplicaHandedOffAtATime}).
  */
 final class CoverageSampler implements AutoCloseable {
 
@@ -30,6 +35,9 @@ final class CoverageSampler implements AutoCloseable {
     private final List<String> violations = new CopyOnWriteArrayList<>();
     private final Set<String> everMissing = new ConcurrentSkipListSet<>();
     private final AtomicInteger samples = new AtomicInteger();
+    private volatile Predicate<String> replicatedTwice;
+    private final AtomicInteger epochsChecked = new AtomicInteger();
+    private final AtomicInteger replicatedHandOffs = new AtomicInteger();
     private final Thread thread;
 
     private CoverageSampler(ClusterHarness cluster, long intervalMillis, long windowMillis) {
@@ -51,6 +59,21 @@ final class CoverageSampler implements AutoCloseable {
     /** {@code worker} is about to stop or crash: its current targets count as scraped while it is registered. */
     void departing(String worker) {
         departing.put(worker, Set.copyOf(cluster.sidecars.get(worker).owned().keySet()));
+    }
+
+    /** From now on, checks every sampled epoch's hand-offs of the targets {@code replicatedTwice} names. */
+    void checkReplicaHandOffs(Predicate<String> replicatedTwice) {
+        this.replicatedTwice = replicatedTwice;
+    }
+
+    /** Samples whose published epoch was read whole and checked for replica hand-offs. */
+    int epochsChecked() {
+        return epochsChecked.get();
+    }
+
+    /** Hand-offs of replicated targets seen over the checked samples (one per target and sample). */
+    int replicatedHandOffs() {
+        return replicatedHandOffs.get();
     }
 
     /** What went wrong so far: targets missing past the window, unreadable files. */
@@ -90,6 +113,7 @@ final class CoverageSampler implements AutoCloseable {
                 departing.remove(d.getKey());
             }
         }
+        checkPublishedHandOffs();
         Set<String> present = scraped();
         for (Map.Entry<String, Long> e : lastSeen.entrySet()) {
             if (present.contains(e.getKey())) {
@@ -101,6 +125,23 @@ final class CoverageSampler implements AutoCloseable {
                 e.setValue(now);
             }
         }
+    }
+
+    private void checkPublishedHandOffs() {
+        Predicate<String> replicated = replicatedTwice;
+        if (replicated == null) {
+            return;
+        }
+        cluster.published(List.copyOf(cluster.sidecars.keySet())).ifPresent(published -> {
+            Map<String, Set<String>> handedOffBy = published.handedOffBy();
+            handedOffBy.keySet().stream().filter(replicated).forEach(key -> replicatedHandOffs.incrementAndGet());
+            try {
+                AssignmentInvariants.checkOneReplicaHandedOffAtATime(published.owners(), handedOffBy, replicated);
+            } catch (AssertionError e) {
+                violations.add("epoch " + published.epoch() + ": " + e.getMessage());
+            }
+            epochsChecked.incrementAndGet();
+        });
     }
 
     /** Every target in some live sidecar's files, as {@code job/address}. */

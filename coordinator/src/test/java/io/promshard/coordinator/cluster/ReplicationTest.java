@@ -4,11 +4,8 @@ import static io.promshard.coordinator.cluster.ClusterHarness.WAIT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.promshard.client.api.Share;
-import io.promshard.client.api.TargetGroup;
 import io.promshard.client.testing.Poll;
-import io.promshard.client.zk.ShareCodec;
-import io.promshard.client.zk.ShareReader;
+import io.promshard.client.testing.PublishedShares;
 import io.promshard.coordinator.CoordinatorConfiguration;
 import io.promshard.coordinator.inventory.JobConfig;
 import java.util.ArrayList;
@@ -19,7 +16,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -44,47 +40,11 @@ class ReplicationTest {
         }
     };
 
-    /** The published shares of one epoch, read between two equal reads of the state's epoch. */
-    private record Snapshot(long epoch, Map<String, Share> shares) {
-
-        /** target (job/address) -> the workers whose share owns it (hand-offs not counted). */
-        Map<String, Set<String>> owners() {
-            return byTarget(Share::jobs);
-        }
-
-        /** target -> the previous owners that still scrape it for a hand-off. */
-        Map<String, Set<String>> handedOffBy() {
-            return byTarget(Share::handoff);
-        }
-
-        private Map<String, Set<String>> byTarget(Function<Share, Map<String, List<TargetGroup>>> part) {
-            Map<String, Set<String>> out = new TreeMap<>();
-            shares.forEach((worker, share) -> part.apply(share).forEach((job, groups) -> groups.forEach(g ->
-                    g.targets().forEach(t -> out.computeIfAbsent(job + "/" + t, k -> new TreeSet<>()).add(worker)))));
-            return out;
-        }
-    }
-
-    /** The published shares, or empty when an epoch was published while they were read (or ZooKeeper failed). */
-    private Optional<Snapshot> snapshot() {
-        try {
-            ShareReader reader = new ShareReader(cluster.observer(), cluster.layout, new ShareCodec());
-            long before = cluster.state().epoch();
-            Map<String, Share> shares = new TreeMap<>();
-            for (String w : WORKERS) {
-                reader.read(w).ifPresent(p -> shares.put(w, p.share()));
-            }
-            return cluster.state().epoch() == before ? Optional.of(new Snapshot(before, shares)) : Optional.empty();
-        } catch (Exception e) {
-            return Optional.empty();
-        }
-    }
-
     /** Polls until a consistent snapshot satisfies {@code condition}, and returns it. */
-    private Snapshot awaitSnapshot(String what, Predicate<Snapshot> condition) {
-        List<Snapshot> found = new ArrayList<>();
+    private PublishedShares awaitSnapshot(String what, Predicate<PublishedShares> condition) {
+        List<PublishedShares> found = new ArrayList<>();
         Poll.until(what, WAIT, () -> {
-            Optional<Snapshot> s = snapshot();
+            Optional<PublishedShares> s = cluster.published(WORKERS);
             if (s.isPresent() && condition.test(s.get())) {
                 found.add(s.get());
                 return true;
@@ -94,7 +54,7 @@ class ReplicationTest {
         return found.get(0);
     }
 
-    private static boolean settled(Snapshot s, Set<String> live, int targets) {
+    private static boolean settled(PublishedShares s, Set<String> live, int targets) {
         Map<String, Set<String>> owners = s.owners();
         return owners.size() == targets && s.handedOffBy().isEmpty() && owners.entrySet().stream().allMatch(e ->
                 live.containsAll(e.getValue())
@@ -105,7 +65,7 @@ class ReplicationTest {
     void aJobsOwnReplicationHoldsAndADrainMovesOneReplicaOfATargetAtATime() throws Exception {
         ClusterHarness.RunningCoordinator c1 = cluster.coordinator("c1", REPLICATED);
         WORKERS.forEach(cluster::sidecar);
-        Snapshot settled = awaitSnapshot("node on two workers, api on all five",
+        PublishedShares settled = awaitSnapshot("node on two workers, api on all five",
                 s -> settled(s, Set.copyOf(WORKERS), cluster.targetCount));
         cluster.awaitApplied(Set.copyOf(WORKERS));
         CoverageSampler sampler = cluster.sampleCoverage(20, 0);
@@ -125,7 +85,7 @@ class ReplicationTest {
         c1.coordinator().drains().drain(pair[0], new byte[0], Set.copyOf(WORKERS));
         c1.coordinator().drains().drain(pair[1], new byte[0], Set.copyOf(WORKERS));
 
-        Snapshot waiting = awaitSnapshot("the first replicas handed off", s -> both.stream().allMatch(t ->
+        PublishedShares waiting = awaitSnapshot("the first replicas handed off", s -> both.stream().allMatch(t ->
                 s.handedOffBy().getOrDefault(t, Set.of()).size() == 1)
                 && s.owners().entrySet().stream().filter(e -> e.getKey().startsWith("node/")
                         && !both.contains(e.getKey())).allMatch(e -> rest.containsAll(e.getValue())));
