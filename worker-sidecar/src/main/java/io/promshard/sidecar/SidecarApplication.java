@@ -16,6 +16,7 @@ import io.promshard.sidecar.prometheus.Acknowledger;
 import io.promshard.sidecar.prometheus.LingeringTargets;
 import io.promshard.sidecar.prometheus.PrometheusClient;
 import io.promshard.sidecar.prometheus.ReadinessMonitor;
+import io.promshard.sidecar.prometheus.SeriesReporter;
 import java.util.function.BooleanSupplier;
 import org.apache.curator.framework.CuratorFramework;
 
@@ -48,6 +49,7 @@ public class SidecarApplication extends Application<SidecarConfiguration> {
         PrometheusClient prometheus = config.buildPrometheusClient();
         ReadinessMonitor readiness = null;
         LingeringTargets lingering = null;
+        SeriesReporter series = null;
         // a duplicate of a live sidecar acknowledges and reports nothing for the worker it does not hold
         BooleanSupplier ready = registration::ownsId;
         if (prometheus != null) {
@@ -56,7 +58,8 @@ public class SidecarApplication extends Application<SidecarConfiguration> {
             environment.lifecycle().manage(readiness);
             ReadinessMonitor monitor = readiness;
             ready = () -> registration.ownsId() && monitor.isReady();
-            environment.lifecycle().manage(config.buildSeriesReporter(curator, watcher, prometheus, ready));
+            series = config.buildSeriesReporter(curator, watcher, prometheus, ready);
+            environment.lifecycle().manage(series);
             lingering = config.buildLingeringTargets(watcher, prometheus);
             if (lingering != null) {
                 environment.lifecycle().manage(lingering);
@@ -66,10 +69,10 @@ public class SidecarApplication extends Application<SidecarConfiguration> {
         Acknowledger acknowledger = config.buildAcknowledger(curator, watcher, prometheus, ready);
         environment.lifecycle().manage(acknowledger);
 
-        environment.jersey().register(new SidecarStatusResource(registration, watcher, acknowledger, readiness));
+        environment.jersey().register(new SidecarStatusResource(registration, watcher, acknowledger, readiness, series));
         environment.jersey().register(new SdResource(watcher.directory()));
         environment.jersey().register(new SidecarMetricsResource(registration, watcher, acknowledger, readiness,
-                lingering, curator));
+                lingering, series, curator));
         environment.healthChecks().register("zookeeper", new ZooKeeperHealthCheck(curator));
         environment.healthChecks().register("registration", new RegistrationHealthCheck(registration));
     }

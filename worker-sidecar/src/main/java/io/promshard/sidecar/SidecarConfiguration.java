@@ -15,6 +15,8 @@ import io.promshard.sidecar.prometheus.Acknowledger;
 import io.promshard.sidecar.prometheus.LingeringTargets;
 import io.promshard.sidecar.prometheus.PrometheusClient;
 import io.promshard.sidecar.prometheus.ReadinessMonitor;
+import io.promshard.sidecar.prometheus.Scraper;
+import io.promshard.sidecar.prometheus.ScraperKind;
 import io.promshard.sidecar.prometheus.SeriesReporter;
 import io.promshard.sidecar.registration.WorkerRegistration;
 import jakarta.validation.Valid;
@@ -91,10 +93,17 @@ public class SidecarConfiguration extends Configuration {
         return lingering;
     }
 
-    /** Reports series per target from {@code client}; not started. */
+    /**
+     * Reports series per target from what the scraper behind {@code client} offers (its kind as
+     * {@code prometheus.kind} says, or detected), or from {@code prometheus.seriesQueryUrl}; not started.
+     */
     public SeriesReporter buildSeriesReporter(CuratorFramework curator, ShareWatcher watcher,
                                               PrometheusClient client, BooleanSupplier ready) {
-        return new SeriesReporter(curator, zookeeper.layout(), watcher, worker.getId(), client, ready,
+        String kind = prometheus.getKind();
+        Scraper scraper = new Scraper(client, kind.equals("auto") ? null : ScraperKind.named(kind));
+        PrometheusClient remote = prometheus.getSeriesQueryUrl().isEmpty() ? null
+                : new PrometheusClient(prometheus.getSeriesQueryUrl(), prometheus.getRequestTimeout().toJavaDuration());
+        return new SeriesReporter(curator, zookeeper.layout(), watcher, worker.getId(), client, scraper, remote, ready,
                 prometheus.getSeriesReportInterval().toJavaDuration(), prometheus.getSeriesQuery());
     }
 
@@ -132,6 +141,21 @@ public class SidecarConfiguration extends Configuration {
         @NotNull
         private Duration seriesReportInterval = Duration.seconds(60);
 
+        /**
+         * The scraper this sidecar serves: {@code prometheus}, {@code agent} (Prometheus in agent mode),
+         * {@code vmagent}, or {@code auto} to learn it from its readiness answer. It decides where the
+         * series per target come from (see {@code ScraperKind}).
+         */
+        @NotNull
+        @Pattern(regexp = "auto|prometheus|agent|vmagent", message = "must be auto, prometheus, agent or vmagent")
+        private String kind = "auto";
+        /**
+         * A Prometheus-compatible query API (a remote storage such as VictoriaMetrics) to ask
+         * {@code seriesQuery} instead of the scraper: for a Prometheus agent, which has none. The query
+         * must then select this worker's samples (for example by its external label). Empty: the scraper.
+         */
+        @NotNull
+        private String seriesQueryUrl = "";
         /** Instant query giving series per target, with the targets' job and instance labels. */
         @NotEmpty
         private String seriesQuery = "scrape_samples_post_metric_relabeling";
@@ -205,6 +229,26 @@ public class SidecarConfiguration extends Configuration {
         @JsonProperty
         public void setSeriesReportInterval(Duration seriesReportInterval) {
             this.seriesReportInterval = seriesReportInterval;
+        }
+
+        @JsonProperty
+        public String getKind() {
+            return kind;
+        }
+
+        @JsonProperty
+        public void setKind(String kind) {
+            this.kind = kind;
+        }
+
+        @JsonProperty
+        public String getSeriesQueryUrl() {
+            return seriesQueryUrl;
+        }
+
+        @JsonProperty
+        public void setSeriesQueryUrl(String seriesQueryUrl) {
+            this.seriesQueryUrl = seriesQueryUrl;
         }
 
         @JsonProperty

@@ -11,20 +11,38 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * The local Prometheus' HTTP API as the sidecar needs it: readiness ({@code /-/ready}), the targets
- * it discovered ({@code /api/v1/targets}) and instant queries ({@code /api/v1/query}). Thread-safe.
+ * The local scraper's HTTP API as the sidecar needs it: readiness ({@code /-/ready}), the targets it
+ * discovered ({@code /api/v1/targets}) and instant queries ({@code /api/v1/query}). Prometheus, a
+ * Prometheus agent and vmagent all answer the first two alike (vmagent adds each target's
+ * {@code lastSamplesScraped}); only a full Prometheus answers queries ({@link ScraperKind}). Also
+ * used for the query API of a remote storage. Thread-safe.
  */
 public final class PrometheusClient {
 
-    /** One target of {@code /api/v1/targets}. */
+    /**
+     * One target of {@code /api/v1/targets}.
+     *
+     * @param scraped        whether it has been scraped at least once
+     * @param samplesScraped samples its last scrape gave, as vmagent reports them; -1 where the
+     *                       scraper does not say (Prometheus, agent mode)
+     */
     public record DiscoveredTarget(Map<String, String> discoveredLabels, Map<String, String> labels, boolean active,
-                                   boolean scraped, String health) {
+                                   boolean scraped, String health, long samplesScraped) {
+
+        public DiscoveredTarget(Map<String, String> discoveredLabels, Map<String, String> labels, boolean active,
+                                boolean scraped, String health) {
+            this(discoveredLabels, labels, active, scraped, health, -1);
+        }
 
         public String filePath() {
             return discoveredLabels.getOrDefault("__meta_filepath", "");
@@ -43,7 +61,6 @@ public final class PrometheusClient {
     public record Sample(Map<String, String> labels, double value) {
     }
 
-    private static final String NEVER = "0001-01-01T00:00:00Z";
     /**
      * Largest answer read from Prometheus: its targets list for some 100,000 targets, within a
      * sidecar's heap; the timeout bounds the whole answer, body included.
@@ -85,14 +102,47 @@ public final class PrometheusClient {
         JsonNode data = data(get("/api/v1/targets?state=any"), "/api/v1/targets");
         List<DiscoveredTarget> out = new ArrayList<>();
         for (JsonNode t : data.path("activeTargets")) {
-            String last = t.path("lastScrape").asText(NEVER);
+            JsonNode samples = t.path("lastSamplesScraped");
             out.add(new DiscoveredTarget(labels(t.path("discoveredLabels")), labels(t.path("labels")), true,
-                    !last.isEmpty() && !last.startsWith("0001-"), t.path("health").asText("unknown")));
+                    everScraped(t.path("lastScrape").asText("")), t.path("health").asText("unknown"),
+                    samples.isNumber() ? samples.asLong() : -1));
         }
         for (JsonNode t : data.path("droppedTargets")) {
             out.add(new DiscoveredTarget(labels(t.path("discoveredLabels")), Map.of(), false, false, "dropped"));
         }
         return out;
+    }
+
+    /**
+     * Whether a target's {@code lastScrape} names a scrape: Prometheus writes Go's zero time
+     * ({@code 0001-01-01T00:00:00Z}) and vmagent the Unix epoch ({@code 1970-01-01T00:00:00Z}) for a
+     * target not scraped yet, so only a time after the epoch counts; an unreadable one does not.
+     */
+    static boolean everScraped(String lastScrape) {
+        try {
+            return OffsetDateTime.parse(lastScrape).toInstant().isAfter(Instant.EPOCH);
+        } catch (DateTimeParseException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The kind of scraper answering, from its readiness answer ({@code "Prometheus Agent is Ready."},
+     * {@code "VictoriaMetrics is Ready."}, {@code "Prometheus Server is Ready."}); empty while it does
+     * not answer ready.
+     */
+    public Optional<ScraperKind> detectKind() {
+        try {
+            HttpResponse<byte[]> r = send("/-/ready");
+            return r.statusCode() == 200
+                    ? Optional.of(ScraperKind.ofReadiness(new String(r.body(), StandardCharsets.UTF_8)))
+                    : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
     }
 
     /** An instant query that returns a vector. */

@@ -7,10 +7,13 @@ import io.promshard.sidecar.assignment.ShareWatcher;
 import io.promshard.sidecar.prometheus.Acknowledger;
 import io.promshard.sidecar.prometheus.LingeringTargets;
 import io.promshard.sidecar.prometheus.ReadinessMonitor;
+import io.promshard.sidecar.prometheus.SeriesReporter;
 import io.promshard.sidecar.registration.WorkerRegistration;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import java.util.Locale;
+import java.util.Map;
 import org.apache.curator.framework.CuratorFramework;
 
 /** {@code GET /metrics}: the sidecar's own metrics in Prometheus' text format. */
@@ -22,14 +25,18 @@ public class SidecarMetricsResource {
     private final Acknowledger acknowledger;
     private final ReadinessMonitor readiness;
     private final LingeringTargets lingering;
+    private final SeriesReporter series;
     private final CuratorFramework curator;
 
     /**
      * @param readiness null when the sidecar runs without a Prometheus to ask
      * @param lingering null when departed down targets do not linger
+     * @param series    null when the sidecar runs without a Prometheus to ask
      */
     public SidecarMetricsResource(WorkerRegistration registration, ShareWatcher watcher, Acknowledger acknowledger,
-                                  ReadinessMonitor readiness, LingeringTargets lingering, CuratorFramework curator) {
+                                  ReadinessMonitor readiness, LingeringTargets lingering, SeriesReporter series,
+                                  CuratorFramework curator) {
+        this.series = series;
         this.registration = registration;
         this.watcher = watcher;
         this.acknowledger = acknowledger;
@@ -80,6 +87,11 @@ public class SidecarMetricsResource {
         m.family("promshard_sidecar_prometheus_up", "gauge",
                         "1 if the local Prometheus answered its readiness check last (1 when none is configured).")
                 .sample("promshard_sidecar_prometheus_up", readiness == null || readiness.isReady() ? 1 : 0);
+        m.family("promshard_sidecar_scraper_info", "gauge", "The local scraper's kind (prometheus, agent, vmagent; "
+                        + "unknown before it answers) and where series per target come from (query, targets, "
+                        + "remote_query, none, unknown).")
+                .sample("promshard_sidecar_scraper_info", Map.of("kind", series == null ? "none" : series.scraperKind(),
+                        "series_source", series == null ? "none" : series.source().name().toLowerCase(Locale.ROOT)), 1);
         return m.toString();
     }
 }
