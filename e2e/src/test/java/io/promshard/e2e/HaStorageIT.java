@@ -35,6 +35,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Alertmanager whose webhook is this test. One run: a kill -9 of a worker's Prometheus and sidecar,
  * a new worker joining, and the drain of a worker that scrapes a firing target of each job.
  *
+ * <p>Throughout, every epoch the coordinator publishes (as its API shows it) moves one replica of a
+ * node target at a time ({@link ReplicaHandOffWatch}).
+ *
  * <p>At replication 2 nothing of it may show: every node target is scraped at least every 1.5
  * intervals throughout, and the storage holds each as one series (the replica labels removed, the
  * two replicas' samples deduplicated) with {@code count(up)} equal to the number of targets at every
@@ -109,6 +112,7 @@ class HaStorageIT {
     @Test
     void replicasKeepEveryTargetInTheStorageThroughAKillAJoinAndADrain() throws Exception {
         startCluster();
+        ReplicaHandOffWatch handOffs = new ReplicaHandOffWatch(cluster, key -> key.startsWith("node/"));
         long from = System.currentTimeMillis();
         quiet();
         Set<String> killedSingles = filesOf("w1", "single");
@@ -130,12 +134,17 @@ class HaStorageIT {
         double lingering = cluster.sidecarMetric(drained, "promshard_sidecar_targets{kind=\"lingering\"}");
         List<Boolean> heldActive = sampleAlert(alerted.replicated(), QUIET_MILLIS);
         long to = System.currentTimeMillis();
+        handOffs.close();
         awaitStorageHas(to);
 
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("events_ms_from_start", relative(from));
         report.put("scrape_interval_s", SCRAPE_SECONDS);
         try {
+            report.put("published_epochs_checked", handOffs.epochsChecked());
+            report.put("replication2_hand_offs_seen", handOffs.replicatedHandOffs());
+            assertEquals(List.of(), handOffs.violations(), "epochs that moved two replicas of a node target at a time");
+            assertTrue(handOffs.epochsChecked() > 0, "no published epoch was read whole");
             report.put("drained_worker_lingering_targets", lingering);
             assertEquals(downThere, lingering, "the drained worker keeps its down targets until they are up");
             long inactive = heldActive.stream().filter(a -> !a).count();

@@ -124,9 +124,8 @@ final class PromshardCluster {
      * live sidecar has acknowledged what it applied.
      */
     void awaitSettled(int workers) {
-        poll(workers + " workers to settle", () -> settled(status(), workers, sidecarPorts.keySet().stream()
-                .filter(w -> !killed.contains(w) && run.processes().alive("sidecar-" + w)).map(this::sidecarStatus)
-                .toList()));
+        poll(workers + " workers to settle", () -> settled(status(), workers,
+                liveWorkers().stream().map(this::sidecarStatus).toList()));
     }
 
     /**
@@ -145,6 +144,12 @@ final class PromshardCluster {
             }
         }
         return true;
+    }
+
+    /** The workers whose sidecars the test started and did not kill, alive now. */
+    List<String> liveWorkers() {
+        return sidecarPorts.keySet().stream()
+                .filter(w -> !killed.contains(w) && run.processes().alive("sidecar-" + w)).toList();
     }
 
     URI api(String path) {
