@@ -156,6 +156,64 @@ final class E2eRun implements BeforeAllCallback, AfterAllCallback, BeforeEachCal
     }
 
     /**
+     * A worker in Prometheus' agent mode as {@code prometheus-<worker>} on 127.0.0.1:{@code port}, on
+     * ops/prometheus/worker-agent.yml as written but for the intervals ({@code scrapeSeconds}), the
+     * worker's name, the sidecar's directory {@code sd} and the storage on {@code storagePort}.
+     */
+    ChildProcess agentWorker(String worker, int port, int scrapeSeconds, Path sd, int storagePort) throws Exception {
+        Path d = Files.createDirectories(dir.resolve(worker));
+        String config = Files.readString(root.resolve("ops/prometheus/worker-agent.yml"))
+                .replace("scrape_interval: 30s", "scrape_interval: " + scrapeSeconds + "s")
+                .replace("scrape_timeout: 10s", "scrape_timeout: 1s")
+                .replace("promshard_worker: agent-1", "promshard_worker: " + worker)
+                .replace("/var/lib/promshard/sd", sd.toString())
+                .replace("http://127.0.0.1:8428/", "http://127.0.0.1:" + storagePort + "/")
+                .replace("127.0.0.1:9090", "127.0.0.1:" + port);
+        Files.writeString(d.resolve("agent.yml"), config);
+        List<String> command = List.of(PrometheusServer.binary(), "--enable-feature=agent",
+                "--config.file=" + d.resolve("agent.yml"), "--storage.agent.path=" + d.resolve("agent-data"),
+                "--web.listen-address=127.0.0.1:" + port, "--log.level=warn");
+        return startScraper("prometheus-" + worker, command, port);
+    }
+
+    /**
+     * A vmagent worker as {@code prometheus-<worker>} (the name every worker's scraper has here) on
+     * 127.0.0.1:{@code port}, with ops/vmagent/vmagent's arguments and ops/vmagent/scrape.yml as
+     * written but for the scrape interval ({@code scrapeSeconds}), the worker's name, the sidecar's
+     * directory {@code sd}, its queue directory and the storage on {@code storagePort}.
+     */
+    ChildProcess vmagentWorker(String worker, int port, int scrapeSeconds, Path sd, int storagePort) throws Exception {
+        Path d = Files.createDirectories(dir.resolve(worker));
+        Files.writeString(d.resolve("scrape.yml"), Files.readString(root.resolve("ops/vmagent/scrape.yml"))
+                .replace("scrape_interval: 30s", "scrape_interval: " + scrapeSeconds + "s")
+                .replace("scrape_timeout: 10s", "scrape_timeout: 1s")
+                .replace("/var/lib/promshard/sd", sd.toString()));
+        List<String> command = new ArrayList<>(List.of("/usr/bin/vmagent"));
+        for (String arg : DebianDefaults.args(root.resolve("ops/vmagent/vmagent"))) {
+            String flag = arg.substring(0, arg.indexOf('=') + 1);
+            command.add(switch (flag) {
+                case "-promscrape.config=" -> flag + d.resolve("scrape.yml");
+                case "-remoteWrite.url=" -> flag + "http://127.0.0.1:" + storagePort + "/api/v1/write";
+                case "-remoteWrite.label=" -> flag + "promshard_worker=" + worker;
+                case "-remoteWrite.tmpDataPath=" -> flag + d.resolve("queue");
+                case "-httpListenAddr=" -> flag + "127.0.0.1:" + port;
+                default -> arg;
+            });
+        }
+        if (!Files.isExecutable(Path.of(command.get(0)))) {
+            throw new IllegalStateException("vmagent is missing: install Debian's victoria-metrics package (ops/test.sh does)");
+        }
+        return startScraper("prometheus-" + worker, command, port);
+    }
+
+    private ChildProcess startScraper(String name, List<String> command, int port) throws IOException {
+        ChildProcess p = processes.start(name, command);
+        Poll.until(name + " to be ready", WAIT, Duration.ofMillis(250), () -> processes.alive(name)
+                && Http.status(URI.create("http://127.0.0.1:" + port + "/-/ready")) == 200);
+        return p;
+    }
+
+    /**
      * Debian's VictoriaMetrics as {@code victoria-metrics}, started with ops/victoria-metrics' arguments
      * but for its data directory, a free loopback port, the deduplication interval set to the workers'
      * {@code scrapeSeconds}, and a latency offset of 1 s (the tests read seconds after writing), once it

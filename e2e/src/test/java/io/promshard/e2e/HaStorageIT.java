@@ -3,13 +3,9 @@ package io.promshard.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.promshard.client.Json;
 import io.promshard.client.testing.Processes;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -100,6 +96,7 @@ class HaStorageIT {
     private Exporters node;
     private Exporters single;
     private int storagePort;
+    private Storage storage;
     private final Map<String, Long> events = new LinkedHashMap<>();
 
     @AfterEach
@@ -167,6 +164,7 @@ class HaStorageIT {
         node = run.exporters(Collections.nCopies(REPLICATED, 3));
         single = run.exporters(Collections.nCopies(SINGLE, 3));
         storagePort = run.victoriaMetrics(SCRAPE_SECONDS);
+        storage = new Storage(storagePort);
         alerting = new Alerting(run, ALERT_GROUP_INTERVAL);
         Path inventory = Files.createDirectories(run.dir().resolve("inventory"));
         Files.writeString(inventory.resolve("node.json"), fileSd(node));
@@ -185,7 +183,7 @@ class HaStorageIT {
             startWorker(w, w.equals("w1") || w.equals("w2") ? "a" : "b");
         }
         cluster.awaitSettled(4);
-        PromshardCluster.poll("every target's up in the storage", () -> storageValue(
+        PromshardCluster.poll("every target's up in the storage", () -> storage.value(
                 "count(max without (promshard_worker, promshard_zone) (up{job=~\"node|single\",shape=\"\"}))")
                 == REPLICATED + SINGLE * 1.0);
     }
@@ -365,7 +363,7 @@ class HaStorageIT {
      */
     private void checkReplicatedStorage(long from, long to, Map<String, Object> report) {
         Map<String, List<Long>> byTarget = new TreeMap<>();
-        for (JsonNode s : export("up{job=\"node\",shape=\"\"}", from, to)) {
+        for (JsonNode s : storage.export("up{job=\"node\",shape=\"\"}", from, to)) {
             assertTrue(!s.path("metric").path("promshard_worker").asText().isEmpty(), "no replica label: " + s.path("metric"));
             List<Long> times = byTarget.computeIfAbsent(s.path("metric").path("instance").asText(), k -> new ArrayList<>());
             s.path("timestamps").forEach(t -> times.add(t.asLong()));
@@ -390,7 +388,7 @@ class HaStorageIT {
      * {@code count(up)} missed targets (a previous owner's staleness markers kept by deduplication).
      */
     private void measureDeduplicatedStorage(long from, long to, Map<String, Object> report) {
-        List<JsonNode> series = export("up{job=\"node\",shape=\"dedup\"}", from, to);
+        List<JsonNode> series = storage.export("up{job=\"node\",shape=\"dedup\"}", from, to);
         assertEquals(REPLICATED, series.size(), "one series per node target in the deduplicated shape");
         int markers = 0;
         for (JsonNode s : series) {
@@ -408,7 +406,7 @@ class HaStorageIT {
 
     /** The 1 s steps of {@code promql} over the run (after its first samples) whose value was not the node target count. */
     private Map<Long, Double> stepsOff(String promql, long from, long to, Map<String, Object> report, String name) {
-        JsonNode counts = queryRange(promql, from + 2_000L * SCRAPE_SECONDS, to, 1);
+        JsonNode counts = storage.queryRange(promql, from + 2_000L * SCRAPE_SECONDS, to, 1);
         Map<Long, Double> off = new TreeMap<>();
         counts.path(0).path("values").forEach(v -> {
             if (v.path(1).asDouble() != REPLICATED) {
@@ -470,37 +468,8 @@ class HaStorageIT {
 
     /** Waits until every node and single target has a sample at or after {@code millis} in the storage. */
     private void awaitStorageHas(long millis) {
-        PromshardCluster.poll("the storage to hold the last samples", () -> storageValue(
+        PromshardCluster.poll("the storage to hold the last samples", () -> storage.value(
                 "count(max without (promshard_worker, promshard_zone) (timestamp(up{job=~\"node|single\",shape=\"\"})) >= "
                         + millis / 1000 + ")") >= REPLICATED + SINGLE);
-    }
-
-    private double storageValue(String promql) {
-        JsonNode r = Http.query(storagePort, promql);
-        return r.size() == 1 ? r.get(0).path("value").path(1).asDouble() : -1;
-    }
-
-    private JsonNode queryRange(String promql, long from, long to, int stepSeconds) {
-        return Http.json(URI.create("http://127.0.0.1:" + storagePort + "/api/v1/query_range?query="
-                + URLEncoder.encode(promql, StandardCharsets.UTF_8) + "&start=" + from / 1000 + "&end=" + to / 1000
-                + "&step=" + stepSeconds)).path("data").path("result");
-    }
-
-    /** The raw samples of {@code selector} in [from, to], one JSON object per series. */
-    private List<JsonNode> export(String selector, long from, long to) {
-        String body = Http.get(URI.create("http://127.0.0.1:" + storagePort + "/api/v1/export?match[]="
-                + URLEncoder.encode(selector, StandardCharsets.UTF_8) + "&start=" + from / 1000 + "&end=" + to / 1000));
-        List<JsonNode> out = new ArrayList<>();
-        for (String line : body.split("\n")) {
-            if (!line.isBlank()) {
-                try {
-                    // staleness markers come back as NaN or null
-                    out.add(Json.mapper().reader().with(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).readTree(line));
-                } catch (java.io.IOException e) {
-                    throw new IllegalStateException("export line: " + line, e);
-                }
-            }
-        }
-        return out;
     }
 }

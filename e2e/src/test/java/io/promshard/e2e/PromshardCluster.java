@@ -80,14 +80,24 @@ final class PromshardCluster {
 
     /** Worker {@code worker}'s sidecar in {@code zone}, serving the Prometheus on {@code prometheusPort}, its files in {@code sd}. */
     void startSidecar(String worker, String zone, int prometheusPort, Path sd) throws Exception {
+        startSidecar(worker, zone, prometheusPort, sd, "");
+    }
+
+    /**
+     * As {@link #startSidecar(String, String, int, Path)}, with {@code prometheusSettings} added to
+     * its {@code prometheus:} block (YAML flow-mapping entries, such as {@code kind: agent}).
+     */
+    void startSidecar(String worker, String zone, int prometheusPort, Path sd, String prometheusSettings)
+            throws Exception {
         int port = Processes.freePort();
         sidecarPorts.put(worker, port);
         Path yml = run.dir().resolve(worker + "-sidecar.yml");
         Files.writeString(yml, """
                 worker: {id: %s, zone: "%s", prometheusUrl: "http://127.0.0.1:%d", sidecarUrl: "http://127.0.0.1:%d"}
-                prometheus: {readinessInterval: 500ms, confirmInterval: 500ms, seriesReportInterval: 5s, withdrawAfter: 10s}
+                prometheus: {readinessInterval: 500ms, confirmInterval: 500ms, seriesReportInterval: 5s, withdrawAfter: 10s%s}
                 outputDirectory: %s
-                """.formatted(worker, zone, prometheusPort, port, sd) + common(port));
+                """.formatted(worker, zone, prometheusPort, port,
+                prometheusSettings.isEmpty() ? "" : ", " + prometheusSettings, sd) + common(port));
         run.processes().start("sidecar-" + worker, Processes.smallJvm("-jar",
                 run.root().resolve("worker-sidecar/target/promshard-worker-sidecar.jar").toString(), "server",
                 yml.toString()));

@@ -34,6 +34,11 @@ public final class Promtool {
         run(config.getParent(), "check", "config", config.getFileName().toString());
     }
 
+    /** {@code promtool check config --agent FILE}: valid for Prometheus in agent mode (no rules, no alerting). */
+    public static void checkAgentConfig(Path config) throws Exception {
+        run(config.getParent(), "check", "config", "--agent", config.getFileName().toString());
+    }
+
     /** {@code promtool check config --syntax-only FILE}: the configuration alone, its files not read. */
     public static void checkConfigSyntax(Path config) throws Exception {
         run(config.getParent(), "check", "config", "--syntax-only", config.getFileName().toString());

@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -103,6 +104,40 @@ class OpsKitTest {
                 "worker-ha.yml"}) {
             Promtool.checkConfig(dir.resolve(config));
         }
+    }
+
+    /** The agent-mode worker (worker-agent.yml) is valid for an agent, as {@code promtool check config --agent} reads it. */
+    @Test
+    void theAgentWorkerConfigurationIsValid() throws Exception {
+        Promtool.checkAgentConfig(Promtool.alertRules().getParent().resolve("worker-agent.yml"));
+    }
+
+    /**
+     * ops/vmagent: Debian's vmagent accepts the documented arguments and scrape.yml ({@code -dryRun}
+     * checks the scrape configuration, strictly: an unknown field such as file_sd's refresh_interval
+     * fails it), and the file_sd files are re-read well within the coordinator's default hand-off timeout.
+     */
+    @Test
+    void vmagentAcceptsTheDocumentedArgumentsAndScrapeConfiguration() throws Exception {
+        Path binary = Path.of("/usr/bin/vmagent");
+        assertTrue(Files.isExecutable(binary),
+                binary + " is missing: install Debian's victoria-metrics package (ops/test.sh does)");
+        Path dir = Promtool.alertRules().getParent().resolveSibling("vmagent");
+        List<String> command = new ArrayList<>(List.of(binary.toString(), "-dryRun"));
+        for (String arg : DebianDefaults.args(dir.resolve("vmagent"))) {
+            if (arg.startsWith("-promscrape.config=")) {
+                command.add("-promscrape.config=" + dir.resolve("scrape.yml"));
+            } else if (arg.startsWith("-promscrape.fileSDCheckInterval=")) {
+                Duration check = Duration.parse("PT" + arg.substring(arg.indexOf('=') + 1).toUpperCase(Locale.ROOT));
+                assertTrue(check.compareTo(Duration.ofSeconds(30)) <= 0, arg + ": hand-offs would wait for it");
+                command.add(arg);
+            } else {
+                command.add(arg);
+            }
+        }
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, command + "\n" + out);
     }
 
     /** The rules the HA worker evaluates itself (worker-ha.yml) are valid and fire as their unit tests say. */
