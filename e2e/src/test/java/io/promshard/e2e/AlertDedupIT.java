@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.promshard.client.testing.ChildProcess;
+import io.promshard.client.testing.Exporters;
 import io.promshard.client.testing.Poll;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,9 +2,11 @@ package io.promshard.e2e;
 
 import io.promshard.client.testing.ChildProcess;
 import io.promshard.client.testing.DebianDefaults;
+import io.promshard.client.testing.Exporters;
 import io.promshard.client.testing.Poll;
-import io.promshard.client.testing.PrometheusServer;
 import io.promshard.client.testing.Processes;
+import io.promshard.client.testing.VictoriaMetrics;
+import io.promshard.client.testing.PrometheusServer;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -213,35 +215,9 @@ final class E2eRun implements BeforeAllCallback, AfterAllCallback, BeforeEachCal
         return p;
     }
 
-    /**
-     * Debian's VictoriaMetrics as {@code victoria-metrics}, started with ops/victoria-metrics' arguments
-     * but for its data directory, a free loopback port, the deduplication interval set to the workers'
-     * {@code scrapeSeconds}, and a latency offset of 1 s (the tests read seconds after writing), once it
-     * answers; returns its port.
-     */
-    int victoriaMetrics(int scrapeSeconds) throws Exception {
-        int port = Processes.freePort();
-        List<String> command = new ArrayList<>(List.of("/usr/bin/victoria-metrics"));
-        for (String arg : DebianDefaults.args(root.resolve("ops/victoria-metrics/victoria-metrics"))) {
-            if (arg.startsWith("-storageDataPath=")) {
-                command.add("-storageDataPath=" + dir.resolve("storage"));
-            } else if (arg.startsWith("-httpListenAddr=")) {
-                command.add("-httpListenAddr=127.0.0.1:" + port);
-            } else if (arg.startsWith("-dedup.minScrapeInterval=")) {
-                command.add("-dedup.minScrapeInterval=" + scrapeSeconds + "s");
-            } else {
-                command.add(arg);
-            }
-        }
-        command.add("-search.latencyOffset=1s");
-        if (!Files.isExecutable(Path.of(command.get(0)))) {
-            throw new IllegalStateException(
-                    "VictoriaMetrics is missing: install Debian's victoria-metrics package (ops/test.sh does)");
-        }
-        processes.start("victoria-metrics", command);
-        Poll.until("VictoriaMetrics to answer", WAIT, Duration.ofMillis(250), () -> processes.alive("victoria-metrics")
-                && !Http.json(URI.create("http://127.0.0.1:" + port + "/api/v1/query?query=1")).isMissingNode());
-        return port;
+    /** {@link VictoriaMetrics#start} in this run's processes and directory. */
+    VictoriaMetrics victoriaMetrics(int scrapeSeconds) throws Exception {
+        return VictoriaMetrics.start(processes, root, dir, scrapeSeconds);
     }
 
     /**

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.promshard.client.Json;
+import io.promshard.client.testing.Exporters;
 import io.promshard.client.testing.Processes;
+import io.promshard.client.testing.VictoriaMetrics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -96,7 +98,7 @@ class HaStorageIT {
     private Exporters node;
     private Exporters single;
     private int storagePort;
-    private Storage storage;
+    private VictoriaMetrics storage;
     private final Map<String, Long> events = new LinkedHashMap<>();
 
     @AfterEach
@@ -163,8 +165,8 @@ class HaStorageIT {
     private void startCluster() throws Exception {
         node = run.exporters(Collections.nCopies(REPLICATED, 3));
         single = run.exporters(Collections.nCopies(SINGLE, 3));
-        storagePort = run.victoriaMetrics(SCRAPE_SECONDS);
-        storage = new Storage(storagePort);
+        storage = run.victoriaMetrics(SCRAPE_SECONDS);
+        storagePort = storage.port();
         alerting = new Alerting(run, ALERT_GROUP_INTERVAL);
         Path inventory = Files.createDirectories(run.dir().resolve("inventory"));
         Files.writeString(inventory.resolve("node.json"), fileSd(node));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.promshard.client.Json;
 import io.promshard.client.api.Target;
+import io.promshard.client.testing.Exporters;
 import io.promshard.client.testing.Poll;
 import io.promshard.client.testing.Processes;
 import io.promshard.client.testing.PrometheusServer;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.promshard.client.api.TargetGroup;
 import io.promshard.client.filesd.FileSdDirectory;
 import io.promshard.client.testing.DocBlocks;
+import io.promshard.client.testing.Exporters;
 import io.promshard.client.testing.Poll;
 import io.promshard.client.testing.Processes;
 import java.io.IOException;

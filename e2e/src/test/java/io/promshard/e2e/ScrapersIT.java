@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.promshard.client.Json;
+import io.promshard.client.testing.Exporters;
 import io.promshard.client.testing.Processes;
+import io.promshard.client.testing.VictoriaMetrics;
 import io.promshard.client.testing.Seeds;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -51,7 +53,7 @@ class ScrapersIT {
     final E2eRun run = new E2eRun("scrapers");
     private PromshardCluster cluster;
     private Exporters exporters;
-    private Storage storage;
+    private VictoriaMetrics storage;
     private final Map<String, Long> events = new LinkedHashMap<>();
 
     /** How a worker's scraper is started, and what its sidecar is told of it. */
@@ -105,7 +107,7 @@ class ScrapersIT {
             series.add(5 + random.nextInt(36));
         }
         exporters = run.exporters(series);
-        storage = new Storage(run.victoriaMetrics(SCRAPE_SECONDS));
+        storage = run.victoriaMetrics(SCRAPE_SECONDS);
         Path inventory = Files.createDirectories(run.dir().resolve("inventory"));
         StringBuilder json = new StringBuilder("[{\"labels\": {\"env\": \"scrapers\"}, \"targets\": [");
         for (int i = 0; i < exporters.all.size(); i++) {

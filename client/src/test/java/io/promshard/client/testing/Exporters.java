@@ -1,4 +1,4 @@
-package io.promshard.e2e;
+package io.promshard.client.testing;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -16,16 +16,16 @@ import java.util.concurrent.Executors;
  * Scrape targets served by the test on loopback, one port each, exposing a given number of series
  * and recording the time of every scrape (by any Prometheus).
  */
-final class Exporters implements AutoCloseable {
+public final class Exporters implements AutoCloseable {
 
     /** One target. */
-    static final class Exporter {
-        final String address;
-        final int series;
-        final ConcurrentLinkedQueue<Long> scrapes = new ConcurrentLinkedQueue<>();
+    public static final class Exporter {
+        public final String address;
+        public final int series;
+        public final ConcurrentLinkedQueue<Long> scrapes = new ConcurrentLinkedQueue<>();
         final HttpServer server;
         /** While set, scrapes are answered 503: the target is down ({@code up == 0}). */
-        volatile boolean down;
+        public volatile boolean down;
 
         Exporter(HttpServer server, int series) {
             this.server = server;
@@ -34,7 +34,7 @@ final class Exporters implements AutoCloseable {
         }
 
         /** Scrape times in [from, to], sorted. */
-        List<Long> scrapesBetween(long from, long to) {
+        public List<Long> scrapesBetween(long from, long to) {
             List<Long> out = new ArrayList<>();
             for (long t : scrapes) {
                 if (t >= from && t <= to) {
@@ -46,11 +46,11 @@ final class Exporters implements AutoCloseable {
         }
     }
 
-    final List<Exporter> all = new ArrayList<>();
+    public final List<Exporter> all = new ArrayList<>();
     private final ExecutorService executor = Executors.newFixedThreadPool(8);
 
     /** Starts one exporter per entry of {@code seriesPerTarget}. */
-    Exporters(List<Integer> seriesPerTarget) throws IOException {
+    public Exporters(List<Integer> seriesPerTarget) throws IOException {
         for (int series : seriesPerTarget) {
             HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
             byte[] body = body(series);
