@@ -140,10 +140,11 @@ class HaStorageIT {
         report.put("events_ms_from_start", relative(from));
         report.put("scrape_interval_s", SCRAPE_SECONDS);
         try {
-            report.put("published_epochs_checked", handOffs.epochsChecked());
-            report.put("replication2_hand_offs_seen", handOffs.replicatedHandOffs());
-            assertEquals(List.of(), handOffs.violations(), "epochs that moved two replicas of a node target at a time");
-            assertTrue(handOffs.epochsChecked() > 0, "no published epoch was read whole");
+            report.put("published_epochs_checked", handOffs.check().epochsChecked());
+            report.put("replication2_hand_offs_seen", handOffs.check().replicatedHandOffs());
+            assertEquals(List.of(), handOffs.check().violations(),
+                    "epochs that moved two replicas of a node target at a time");
+            assertTrue(handOffs.check().epochsChecked() > 0, "no published epoch was read whole");
             report.put("drained_worker_lingering_targets", lingering);
             assertEquals(downThere, lingering, "the drained worker keeps its down targets until they are up");
             long inactive = heldActive.stream().filter(a -> !a).count();
@@ -169,8 +170,8 @@ class HaStorageIT {
         storagePort = storage.port();
         alerting = new Alerting(run, ALERT_GROUP_INTERVAL);
         Path inventory = Files.createDirectories(run.dir().resolve("inventory"));
-        Files.writeString(inventory.resolve("node.json"), fileSd(node));
-        Files.writeString(inventory.resolve("single.json"), fileSd(single));
+        Files.writeString(inventory.resolve("node.json"), node.fileSd(Map.of("env", "ha")));
+        Files.writeString(inventory.resolve("single.json"), single.fileSd(Map.of("env", "ha")));
         cluster = new PromshardCluster(run, SESSION_SECONDS);
         cluster.startZooKeeper();
         cluster.startCoordinator("""
@@ -206,14 +207,6 @@ class HaStorageIT {
                       - files: [%s/single.json]
                 """.formatted(sd), "--rules.alert.resend-delay=" + SCRAPE_SECONDS + "s");
         cluster.startSidecar(worker, zone, port, sd);
-    }
-
-    private static String fileSd(Exporters exporters) {
-        StringBuilder json = new StringBuilder("[{\"labels\": {\"env\": \"ha\"}, \"targets\": [");
-        for (int i = 0; i < exporters.all.size(); i++) {
-            json.append(i == 0 ? "" : ", ").append('"').append(exporters.all.get(i).address).append('"');
-        }
-        return json.append("]}]\n").toString();
     }
 
     /** Records event {@code name} now (unix ms). */

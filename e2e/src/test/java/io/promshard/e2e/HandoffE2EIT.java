@@ -449,12 +449,8 @@ class HandoffE2EIT {
     // ---- cluster
 
     private void writeInventory() throws IOException {
-        StringBuilder json = new StringBuilder("[{\"labels\": {\"env\": \"e2e\"}, \"targets\": [");
-        for (int i = 0; i < exporters.all.size(); i++) {
-            json.append(i == 0 ? "" : ", ").append('"').append(exporters.all.get(i).address).append('"');
-        }
         Files.createDirectories(dir.resolve("inventory"));
-        Files.writeString(dir.resolve("inventory/e2e.json"), json.append("]}]\n"));
+        Files.writeString(dir.resolve("inventory/e2e.json"), exporters.fileSd(Map.of("env", "e2e")));
     }
 
     private void startZooKeeper() throws Exception {

@@ -10,6 +10,7 @@ import io.promshard.client.testing.Processes;
 import io.promshard.client.testing.VictoriaMetrics;
 import io.promshard.client.testing.Seeds;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,6 +56,8 @@ class ScrapersIT {
     private Exporters exporters;
     private VictoriaMetrics storage;
     private final Map<String, Long> events = new LinkedHashMap<>();
+    /** Each worker's scraper's port. */
+    private final Map<String, Integer> scraperPorts = new TreeMap<>();
 
     /** How a worker's scraper is started, and what its sidecar is told of it. */
     private enum Kind {
@@ -84,6 +87,7 @@ class ScrapersIT {
             event("drain w2");
             cluster.drain("w2");
             cluster.awaitSettled(5);
+            awaitScrapingNothing("w2");
             Thread.sleep(QUIET_MILLIS);
             long to = System.currentTimeMillis();
             awaitStorageHas(to);
@@ -109,11 +113,7 @@ class ScrapersIT {
         exporters = run.exporters(series);
         storage = run.victoriaMetrics(SCRAPE_SECONDS);
         Path inventory = Files.createDirectories(run.dir().resolve("inventory"));
-        StringBuilder json = new StringBuilder("[{\"labels\": {\"env\": \"scrapers\"}, \"targets\": [");
-        for (int i = 0; i < exporters.all.size(); i++) {
-            json.append(i == 0 ? "" : ", ").append('"').append(exporters.all.get(i).address).append('"');
-        }
-        Files.writeString(inventory.resolve("node.json"), json.append("]}]\n"));
+        Files.writeString(inventory.resolve("node.json"), exporters.fileSd(Map.of("env", "scrapers")));
         cluster = new PromshardCluster(run, SESSION_SECONDS);
         cluster.startZooKeeper();
         cluster.startCoordinator("""
@@ -138,6 +138,7 @@ class ScrapersIT {
     private void startWorker(Kind kind, String worker, String zone) throws Exception {
         Path sd = Files.createDirectories(run.dir().resolve(worker).resolve("sd"));
         int port = Processes.freePort();
+        scraperPorts.put(worker, port);
         String settings = "";
         if (kind == Kind.AGENT) {
             run.agentWorker(worker, port, SCRAPE_SECONDS, sd, storage.port());
@@ -208,6 +209,26 @@ class ScrapersIT {
         });
         report.put("series_reported_per_worker", reported);
         assertTrue(imbalance[0] <= BALANCE_BOUND, "max/mean series " + imbalance[0]);
+    }
+
+    /**
+     * A drained worker's scraper stops scraping: its sidecar empties the file (a deleted file would
+     * leave vmagent scraping what it last read from it).
+     */
+    private void awaitScrapingNothing(String worker) {
+        int port = scraperPorts.get(worker);
+        PromshardCluster.poll(worker + "'s scraper to scrape nothing", () -> {
+            JsonNode targets = Http.json(URI.create("http://127.0.0.1:" + port + "/api/v1/targets?state=active"));
+            if (!targets.path("status").asText().equals("success")) {
+                return false;
+            }
+            for (JsonNode target : targets.path("data").path("activeTargets")) {
+                if (target.path("scrapePool").asText().equals("node")) {
+                    return false;
+                }
+            }
+            return true;
+        });
     }
 
     /** kill -9 of {@code worker}'s scraper and sidecar: how long its targets went unscraped. */

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What every contender of one race shares: the checkout's root (the packaged jars, ops/), a scratch
@@ -43,11 +44,7 @@ final class RaceRun {
         this.storage = storage;
         this.scrapeSeconds = scrapeSeconds;
         this.targets = dir.resolve("targets.json");
-        StringBuilder json = new StringBuilder("[{\"labels\": {}, \"targets\": [");
-        for (int i = 0; i < exporters.all.size(); i++) {
-            json.append(i == 0 ? "" : ", ").append('"').append(exporters.all.get(i).address).append('"');
-        }
-        Files.writeString(targets, json.append("]}]\n"));
+        Files.writeString(targets, exporters.fileSd(Map.of()));
     }
 
     /** The {@code global:} block and remote write of a Prometheus scraper named {@code scraper} in {@code setup}. */

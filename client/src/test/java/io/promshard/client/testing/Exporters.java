@@ -1,6 +1,8 @@
 package io.promshard.client.testing;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.sun.net.httpserver.HttpServer;
+import io.promshard.client.Json;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -8,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -71,6 +74,16 @@ public final class Exporters implements AutoCloseable {
             server.setExecutor(executor);
             server.start();
             all.add(e);
+        }
+    }
+
+    /** Every exporter in one group with {@code labels}: the content of a file_sd file. */
+    public String fileSd(Map<String, String> labels) {
+        try {
+            return Json.mapper().writeValueAsString(List.of(Map.of("labels", labels,
+                    "targets", all.stream().map(e -> e.address).toList()))) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -82,10 +82,11 @@ class ChaosTest {
                 sampler.close();
                 chaos.close();
             }
-            System.out.println("chaos seed " + seed + ": " + sampler.epochsChecked() + " published epochs checked, "
-                    + sampler.replicatedHandOffs() + " hand-offs of replicated targets seen");
+            System.out.println("chaos seed " + seed + ": " + sampler.handOffs().epochsChecked()
+                    + " published epochs checked, " + sampler.handOffs().replicatedHandOffs()
+                    + " hand-offs of replicated targets seen");
             assertTrue(sampler.violations().isEmpty(), "seed " + seed + ": " + sampler.violations());
-            assertTrue(sampler.epochsChecked() > 0, "no published epoch was read whole to check its hand-offs");
+            assertTrue(sampler.handOffs().epochsChecked() > 0, "no published epoch was read whole to check its hand-offs");
         }
     }
 

@@ -2,7 +2,8 @@ package io.promshard.coordinator.cluster;
 
 import io.promshard.client.api.TargetGroup;
 import io.promshard.client.filesd.FileSdDirectory;
-import io.promshard.coordinator.assign.AssignmentInvariants;
+import io.promshard.coordinator.assign.ReplicaHandOffCheck;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -35,9 +36,7 @@ final class CoverageSampler implements AutoCloseable {
     private final List<String> violations = new CopyOnWriteArrayList<>();
     private final Set<String> everMissing = new ConcurrentSkipListSet<>();
     private final AtomicInteger samples = new AtomicInteger();
-    private volatile Predicate<String> replicatedTwice;
-    private final AtomicInteger epochsChecked = new AtomicInteger();
-    private final AtomicInteger replicatedHandOffs = new AtomicInteger();
+    private volatile ReplicaHandOffCheck handOffs;
     private final Thread thread;
 
     private CoverageSampler(ClusterHarness cluster, long intervalMillis, long windowMillis) {
@@ -63,22 +62,21 @@ final class CoverageSampler implements AutoCloseable {
 
     /** From now on, checks every sampled epoch's hand-offs of the targets {@code replicatedTwice} names. */
     void checkReplicaHandOffs(Predicate<String> replicatedTwice) {
-        this.replicatedTwice = replicatedTwice;
+        this.handOffs = new ReplicaHandOffCheck(replicatedTwice);
     }
 
-    /** Samples whose published epoch was read whole and checked for replica hand-offs. */
-    int epochsChecked() {
-        return epochsChecked.get();
+    /** What the replica hand-off check saw; null when not asked for. */
+    ReplicaHandOffCheck handOffs() {
+        return handOffs;
     }
 
-    /** Hand-offs of replicated targets seen over the checked samples (one per target and sample). */
-    int replicatedHandOffs() {
-        return replicatedHandOffs.get();
-    }
-
-    /** What went wrong so far: targets missing past the window, unreadable files. */
+    /** What went wrong so far: targets missing past the window, unreadable files, replicas moved at once. */
     List<String> violations() {
-        return List.copyOf(violations);
+        List<String> all = new ArrayList<>(violations);
+        if (handOffs != null) {
+            all.addAll(handOffs.violations());
+        }
+        return all;
     }
 
     /** Targets missing from every live worker's files past the window, at some sample. */
@@ -128,20 +126,10 @@ final class CoverageSampler implements AutoCloseable {
     }
 
     private void checkPublishedHandOffs() {
-        Predicate<String> replicated = replicatedTwice;
-        if (replicated == null) {
-            return;
+        ReplicaHandOffCheck check = handOffs;
+        if (check != null) {
+            cluster.published(List.copyOf(cluster.sidecars.keySet())).ifPresent(check::check);
         }
-        cluster.published(List.copyOf(cluster.sidecars.keySet())).ifPresent(published -> {
-            Map<String, Set<String>> handedOffBy = published.handedOffBy();
-            handedOffBy.keySet().stream().filter(replicated).forEach(key -> replicatedHandOffs.incrementAndGet());
-            try {
-                AssignmentInvariants.checkOneReplicaHandedOffAtATime(published.owners(), handedOffBy, replicated);
-            } catch (AssertionError e) {
-                violations.add("epoch " + published.epoch() + ": " + e.getMessage());
-            }
-            epochsChecked.incrementAndGet();
-        });
     }
 
     /** Every target in some live sidecar's files, as {@code job/address}. */

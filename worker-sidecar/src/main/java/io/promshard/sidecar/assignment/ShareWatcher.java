@@ -222,7 +222,12 @@ public final class ShareWatcher implements Managed {
         return files;
     }
 
-    /** One file per job of {@code files}, and the files of other jobs removed. */
+    /**
+     * One file per job of {@code files}, and the files of other jobs emptied ({@code []}), never
+     * deleted: Prometheus drops the targets of a deleted file, but vmagent keeps what it last read
+     * from a file it can no longer read, so a worker left without a job's targets would go on
+     * scraping them (the race found a drained vmagent worker doing so).
+     */
     private void writeFiles(Map<String, List<TargetGroup>> files) throws IOException {
         for (Map.Entry<String, List<TargetGroup>> job : files.entrySet()) {
             if (directory.write(job.getKey(), job.getValue())) {
@@ -230,8 +235,8 @@ public final class ShareWatcher implements Managed {
             }
         }
         for (String existing : directory.names()) {
-            if (!files.containsKey(existing)) {
-                directory.delete(existing);
+            if (!files.containsKey(existing) && directory.write(existing, List.of())) {
+                fileWrites.incrementAndGet();
             }
         }
     }
