@@ -30,7 +30,7 @@ class RaceTest {
         assertTrue(Files.exists(ROOT.resolve("coordinator/target/promshard-coordinator.jar")),
                 "the jars are built before the benchmarks in the reactor (mvn verify)");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int code = Race.run(new String[] {"--exporters", "20", "--scrape-seconds", "2", "--observe-intervals", "6",
+        int code = Race.run(new String[] {"--exporters", "20", "--scrape-seconds", "2", "--observe-intervals", "4",
                 "--root", ROOT.toString()}, new PrintStream(out, true), System.err);
         assertEquals(0, code);
         JsonNode race = Json.mapper().readTree(out.toString(StandardCharsets.UTF_8));
