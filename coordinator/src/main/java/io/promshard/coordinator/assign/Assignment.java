@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -494,9 +496,11 @@ public final class Assignment {
     /**
      * This assignment with no planned move taking more than one replica of a target at a time: where
      * the change from {@code previous} moves several replicas of a target (previous owners that
-     * {@code mayKeep} lose it while others gain it), the first such move goes ahead and the other
-     * losers keep the target for a later epoch; where the target is {@code handingOff} already (a
-     * replica's hand-off is open), none goes ahead. A target on every worker, and one with a single
+     * {@code mayKeep} lose it while others gain it), one move goes ahead and the other losers keep the
+     * target for a later epoch; where the target is {@code handingOff} already (a replica's hand-off
+     * is open), none goes ahead. The move that goes ahead is a departing owner's (one this assignment
+     * gives nothing: drained) before a staying owner's, so that a drain is never held up behind a
+     * rebalance of the same target's other replica. A target on every worker, and one with a single
      * owner, moves freely: there is no other replica to keep.
      *
      * @return the staggered assignment, the placements deferred and the workers they would go to
@@ -516,9 +520,17 @@ public final class Assignment {
         private final Predicate<String> handingOff;
         private final Predicate<String> mayKeep;
 
+        /** Workers this assignment gives nothing (drained or leaving): their replicas move first. */
+        private final Set<String> departing = new HashSet<>();
+
         ReplicaStagger(Predicate<String> handingOff, Predicate<String> mayKeep) {
             this.handingOff = handingOff;
             this.mayKeep = mayKeep;
+            countByWorker().forEach((worker, count) -> {
+                if (count == 0) {
+                    departing.add(worker);
+                }
+            });
         }
 
         @Override
@@ -527,8 +539,10 @@ public final class Assignment {
                 return;
             }
             List<String> gained = after.stream().filter(w -> !before.contains(w)).toList();
+            // departing owners first: the last ones stay, and a staying owner can wait where a drain cannot
             List<String> plannedLosses = before.stream()
-                    .filter(w -> !after.contains(w) && ids.containsKey(w) && mayKeep.test(w)).toList();
+                    .filter(w -> !after.contains(w) && ids.containsKey(w) && mayKeep.test(w))
+                    .sorted(Comparator.comparing(w -> !departing.contains(w))).toList();
             int allowed = handingOff.test(key) ? 0 : 1;
             int held = Math.min(gained.size(), plannedLosses.size()) - allowed;
             if (held <= 0) {

@@ -266,6 +266,26 @@ class JobReplicationTest {
         }
     }
 
+    /**
+     * A drain and a rebalance of the same target at once: the drained worker's replica moves first and
+     * the staying worker's waits, so that the drain does not wait for a hand-off it did not need
+     * (ReplicationTest's drain was held up when the staying owner came first in the target's list).
+     */
+    @Test
+    void aDepartingOwnersReplicaMovesBeforeAStayingOnes() {
+        List<String> members = List.of("w1", "w2", "w3", "w4", "w5");
+        Assignment before = Assignment.of(Map.of("node/t:1", List.of("w1", "w2"), "node/u:1", List.of("w1", "w3")),
+                members, 2);
+        // w2 drained: the engine gives it nothing, and rebalances t's other replica too
+        Assignment computed = Assignment.of(Map.of("node/t:1", List.of("w4", "w5"), "node/u:1", List.of("w1", "w3")),
+                members, 2);
+        Assignment.Limited staggered = computed.oneReplicaAtATime(before, key -> false, w -> true);
+        assertEquals(1, staggered.deferred());
+        List<String> owners = staggered.assignment().owners("node/t:1");
+        assertTrue(owners.contains("w1") && !owners.contains("w2"), "the drained w2 moves, w1 waits: " + owners);
+        AssignmentInvariants.checkOneReplicaMovesAtATime(before, staggered.assignment(), key -> false, w -> true);
+    }
+
     @Test
     void aPublishedEpochHandsOffOneReplicaOfATargetAtATime() {
         Predicate<String> replicatedTwice = key -> key.startsWith("node/");
