@@ -83,12 +83,12 @@ class ScrapersIT {
             event("join w5");
             startWorker(kind, "w5", "b");
             cluster.awaitSettled(5);
-            Thread.sleep(QUIET_MILLIS); // scrapes of the new state: what the gap check reads
+            quiet();
             event("drain w2");
             cluster.drain("w2");
             cluster.awaitSettled(5);
             awaitScrapingNothing("w2");
-            Thread.sleep(QUIET_MILLIS);
+            quiet();
             long to = System.currentTimeMillis();
             awaitStorageHas(to);
             checkPlannedMoves(from, to, report);
@@ -238,7 +238,7 @@ class ScrapersIT {
         event("kill -9 " + worker);
         cluster.kill9(worker);
         cluster.awaitSettled(4);
-        Thread.sleep(QUIET_MILLIS);
+        quiet();
         long to = System.currentTimeMillis();
         List<Double> gaps = new ArrayList<>();
         for (Exporters.Exporter e : exporters.all) {
@@ -248,6 +248,14 @@ class ScrapersIT {
         }
         assertTrue(!gaps.isEmpty(), worker + " scraped no target");
         report.put("kill9_gap_s", Figures.percentiles(gaps));
+    }
+
+    /**
+     * A measurement window, not a wait for a condition: the scrapes of the new state accumulate, and
+     * they are what the gap and kill checks read.
+     */
+    private static void quiet() throws InterruptedException {
+        Thread.sleep(QUIET_MILLIS);
     }
 
     /** Waits until every target has a sample at or after {@code millis} in the storage. */
