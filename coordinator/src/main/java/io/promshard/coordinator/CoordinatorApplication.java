@@ -71,8 +71,7 @@ public class CoordinatorApplication extends Application<CoordinatorConfiguration
 
         ShareReader reader = new ShareReader(curator, config.getZookeeper().layout(), new ShareCodec());
         environment.jersey().register(new StatusResource(coordinator));
-        environment.jersey().register(new WorkersResource(coordinator.membership(), coordinator.drains(),
-                coordinator.weights(), coordinator.acks(), reader));
+        environment.jersey().register(new WorkersResource(coordinator, reader));
         // a dry run recomputes the whole assignment: one at a time; lookups are cheaper
         ComputeBudget dryRuns = new ComputeBudget("dryrun", 1, Duration.ofSeconds(2));
         ComputeBudget lookups = new ComputeBudget("lookup", 4, Duration.ofSeconds(1));

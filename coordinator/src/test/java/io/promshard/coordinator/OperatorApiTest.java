@@ -285,6 +285,10 @@ class OperatorApiTest {
         }
         assertTrue(text.matches("(?s).*promshard_inventory_targets 1\\d\n.*"), text);
         assertTrue(text.matches("(?s).*\npromshard_leader_runs_total [1-9]\\d*\n.*"), "the leader ran:\n" + text);
+        for (String phase : List.of("engine", "handoffs", "shares", "publish")) {
+            assertTrue(text.matches("(?s).*\npromshard_leader_phase_duration_seconds_count\\{phase=\"" + phase
+                    + "\"} [1-9]\\d*\n.*"), "each leader run observes its " + phase + " phase:\n" + text);
+        }
         for (String name : io.promshard.client.testing.Promtool.metricsInOpsKit()) {
             if (!name.startsWith("promshard_sidecar_")) { // the sidecar's: SidecarApplicationTest
                 assertTrue(text.contains("\n# TYPE " + name + " "), "the alerting rules or the Grafana dashboard use " + name + ", not in\n" + text);

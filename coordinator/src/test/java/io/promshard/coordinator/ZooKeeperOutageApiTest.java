@@ -58,6 +58,15 @@ class ZooKeeperOutageApiTest {
                 get(app, "/api/v1/workers");
 
                 zk.stop();
+                // a value read within the last refresh intervals is answered from memory until the
+                // session notices the outage or the refreshes fail: then, within seconds, it is marked stale
+                Poll.until("the status marked stale", Duration.ofSeconds(30), () -> {
+                    try {
+                        return Json.mapper().readTree(get(app, "/api/v1/status").body()).get("stale").asBoolean();
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                });
                 for (int i = 0; i < 3; i++) { // again and again: no read piles up behind the first
                     HttpResponse<String> status = get(app, "/api/v1/status");
                     assertEquals(200, status.statusCode(), status.body());

@@ -88,7 +88,8 @@ class SidecarApplicationTest {
                 assertTrue(metrics.headers().firstValue("Content-Type").orElse("").contains("version=0.0.4"));
                 for (String sample : java.util.List.of("promshard_sidecar_registered 1", "promshard_zookeeper_connected 1",
                         "promshard_sidecar_applied_epoch 0", "promshard_sidecar_file_write_errors_total 0",
-                        "promshard_sidecar_prometheus_up 1", "promshard_sidecar_targets{kind=\"owned\"} 0")) {
+                        "promshard_sidecar_prometheus_up 1", "promshard_sidecar_targets{kind=\"owned\"} 0",
+                        "promshard_sidecar_apply_duration_seconds_count 0")) {
                     assertTrue(metrics.body().contains(sample), sample + " in\n" + metrics.body());
                 }
                 for (String name : io.promshard.client.testing.Promtool.metricsInOpsKit()) {

@@ -1,6 +1,7 @@
 package io.promshard.bench.scale;
 
 import io.promshard.client.Json;
+import io.promshard.client.metrics.Histogram;
 import io.promshard.client.api.WorkerAck;
 import io.promshard.client.api.WorkerInfo;
 import io.promshard.client.api.WorkerState;
@@ -47,8 +48,12 @@ final class LightSidecar implements AutoCloseable {
     final Map<Long, Long> appliedAt = new ConcurrentHashMap<>();
     final AtomicInteger wakeups = new AtomicInteger();
 
-    LightSidecar(String connectString, ZkLayout layout, String id, ExecutorService pool) {
+    private final Histogram applyTimes;
+
+    /** @param applyTimes where the seconds from reading a share to its ack being written are observed */
+    LightSidecar(String connectString, ZkLayout layout, String id, ExecutorService pool, Histogram applyTimes) {
         this.id = id;
+        this.applyTimes = applyTimes;
         this.layout = layout;
         this.pool = pool;
         this.client = CuratorFrameworkFactory.builder().connectString(connectString).sessionTimeoutMs(30_000)
@@ -79,6 +84,7 @@ final class LightSidecar implements AutoCloseable {
 
     private void sync() {
         queued.set(false);
+        long started = System.nanoTime();
         try {
             Optional<ShareReader.Published> p = reader.read(id,
                     ShareWatcher.cached(cache, layout.assignment(id)));
@@ -101,6 +107,7 @@ final class LightSidecar implements AutoCloseable {
                     ack.setData(data);
                 }
             }
+            applyTimes.observe((System.nanoTime() - started) / 1e9);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {

@@ -2,6 +2,7 @@ package io.promshard.bench.scale;
 
 import io.promshard.client.Json;
 import io.promshard.client.api.RebalanceEvent;
+import io.promshard.client.metrics.Histogram;
 import io.promshard.client.rest.CoordinatorClient;
 import io.promshard.client.zk.ShareCodec;
 import io.promshard.client.zk.ShareReader;
@@ -9,6 +10,9 @@ import io.promshard.client.testing.Processes;
 import io.promshard.client.zk.ZkLayout;
 import java.io.PrintStream;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,6 +63,10 @@ public final class ScaleHarness {
     private ExecutorService pool;
     private Processes procs;
     private CoordinatorClient api;
+    private URI apiBase;
+    private URI sidecarBase;
+    /** How long each light sidecar took to read and decode each share it applied. */
+    private final Histogram lightApply = new Histogram(Histogram.SECONDS);
     private CuratorFramework observer;
     private ZkLayout layout;
     private String connect;
@@ -74,7 +82,7 @@ public final class ScaleHarness {
     public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
         Map<String, String> opts = new HashMap<>(Map.of("workers", "100", "targets", "100000", "events", "5",
                 "settle-ms", "200", "root", ".", "pool", "8", "seed", "1", "coordinator-heap", "1g",
-                "sidecar-heap", "128m"));
+                "sidecar-heap", "128m", "api-clients", "50"));
         for (int i = 0; i + 1 < args.length; i += 2) {
             if (!args[i].startsWith("--")) {
                 err.println("scale: expected --option value, found " + args[i]);
@@ -115,22 +123,34 @@ public final class ScaleHarness {
 
         long t = System.currentTimeMillis();
         startWorkers(workers, dir, root);
+        await(workers + " workers registered", 1_200_000, () -> registered(workers));
+        long lastRegistered = System.currentTimeMillis();
         await(workers + " workers holding every target", 1_200_000, () -> settled(workers));
+        long coldStartMs = System.currentTimeMillis() - lastRegistered;
         awaitQuiet(QUIET_MS);
         long startupMs = System.currentTimeMillis() - t;
-        err.printf("scale: %d workers, %d targets settled in %d ms%n", workers, targets, startupMs);
+        err.printf("scale: %d workers, %d targets settled in %d ms, %d ms after the last registration%n", workers,
+                targets, startupMs, coldStartMs);
 
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("workers", workers);
         result.put("targets", targets);
         result.put("settle_ms", settleMs);
         result.put("startup_ms", startupMs);
+        result.put("cold_start_after_last_registration_ms", coldStartMs);
         long fullBytes = fullRepublishBytes();
         result.put("full_republish_bytes", fullBytes);
         result.put("zookeeper_after_startup", zkFigures());
         double cpu0 = Processes.cpuSeconds(coordinatorPid);
-        Map<String, List<Map<String, Object>>> byKind = runEvents();
+        PhaseTimes phasesBefore = phaseTimes();
+        Map<String, List<Map<String, Object>>> byKind;
+        try (ApiLoad load = new ApiLoad(apiBase, opt("api-clients"))) {
+            load.start(Long.parseLong(opts.get("seed")));
+            byKind = runEvents();
+            result.put("api_load_during_events", load.figures());
+        }
         result.put("coordinator_cpu_seconds_during_events", round(Processes.cpuSeconds(coordinatorPid) - cpu0));
+        result.put("phases_during_events", phaseTimes().minus(phasesBefore));
         Map<String, Object> events = new LinkedHashMap<>();
         byKind.forEach((kind, list) -> events.put(kind, summarize(list, fullBytes, settleMs)));
         result.put("events", events);
@@ -180,7 +200,8 @@ public final class ScaleHarness {
         }
         coordinatorArgs.addAll(List.of("-jar", coordinatorJar.toString(), "server", dir.resolve("coordinator.yml").toString()));
         coordinatorPid = procs.java("coordinator", coordinatorArgs).pid();
-        api = new CoordinatorClient(URI.create("http://127.0.0.1:" + apiPort), TOKEN);
+        apiBase = URI.create("http://127.0.0.1:" + apiPort);
+        api = new CoordinatorClient(apiBase, TOKEN);
         await("the coordinator leading", 300_000, () -> {
             try {
                 return api.status().isLeader();
@@ -199,6 +220,7 @@ public final class ScaleHarness {
         }
         ids.parallelStream().forEach(this::startLight);
         int sidecarPort = Processes.freePort();
+        sidecarBase = URI.create("http://127.0.0.1:" + sidecarPort);
         Files.writeString(dir.resolve("sidecar.yml"), """
                 zookeeper: {connectString: "%s", cluster: %s, sessionTimeout: 30s}
                 worker: {id: w-real}
@@ -228,11 +250,58 @@ public final class ScaleHarness {
     }
 
     private void startLight(String id) {
-        LightSidecar s = new LightSidecar(connect, layout, id, pool);
+        LightSidecar s = new LightSidecar(connect, layout, id, pool, lightApply);
         synchronized (sidecars) {
             sidecars.put(id, s);
         }
         s.start();
+    }
+
+    /** The coordinator counts {@code expectedWorkers} live workers. */
+    private boolean registered(int expectedWorkers) {
+        try {
+            return api.status().workers() == expectedWorkers;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    /**
+     * The histograms of where time goes, as exposed: the leader's phases on the coordinator's
+     * {@code /metrics}, the real sidecar's apply on its own, and the light sidecars' apply.
+     */
+    private record PhaseTimes(Map<String, Histogram.Snapshot> leader, Histogram.Snapshot sidecar,
+                              Histogram.Snapshot light) {
+
+        /** What was observed since {@code earlier}, as figures by phase. */
+        Map<String, Object> minus(PhaseTimes earlier) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            Map<String, Object> leaderPhases = new LinkedHashMap<>();
+            leader.forEach((phase, h) -> leaderPhases.put(phase, ExposedHistograms.figures(
+                    earlier.leader.containsKey(phase) ? h.minus(earlier.leader.get(phase)) : h)));
+            out.put("leader", leaderPhases);
+            out.put("real_sidecar_apply", ExposedHistograms.figures(sidecar.minus(earlier.sidecar)));
+            out.put("light_sidecar_apply", ExposedHistograms.figures(light.minus(earlier.light)));
+            return out;
+        }
+    }
+
+    private PhaseTimes phaseTimes() throws Exception {
+        Map<String, Histogram.Snapshot> leader = ExposedHistograms.parse(text(apiBase.resolve("/metrics")),
+                "promshard_leader_phase_duration_seconds", "phase");
+        Histogram.Snapshot sidecar = ExposedHistograms.parse(text(sidecarBase.resolve("/metrics")),
+                "promshard_sidecar_apply_duration_seconds", "phase").getOrDefault("",
+                new Histogram(Histogram.SECONDS).snapshot());
+        return new PhaseTimes(leader, sidecar, lightApply.snapshot());
+    }
+
+    private static String text(URI uri) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri)
+                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException(uri + " answered " + r.statusCode());
+        }
+        return r.body();
     }
 
     /**

@@ -81,6 +81,26 @@ public final class MetricsText {
         return sample(name + "_count", h.count());
     }
 
+    /** A whole histogram family with one histogram per value of {@code label}. */
+    public MetricsText histograms(String name, String help, String label, Map<String, Histogram.Snapshot> byValue) {
+        family(name, "histogram", help);
+        byValue.forEach((value, h) -> {
+            for (int i = 0; i < h.bounds().length; i++) {
+                Map<String, String> labels = new LinkedHashMap<>();
+                labels.put(label, value);
+                labels.put("le", format(h.bounds()[i]));
+                sample(name + "_bucket", labels, h.counts()[i]);
+            }
+            Map<String, String> inf = new LinkedHashMap<>();
+            inf.put(label, value);
+            inf.put("le", "+Inf");
+            sample(name + "_bucket", inf, h.count());
+            sample(name + "_sum", label, value, h.sum());
+            sample(name + "_count", label, value, h.count());
+        });
+        return this;
+    }
+
     @Override
     public String toString() {
         return out.toString();

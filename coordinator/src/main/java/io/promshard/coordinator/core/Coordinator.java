@@ -59,6 +59,11 @@ public final class Coordinator implements Managed {
     static final Duration AUDIT_INTERVAL = Duration.ofSeconds(5);
     /** The longest a status answer waits for ZooKeeper before it answers the last state read, marked stale. */
     static final Duration STATUS_WAIT = Duration.ofMillis(500);
+    /**
+     * How old the election and a standby's epoch may be before a status request refreshes them: any
+     * number of clients polling cost one ZooKeeper read per second (the leader's epoch is its own).
+     */
+    public static final Duration STATUS_REFRESH = Duration.ofSeconds(1);
     private static final String FILES = "file write retry";
     private static final String PUBLISHED_CHANGED = "published state changed outside the leader";
     /** Targets a coverage answer lists each way (under, over). */
@@ -89,8 +94,7 @@ public final class Coordinator implements Managed {
     /** Whether the last run failed (a retry is scheduled). */
     private volatile boolean failing;
 
-    private final LastKnown<ElectionView> election = new LastKnown<>("status", this::readElection,
-            new ElectionView(-1, "", List.of()), STATUS_WAIT);
+    private final LastKnown<ElectionView> election;
     private volatile CoverageCache coverage;
 
     public Coordinator(Membership membership, Leadership leadership, Drains drains, InventoryService inventory,
@@ -106,6 +110,8 @@ public final class Coordinator implements Managed {
         this.settleTime = settings.settleTime();
         this.executor = Daemons.singleThread("promshard-coordinator");
         this.files = new OutputFiles(output, stats, () -> triggerAfter(FILES, OutputFiles.RETRY.toMillis()));
+        this.election = new LastKnown<>("status", this::readElection, new ElectionView(-1, "", List.of()),
+                STATUS_WAIT, STATUS_REFRESH, leadership::connected);
         this.leaderRun = new LeaderRun(membership, drains, leadership, inventory, publisher, files, acks, weights,
                 settings, stats, this::triggerAfter);
     }
@@ -349,7 +355,8 @@ public final class Coordinator implements Managed {
         LastKnown.Value<ElectionView> read = election.get();
         boolean leader = leadership.isLeader();
         ElectionView e = read.value();
-        return new CoordinatorStatus(leadership.id(), leader, e.leader(), e.participants(), e.epoch(),
+        long epoch = publishedInForce().map(Publisher.InForce::epoch).orElse(e.epoch());
+        return new CoordinatorStatus(leadership.id(), leader, e.leader(), e.participants(), epoch,
                 membership.snapshot().size(), inventory.current().targetCount(),
                 leaderRun.engine().settings().replication(), leaderRun.unassigned(),
                 leader ? leaderRun.balance() : null, stats.last(), leaderRun.heldWorkers(), leaderRun.handingOff(),
@@ -366,6 +373,19 @@ public final class Coordinator implements Managed {
         out.putAll(weights.refusals());
         out.putAll(drains.refusals());
         return out;
+    }
+
+    /**
+     * On a leader that has loaded what is published: the epoch and manifests it published, from
+     * memory. Empty on a standby, which reads them from ZooKeeper.
+     */
+    public Optional<Publisher.InForce> publishedInForce() {
+        return leadership.isLeader() && leaderRun.isLoaded() ? Optional.of(publisher.inForce()) : Optional.empty();
+    }
+
+    /** Whether the ZooKeeper session is connected now. */
+    public boolean zooKeeperConnected() {
+        return leadership.connected();
     }
 
     /** The live workers, as this coordinator's membership reads them (for wiring the resources). */

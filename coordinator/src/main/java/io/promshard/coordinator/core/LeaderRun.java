@@ -85,7 +85,8 @@ final class LeaderRun {
     private final Triggers triggers;
 
     // the leader's picture, owned by the control loop
-    private boolean loaded;
+    /** Volatile: the API reads whether the publisher's picture is this leadership's. */
+    private volatile boolean loaded;
     private Assignment inForce = Assignment.empty();
     private Inventory targetSetSource;
     private Map<String, Long> targetSetWeights;
@@ -138,6 +139,7 @@ final class LeaderRun {
         final long started = System.nanoTime();
         final long startedMillis = System.currentTimeMillis();
         long engineDone;
+        long handoffsDone;
         long sharesDone;
         long publishDone;
 
@@ -198,8 +200,9 @@ final class LeaderRun {
         Placement placement = place(workers, phases.startedMillis);
         Computed computed = compute(placement, handoffOnly && !inputsChanged && deferredMoves == 0,
                 phases.startedMillis);
-        HandedOff handedOff = recordHandoffs(computed.next(), placement, phases.startedMillis);
         phases.engineDone = System.nanoTime();
+        HandedOff handedOff = recordHandoffs(computed.next(), placement, phases.startedMillis);
+        phases.handoffsDone = System.nanoTime();
         SortedMap<String, Share> shares = buildShares(inv, computed.next(), placement.owners(),
                 handedOff.recorded().touched());
         phases.sharesDone = System.nanoTime();
@@ -311,7 +314,7 @@ final class LeaderRun {
     private HandedOff recordHandoffs(Assignment next, Placement placement, long now) {
         long epoch = publisher.epoch();
         Handoffs.Recorded recorded = handoffs.record(inForce, next, placement.mayScrape(), epoch + 1, now);
-        Map<String, ShareManifest> manifests = publisher.published();
+        Map<String, ShareManifest> manifests = publisher.inForce().manifests();
         Map<String, WorkerAck> acked = acks.current();
         Handoffs.Released released = handoffs.release(next, epoch,
                 w -> acked.containsKey(w) ? acked.get(w).epoch() : -1,
@@ -354,7 +357,9 @@ final class LeaderRun {
                 Set.copyOf(result.changedWorkers())::contains));
         files.write("workers' files (" + changed.size() + " workers)", output -> {
             try {
+                long started = System.nanoTime();
                 output.writeShares(changed);
+                stats.phaseTook(RebalanceStats.Phase.FILES, System.nanoTime() - started);
             } catch (IOException | RuntimeException e) {
                 outputComplete.set(false); // the retry writes every file again
                 throw e;
@@ -370,7 +375,7 @@ final class LeaderRun {
                        Placement placement, PublishResult result, long now) {
         unassigned = computed.next().underReplicated().size();
         Map<String, Long> shareEpochs = new HashMap<>();
-        publisher.published().forEach((w, m) -> shareEpochs.put(w, m.epoch()));
+        publisher.inForce().manifests().forEach((w, m) -> shareEpochs.put(w, m.epoch()));
         view = new ClusterView(result.epoch(), System.currentTimeMillis(), inv, computed.next(),
                 placement.members(), shares, shareEpochs);
         balance = BalanceReport.of(computed.next(), placement.members());
@@ -389,21 +394,26 @@ final class LeaderRun {
         }
     }
 
-    /** The event, the log line and the counters for a run that changed what is published. */
+    /** The phase histograms of every completed run; the event and the log line of one that changed what is published. */
     private void report(List<String> causes, Inventory inv, Placement placement, HandedOff handedOff,
                         PublishResult result, Phases phases) {
+        stats.phaseTook(RebalanceStats.Phase.ENGINE, phases.engineDone - phases.started);
+        stats.phaseTook(RebalanceStats.Phase.HANDOFFS, phases.handoffsDone - phases.engineDone);
+        stats.phaseTook(RebalanceStats.Phase.SHARES, phases.sharesDone - phases.handoffsDone);
+        stats.phaseTook(RebalanceStats.Phase.PUBLISH, phases.publishDone - phases.sharesDone);
         if (result.wroteAnything()) {
             int moved = (int) handedOff.recorded().moved();
             long ms = phases.millis(phases.started, System.nanoTime());
             stats.published(new RebalanceEvent(result.epoch(), System.currentTimeMillis(), causes,
                     result.changedWorkers(), moved, inv.targetCount(), ms, result.bytesWritten()));
             LOG.info("epoch {} published for {}: {} workers, {} targets, {} moved, {} handed off, {} hand-offs ended, "
-                            + "{} assignments rewritten, {} removed, {} bytes, {} ms (engine {}, shares {}, publish {}, "
-                            + "waited {} since the first cause, settle time included)", result.epoch(), causes,
+                            + "{} assignments rewritten, {} removed, {} bytes, {} ms (engine {}, hand-offs {}, shares {}, "
+                            + "publish {}, waited {} since the first cause, settle time included)", result.epoch(), causes,
                     placement.workers().size(), inv.targetCount(), moved, handoffs.size(),
                     handedOff.released().total(), result.changedWorkers().size(), result.removedWorkers().size(),
                     result.bytesWritten(), ms, phases.millis(phases.started, phases.engineDone),
-                    phases.millis(phases.engineDone, phases.sharesDone),
+                    phases.millis(phases.engineDone, phases.handoffsDone),
+                    phases.millis(phases.handoffsDone, phases.sharesDone),
                     phases.millis(phases.sharesDone, phases.publishDone),
                     phases.millis(phases.firstCause, phases.started));
         }

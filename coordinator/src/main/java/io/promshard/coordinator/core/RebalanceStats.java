@@ -3,7 +3,11 @@ package io.promshard.coordinator.core;
 import io.promshard.client.api.RebalanceEvent;
 import io.promshard.client.metrics.Histogram;
 import java.util.ArrayDeque;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -29,6 +33,40 @@ public final class RebalanceStats {
     private final AtomicLong publishErrors = new AtomicLong();
     private final AtomicLong outputErrors = new AtomicLong();
     private final Histogram durations = new Histogram(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10);
+    private final Map<Phase, Histogram> phases = new EnumMap<>(Phase.class);
+
+    /**
+     * The steps of a leader's run that cost time, in their order: the engine (assign, one replica at
+     * a time, the movement budget), the hand-off bookkeeping (record the moves, end the confirmed),
+     * building the changed workers' shares, publishing them to ZooKeeper, and writing the workers'
+     * files (off the control loop).
+     */
+    public enum Phase {
+        ENGINE, HANDOFFS, SHARES, PUBLISH, FILES;
+
+        /** The phase's label value on {@code /metrics}. */
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    public RebalanceStats() {
+        for (Phase p : Phase.values()) {
+            phases.put(p, new Histogram(Histogram.SECONDS));
+        }
+    }
+
+    /** A leader run spent {@code nanos} in {@code phase}. */
+    void phaseTook(Phase phase, long nanos) {
+        phases.get(phase).observe(nanos / 1e9);
+    }
+
+    /** Seconds each phase of the leader's runs took, by phase label, in phase order. */
+    public Map<String, Histogram.Snapshot> phases() {
+        Map<String, Histogram.Snapshot> out = new LinkedHashMap<>();
+        phases.forEach((phase, h) -> out.put(phase.label(), h.snapshot()));
+        return out;
+    }
 
     /** A rebalance changed what is published: it becomes the last event and counts in every total. */
     void published(RebalanceEvent event) {

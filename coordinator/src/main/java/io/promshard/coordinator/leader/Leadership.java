@@ -101,6 +101,11 @@ public final class Leadership implements Closeable {
         return state.get() == State.STARTED && latch.get().hasLeadership();
     }
 
+    /** Whether the ZooKeeper session is connected now. */
+    public boolean connected() {
+        return client.getZookeeperClient().isConnected();
+    }
+
     /** This instance's latch znode, for fencing; empty before it is created. */
     public Optional<String> latchPath() {
         return Optional.ofNullable(latch.get().getOurPath());

@@ -77,6 +77,15 @@ public final class Publisher {
     private boolean stateInForce;
     private long epoch;
     private Optional<ClusterState> loadedState = Optional.empty();
+    /** What {@link #inForce()} answers: replaced whole after each load and commit. */
+    private volatile InForce inForce = new InForce(0, Map.of());
+
+    /**
+     * The epoch and the manifests this publisher last loaded or committed: what the API answers from
+     * memory on the leader, read by any thread.
+     */
+    public record InForce(long epoch, Map<String, ShareManifest> manifests) {
+    }
 
     public Publisher(CuratorFramework client, ZkLayout layout, ShareCodec codec, String coordinatorId) {
         this.client = client;
@@ -134,6 +143,7 @@ public final class Publisher {
                     stateEpoch, epoch, epoch);
         }
         stateInForce = loadedState.isPresent() && stateEpoch == epoch;
+        inForce = new InForce(epoch, Map.copyOf(published));
         LOG.info("loaded published state: epoch {}, {} worker assignments, {} stale chunks removed", epoch,
                 published.size(), stale.size());
         return shares;
@@ -195,6 +205,11 @@ public final class Publisher {
     /** The manifests in force as this leader knows them. */
     public Map<String, ShareManifest> published() {
         return Map.copyOf(published);
+    }
+
+    /** The epoch and manifests last loaded or committed, for any thread (the control loop may be publishing). */
+    public InForce inForce() {
+        return inForce;
     }
 
     /** The inventory digest an operator confirmed a large target drop for, or empty. Thread-safe. */
@@ -379,6 +394,7 @@ public final class Publisher {
         plan.removed().forEach(publishedShares::remove);
         bases.putAll(plan.newBases());
         plan.removed().forEach(bases::remove);
+        inForce = new InForce(epoch, Map.copyOf(published));
         delete(unreferenced);
     }
 

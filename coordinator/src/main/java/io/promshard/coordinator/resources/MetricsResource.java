@@ -121,6 +121,9 @@ public class MetricsResource {
                 .sample("promshard_output_write_errors_total", stats.outputErrors());
         m.histogram("promshard_rebalance_duration_seconds", "Compute and publish time of published rebalances.",
                 stats.durations().snapshot());
+        m.histograms("promshard_leader_phase_duration_seconds", "Time each phase of the leader's runs took: engine "
+                + "(assign, stagger, budget), handoffs (record, end), shares (build), publish (ZooKeeper), files "
+                + "(the workers' files, off the control loop).", "phase", stats.phases());
     }
 
     /** The dry runs and lookups computed and refused. */

@@ -8,9 +8,11 @@ import io.promshard.client.api.WorkerInfo;
 import io.promshard.client.api.WorkerView;
 import io.promshard.client.zk.ShareReader;
 import io.promshard.client.zk.CorruptShareException;
+import io.promshard.coordinator.core.Coordinator;
 import io.promshard.coordinator.core.SeriesWeights;
 import io.promshard.coordinator.drain.Drains;
 import io.promshard.coordinator.membership.Membership;
+import io.promshard.coordinator.publish.Publisher;
 import io.promshard.coordinator.zk.ChildNodes;
 import io.promshard.coordinator.zk.LastKnown;
 import jakarta.ws.rs.GET;
@@ -27,7 +29,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-/** {@code GET /api/v1/workers} and {@code GET /api/v1/assignments/{worker}}, read from ZooKeeper. */
+/**
+ * {@code GET /api/v1/workers} from memory: membership, drains, acks and series from the caches the
+ * coordinator keeps anyway, the manifests from the leader's own publisher (a standby reads them
+ * from ZooKeeper at most once per {@link Coordinator#STATUS_REFRESH}, whatever the number of
+ * clients). {@code GET /api/v1/assignments/{worker}} reads the worker's share from ZooKeeper.
+ */
 @Path("/api/v1")
 @Produces(MediaType.APPLICATION_JSON)
 public class WorkersResource {
@@ -41,14 +48,17 @@ public class WorkersResource {
     static final Duration WAIT = Duration.ofMillis(500);
     private final LastKnown<Map<String, ShareManifest>> manifests;
 
-    public WorkersResource(Membership membership, Drains drains, SeriesWeights weights, ChildNodes<WorkerAck> acks,
-                           ShareReader reader) {
-        this.membership = membership;
-        this.drains = drains;
-        this.weights = weights;
-        this.acks = acks;
+    private final Coordinator coordinator;
+
+    public WorkersResource(Coordinator coordinator, ShareReader reader) {
+        this.coordinator = coordinator;
+        this.membership = coordinator.membership();
+        this.drains = coordinator.drains();
+        this.weights = coordinator.weights();
+        this.acks = coordinator.acks();
         this.reader = reader;
-        this.manifests = new LastKnown<>("workers", this::readManifests, Map.of(), WAIT);
+        this.manifests = new LastKnown<>("workers", this::readManifests, Map.of(), WAIT, Coordinator.STATUS_REFRESH,
+                coordinator::zooKeeperConnected);
     }
 
     /**
@@ -59,7 +69,11 @@ public class WorkersResource {
     @GET
     @Path("workers")
     public Response workers() {
-        LastKnown.Value<Map<String, ShareManifest>> read = manifests.get();
+        Optional<Publisher.InForce> own = coordinator.publishedInForce();
+        // the leader's own manifests, kept as the last known for when it stops leading or loses ZooKeeper
+        own.ifPresent(p -> manifests.remember(p.manifests()));
+        LastKnown.Value<Map<String, ShareManifest>> read = own.isPresent() && coordinator.zooKeeperConnected()
+                ? new LastKnown.Value<>(own.get().manifests(), false, System.currentTimeMillis()) : manifests.get();
         Map<String, WorkerAck> acknowledged = acks.current();
         Map<String, Long> series = weights.seriesByWorker();
         Set<String> drained = drains.current();

@@ -5,6 +5,7 @@ import io.promshard.client.api.Share;
 import io.promshard.client.api.TargetGroup;
 import io.promshard.client.filesd.FileSdDirectory;
 import io.promshard.service.Daemons;
+import io.promshard.client.metrics.Histogram;
 import io.promshard.client.zk.ShareCodec;
 import io.promshard.client.zk.ShareReader;
 import io.promshard.client.zk.CorruptShareException;
@@ -68,6 +69,7 @@ public final class ShareWatcher implements Managed {
     private final AtomicBoolean rewrite = new AtomicBoolean();
     private final AtomicLong fileWrites = new AtomicLong();
     private final AtomicLong writeErrors = new AtomicLong();
+    private final Histogram applyDurations = new Histogram(Histogram.SECONDS);
     private final List<Consumer<AppliedState>> listeners =
             new CopyOnWriteArrayList<>();
 
@@ -151,13 +153,16 @@ public final class ShareWatcher implements Managed {
         }
         gated.set(false);
         try {
+            long started = System.nanoTime();
             // the manifest as the cache holds it: a small delta inline in it is applied without a read
             Optional<ShareReader.Published> published = reader.read(worker, cached(cache, path));
             if (published.isEmpty()) {
                 LOG.debug("worker={}: no assignment published; files left as they are", worker);
                 return;
             }
-            apply(published.get());
+            if (apply(published.get())) {
+                applyDurations.observe((System.nanoTime() - started) / 1e9);
+            }
         } catch (CorruptShareException e) {
             failed(e.getMessage());
             LOG.error("worker={}: assignment refused, files left as they are: {}", worker, e.getMessage());
@@ -187,11 +192,12 @@ public final class ShareWatcher implements Managed {
                 s.appliedAtMillis(), s.errors() + 1, reason));
     }
 
-    private void apply(ShareReader.Published published) throws IOException {
+    /** Writes the files of {@code published} unless they are written already; says whether it wrote. */
+    private boolean apply(ShareReader.Published published) throws IOException {
         Share share = published.share();
         AppliedState before = applied.get();
         if (published.manifest().sha256().equals(before.sha256()) && !rewrite.getAndSet(false)) {
-            return;
+            return false;
         }
         Share previous = appliedShare.get();
         Map<String, List<TargetGroup>> scraped = share.scraped();
@@ -206,6 +212,7 @@ public final class ShareWatcher implements Managed {
         LOG.info("worker={} epoch={}: applied {} targets ({} more until their new owners confirm them) in {} jobs to {}",
                 worker, now.epoch(), now.targets(), now.handoff(), jobs.size(), directory.path());
         listeners.forEach(l -> l.accept(now));
+        return true;
     }
 
     private static Map<String, List<TargetGroup>> withExtra(Map<String, List<TargetGroup>> scraped,
@@ -239,6 +246,11 @@ public final class ShareWatcher implements Managed {
                 fileWrites.incrementAndGet();
             }
         }
+    }
+
+    /** Seconds from reading a published share to its files written, for every share applied since start. */
+    public Histogram.Snapshot applyDurations() {
+        return applyDurations.snapshot();
     }
 
     /** file_sd files written (content changed) since start. */

@@ -70,6 +70,9 @@ public class SidecarMetricsResource {
         m.sample("promshard_sidecar_targets", "kind", "lingering", lingering == null ? 0 : lingering.count());
         m.family("promshard_sidecar_file_writes_total", "counter", "file_sd files written (content changed).")
                 .sample("promshard_sidecar_file_writes_total", watcher.fileWrites());
+        m.histogram("promshard_sidecar_apply_duration_seconds",
+                "From reading a published share to its file_sd files written, for each share applied.",
+                watcher.applyDurations());
         m.family("promshard_sidecar_file_write_errors_total", "counter",
                         "Attempts to write the file_sd files that failed (the last files stayed).")
                 .sample("promshard_sidecar_file_write_errors_total", watcher.writeErrors());

@@ -97,6 +97,7 @@ class ShareWatcherTest {
         assertEquals(List.of("api", "node"), files.names());
         assertEquals(List.of("a:1", "b:1"), files.read("node").get(0).targets());
         assertEquals(3, watcher.applied().targets());
+        assertEquals(1, watcher.applyDurations().count(), "the apply time of each share applied is observed");
 
         publish(share(Map.of("node", List.of("a:1", "d:1"))), 2);
         awaitEpoch(2);
