@@ -26,7 +26,7 @@ class ScaleHarnessTest {
                 "the coordinator jar is built before the benchmarks in the reactor (mvn verify)");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int code = ScaleHarness.run(new String[] {"--workers", "6", "--targets", "3000", "--events", "1",
-                "--root", root.toString(), "--coordinator-heap", "256m"}, new PrintStream(out, true), System.err);
+                "--root", root.toString(), "--coordinator-heap", "256m", "--api-clients", "4"}, new PrintStream(out, true), System.err);
         assertEquals(0, code);
         JsonNode r = Json.mapper().readTree(out.toString(StandardCharsets.UTF_8));
         System.out.println("scale smoke: " + r);
@@ -41,5 +41,17 @@ class ScaleHarnessTest {
         assertTrue(r.get("coordinator_heap_mib_after_gc").asDouble() > 0, r.toString());
         assertTrue(r.get("sidecar_heap_mib_after_gc").asDouble() > 0, r.toString());
         assertTrue(r.get("zookeeper_after_events").get("watch_count").asLong() > 0, r.toString());
+        assertTrue(r.get("cold_start_after_last_registration_ms").asLong() >= 0, r.toString());
+        JsonNode load = r.get("api_load_during_events");
+        assertEquals(0, load.get("errors").asLong(), "every API answer a 200: " + load);
+        for (String endpoint : new String[] {"status", "workers", "metrics", "dashboard"}) {
+            assertTrue(load.get("endpoints").get(endpoint).get("count").asLong() > 0, endpoint + ": " + load);
+        }
+        JsonNode phases = r.get("phases_during_events");
+        for (String phase : new String[] {"engine", "handoffs", "shares", "publish", "files"}) {
+            assertTrue(phases.get("leader").get(phase).get("count").asLong() > 0, phase + ": " + phases);
+        }
+        assertTrue(phases.get("real_sidecar_apply").get("count").asLong() > 0, phases.toString());
+        assertTrue(phases.get("light_sidecar_apply").get("count").asLong() > 0, phases.toString());
     }
 }
