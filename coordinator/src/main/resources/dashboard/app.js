@@ -49,7 +49,10 @@
       card("unassigned", s.unassigned),
       card("busiest / fair", s.balance ? s.balance.maxOverMean.toFixed(3) : "n/a"),
       card("hand-offs", s.handoffs),
-      card("coordinators", (s.coordinators || []).length));
+      card("coordinators", (s.coordinators || []).length),
+      // capacity advice: shown when assignment.seriesPerWorker is set and workers report series
+      ...(s.capacity ? [card("workers needed", s.capacity.recommendedWorkers
+        + (s.capacity.drainFirst ? " (drain " + s.capacity.drainFirst + " first)" : ""))] : []));
   }
 
   function renderWorkers(workers) {

@@ -214,7 +214,8 @@ public class CoordinatorConfiguration extends Configuration {
                 new CoordinatorSettings(assignment.getSettleTime().toJavaDuration(),
                         assignment.getReassignmentDelay().toJavaDuration(), assignment.engineSettings(),
                         assignment.getPins(), assignment.getHandoffTimeout().toJavaDuration(),
-                        assignment.getMovementBudget(), assignment.getMaxTargetDrop(), jobReplication()));
+                        assignment.getMovementBudget(), assignment.getMaxTargetDrop(), jobReplication(),
+                        assignment.getSeriesPerWorker(), assignment.getScaleInMargin()));
     }
 
     @JsonProperty
@@ -451,6 +452,42 @@ public class CoordinatorConfiguration extends Configuration {
         @JsonProperty
         public void setMovementBudget(long movementBudget) {
             this.movementBudget = movementBudget;
+        }
+
+        /**
+         * The series one worker should scrape at most: the coordinator then advises how many workers
+         * the fleet needs ({@code promshard_recommended_workers}) and which to drain first on scale-in.
+         * 0: no advice.
+         */
+        @Min(0)
+        private long seriesPerWorker;
+
+        /**
+         * The advice falls only when the fleet left would be at most {@code 1 - scaleInMargin} of its
+         * budget, so that it does not flap around a boundary.
+         */
+        @DecimalMin("0.0")
+        @DecimalMax("0.9")
+        private double scaleInMargin = 0.1;
+
+        @JsonProperty
+        public long getSeriesPerWorker() {
+            return seriesPerWorker;
+        }
+
+        @JsonProperty
+        public void setSeriesPerWorker(long seriesPerWorker) {
+            this.seriesPerWorker = seriesPerWorker;
+        }
+
+        @JsonProperty
+        public double getScaleInMargin() {
+            return scaleInMargin;
+        }
+
+        @JsonProperty
+        public void setScaleInMargin(double scaleInMargin) {
+            this.scaleInMargin = scaleInMargin;
         }
 
         /** Each target is scraped by this many distinct workers, in distinct zones where possible. */

@@ -9,7 +9,9 @@ import io.promshard.coordinator.cluster.TestSidecar;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.curator.test.TestingServer;
 
@@ -35,11 +37,15 @@ final class ApiCluster implements AutoCloseable {
         this.w2 = w2;
     }
 
-    /** Starts ZooKeeper, the coordinator and w1, w2, and waits until the two share the ten targets. */
-    static ApiCluster start(String name) throws Exception {
+    /**
+     * Starts ZooKeeper, the coordinator (with {@code overrides} of coordinator-test.yml) and w1, w2, and
+     * waits until the two share the ten targets.
+     */
+    static ApiCluster start(String name, ConfigOverride... overrides) throws Exception {
         Path tmp = Files.createTempDirectory(name);
         TestingServer zk = LoopbackZooKeeper.start();
-        DropwizardTestSupport<CoordinatorConfiguration> app = startApp(zk, tmp.resolve("out"), "c1");
+        DropwizardTestSupport<CoordinatorConfiguration> app = startApp(zk, tmp.resolve("out"), "c1", "apptest",
+                overrides);
         ApiCluster c = new ApiCluster(zk, app,
                 new TestSidecar(zk.getConnectString(), "apptest", "w1", tmp.resolve("sd1")),
                 new TestSidecar(zk.getConnectString(), "apptest", "w2", tmp.resolve("sd2")));
@@ -54,14 +60,17 @@ final class ApiCluster implements AutoCloseable {
     }
 
     static DropwizardTestSupport<CoordinatorConfiguration> startApp(TestingServer zk, Path out, String id,
-                                                                     String cluster) throws Exception {
-        DropwizardTestSupport<CoordinatorConfiguration> app = new DropwizardTestSupport<>(CoordinatorApplication.class,
-                ResourceHelpers.resourceFilePath("coordinator-test.yml"),
+                                                                     String cluster, ConfigOverride... overrides)
+            throws Exception {
+        List<ConfigOverride> all = new ArrayList<>(List.of(
                 ConfigOverride.config("zookeeper.connectString", zk.getConnectString()),
                 ConfigOverride.config("zookeeper.cluster", cluster),
                 ConfigOverride.config("outputDirectory", out.toString()),
                 ConfigOverride.config("coordinatorId", id),
-                ConfigOverride.config("api.token", TOKEN));
+                ConfigOverride.config("api.token", TOKEN)));
+        all.addAll(List.of(overrides));
+        DropwizardTestSupport<CoordinatorConfiguration> app = new DropwizardTestSupport<>(CoordinatorApplication.class,
+                ResourceHelpers.resourceFilePath("coordinator-test.yml"), all.toArray(ConfigOverride[]::new));
         app.before();
         return app;
     }

@@ -27,13 +27,15 @@ import java.util.Map;
  *                      refuses to register, with the conflict in words
  * @param publishHeld   why the leader does not publish the current inventory (it lost more than
  *                      {@code assignment.maxTargetDrop} of the targets in force), empty otherwise
+ * @param capacity      the workers the fleet needs for its series (leader only, with
+ *                      {@code assignment.seriesPerWorker} set and series reported), else null
  */
 public record CoordinatorStatus(String coordinator, boolean isLeader, String leader, List<String> coordinators,
                                 long epoch, int workers, int targets, int replication, int unassigned,
                                 Balance balance, RebalanceEvent lastRebalance, List<String> heldWorkers,
                                 int handoffs, long deferredMoves, Map<String, String> inventoryErrors,
                                 boolean stale, Map<String, String> workerConflicts,
-                                String publishHeld) {
+                                String publishHeld, Capacity capacity) {
 
     public CoordinatorStatus {
         coordinators = coordinators == null ? List.of() : List.copyOf(coordinators);
@@ -52,5 +54,23 @@ public record CoordinatorStatus(String coordinator, boolean isLeader, String lea
      * @param busiest the busiest worker relative to its fair share
      */
     public record Balance(double mean, double max, double maxOverMean, String busiest) {
+    }
+
+    /**
+     * Capacity advice: the workers the series need, with hysteresis (see the coordinator's
+     * configuration, {@code assignment.seriesPerWorker} and {@code assignment.scaleInMargin}).
+     *
+     * @param seriesPerWorker    the configured budget of one worker
+     * @param series             series the workers report scraping (each replica counts)
+     * @param recommendedWorkers the workers the fleet needs now
+     * @param activeWorkers      the workers taking targets now (not draining, not leaving)
+     * @param drainFirst         on scale-in, the worker whose removal moves the least; empty otherwise
+     */
+    public record Capacity(long seriesPerWorker, long series, int recommendedWorkers, int activeWorkers,
+                           String drainFirst) {
+
+        public Capacity {
+            drainFirst = drainFirst == null ? "" : drainFirst;
+        }
     }
 }

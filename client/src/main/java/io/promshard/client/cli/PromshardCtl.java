@@ -151,6 +151,12 @@ public final class PromshardCtl {
                         s.balance().busiest()));
                 t.row("handoffs", s.handoffs());
                 t.row("deferred moves", s.deferredMoves());
+                CoordinatorStatus.Capacity c = s.capacity();
+                if (c != null) {
+                    t.row("recommended workers", c.recommendedWorkers() + " for " + c.series() + " series at "
+                            + c.seriesPerWorker() + " per worker (" + c.activeWorkers() + " active)"
+                            + (c.drainFirst().isEmpty() ? "" : "; drain " + c.drainFirst() + " first"));
+                }
                 RebalanceEvent e = s.lastRebalance();
                 t.row("last rebalance", e == null ? "-" : "epoch " + e.epoch() + " at " + Instant.ofEpochMilli(e.timeMillis())
                         + ", " + e.moved() + " moved, " + String.join("+", e.causes()));

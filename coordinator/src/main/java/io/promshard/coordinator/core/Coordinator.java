@@ -29,9 +29,11 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -96,6 +98,8 @@ public final class Coordinator implements Managed {
 
     private final LastKnown<ElectionView> election;
     private volatile CoverageCache coverage;
+    private final ExecutorService coverageExecutor = Daemons.singleThread("promshard-coverage");
+    private final AtomicBoolean coverageQueued = new AtomicBoolean();
 
     public Coordinator(Membership membership, Leadership leadership, Drains drains, InventoryService inventory,
                        Publisher publisher, OutputWriter output, ChildNodes<WorkerAck> acks, SeriesWeights weights,
@@ -280,24 +284,44 @@ public final class Coordinator implements Managed {
     }
 
     /**
-     * Coverage of the leader's last view by the acknowledgements now (listing up to
-     * {@value #COVERAGE_LISTED} targets each way), or null on a standby. Cached until the view or an
-     * acknowledgement changes.
+     * Coverage of the leader's last view by the acknowledgements (listing up to
+     * {@value #COVERAGE_LISTED} targets each way), or null on a standby. Computing it is a pass over
+     * every placement (a second at a million targets), so it is computed once per change on one
+     * thread of its own and every request answers the last result at once: when the view or an
+     * acknowledgement changed since, a recomputation is queued (at most one) and the answer is at most
+     * that one computation behind. Only the very first request waits for it.
      */
     public Coverage coverage() {
         ClusterView v = view();
         if (v == null) {
             return null;
         }
+        CoverageCache cached = coverage;
+        if (cached == null) {
+            return computeCoverage(v).coverage();
+        }
+        if ((cached.view() != v || !cached.acks().equals(acks.current())) && coverageQueued.compareAndSet(false, true)) {
+            coverageExecutor.execute(() -> {
+                coverageQueued.set(false);
+                ClusterView latest = view();
+                if (latest != null) {
+                    computeCoverage(latest);
+                }
+            });
+        }
+        return cached.coverage();
+    }
+
+    /** One computation at a time: a request arriving meanwhile waits for it rather than starting another. */
+    private synchronized CoverageCache computeCoverage(ClusterView v) {
         Map<String, WorkerAck> now = acks.current();
         CoverageCache cached = coverage;
         if (cached != null && cached.view() == v && cached.acks().equals(now)) {
-            return cached.coverage();
+            return cached;
         }
-        Coverage computed = CoverageCheck.compute(v, now, leaderRun.engine().settings().replication(),
-                COVERAGE_LISTED);
-        coverage = new CoverageCache(v, now, computed);
-        return computed;
+        coverage = new CoverageCache(v, now, CoverageCheck.compute(v, now, leaderRun.engine().settings().replication(),
+                COVERAGE_LISTED));
+        return coverage;
     }
 
     public AssignmentEngine engine() {
@@ -360,7 +384,8 @@ public final class Coordinator implements Managed {
                 membership.snapshot().size(), inventory.current().targetCount(),
                 leaderRun.engine().settings().replication(), leaderRun.unassigned(),
                 leader ? leaderRun.balance() : null, stats.last(), leaderRun.heldWorkers(), leaderRun.handingOff(),
-                leaderRun.deferredMoves(), inventory.errors(), read.stale(), membership.conflicts(), publishHeld());
+                leaderRun.deferredMoves(), inventory.errors(), read.stale(), membership.conflicts(), publishHeld(),
+                leader ? leaderRun.capacity() : null);
     }
 
     /**
@@ -414,6 +439,7 @@ public final class Coordinator implements Managed {
             return;
         }
         executor.shutdownNow();
+        coverageExecutor.shutdownNow();
         executor.awaitTermination(10, TimeUnit.SECONDS);
         files.close();
         election.close();

@@ -20,10 +20,13 @@ import java.util.Map;
  *                          without an operator's confirmation (1: any)
  * @param jobReplication    the jobs with a replication of their own, by name (a count, or
  *                          {@link io.promshard.coordinator.assign.TargetSet#EVERY_WORKER})
+ * @param seriesPerWorker   the series one worker should scrape at most, for the capacity advice (0: no advice)
+ * @param scaleInMargin     how far below that budget the fleet left must be before the advice falls
  */
 public record CoordinatorSettings(Duration settleTime, Duration reassignmentDelay, AssignmentSettings engine,
                                   List<PinRule> pins, Duration handoffTimeout, long movementBudget,
-                                  double maxTargetDrop, Map<String, Integer> jobReplication) {
+                                  double maxTargetDrop, Map<String, Integer> jobReplication,
+                                  long seriesPerWorker, double scaleInMargin) {
 
     public CoordinatorSettings {
         pins = List.copyOf(pins);
@@ -35,6 +38,6 @@ public record CoordinatorSettings(Duration settleTime, Duration reassignmentDela
 
     public CoordinatorSettings(Duration settleTime, Duration reassignmentDelay, AssignmentSettings engine,
                                List<PinRule> pins) {
-        this(settleTime, reassignmentDelay, engine, pins, Duration.ofMinutes(3), 0, 0.5, Map.of());
+        this(settleTime, reassignmentDelay, engine, pins, Duration.ofMinutes(3), 0, 0.5, Map.of(), 0, 0.1);
     }
 }

@@ -83,6 +83,7 @@ final class LeaderRun {
     private final DropHold dropHold;
     private final RebalanceStats stats;
     private final Triggers triggers;
+    private final CapacityAdvice capacity;
 
     // the leader's picture, owned by the control loop
     /** Volatile: the API reads whether the publisher's picture is this leadership's. */
@@ -131,6 +132,8 @@ final class LeaderRun {
         this.dropHold = new DropHold(settings.maxTargetDrop());
         this.stats = stats;
         this.triggers = triggers;
+        this.capacity = new CapacityAdvice(settings.seriesPerWorker(), settings.scaleInMargin(),
+                settings.engine().replication());
     }
 
     /** When this run started and finished each phase (System.nanoTime), for the log. */
@@ -379,6 +382,9 @@ final class LeaderRun {
         view = new ClusterView(result.epoch(), System.currentTimeMillis(), inv, computed.next(),
                 placement.members(), shares, shareEpochs);
         balance = BalanceReport.of(computed.next(), placement.members());
+        Set<String> active = new TreeSet<>();
+        placement.members().stream().filter(Member::takesTargets).forEach(m -> active.add(m.id()));
+        capacity.update(weights::seriesByWorker, active, computed.next()::weightByWorker);
         inForce = computed.next();
         sharesInForce = shares;
         handoffChanged.clear();
@@ -463,6 +469,11 @@ final class LeaderRun {
 
     List<String> heldWorkers() {
         return heldWorkers;
+    }
+
+    /** The capacity advice of the last run, or null (turned off, no series reported, not leading yet). */
+    CoordinatorStatus.Capacity capacity() {
+        return capacity.current();
     }
 
     int handingOff() {

@@ -163,6 +163,7 @@ public class MetricsResource {
                             "The busiest worker's load over its fair share; 1 is perfect balance (leader only).")
                     .sample("promshard_balance_max_over_fair", status.balance().maxOverMean());
         }
+        capacity(m, status.capacity());
         Coverage c = coordinator.coverage();
         if (c != null) {
             m.family("promshard_coverage_targets", "gauge", "Inventory targets by how many workers acknowledged "
@@ -181,6 +182,26 @@ public class MetricsResource {
             m.family("promshard_coverage_pending_targets", "gauge",
                             "Under-covered targets whose owner has not acknowledged its share yet (leader only).")
                     .sample("promshard_coverage_pending_targets", c.pending());
+        }
+    }
+
+    /** The capacity advice, when assignment.seriesPerWorker is set and workers report series (leader only). */
+    private static void capacity(MetricsText m, CoordinatorStatus.Capacity c) {
+        if (c == null) {
+            return;
+        }
+        m.family("promshard_recommended_workers", "gauge", "Workers the fleet needs for the series it scrapes at "
+                        + "assignment.seriesPerWorker each, with hysteresis (leader only).")
+                .sample("promshard_recommended_workers", c.recommendedWorkers());
+        m.family("promshard_capacity_series", "gauge",
+                        "Series the workers report scraping, every replica counted (leader only).")
+                .sample("promshard_capacity_series", c.series());
+        m.family("promshard_capacity_series_per_worker", "gauge", "The configured assignment.seriesPerWorker.")
+                .sample("promshard_capacity_series_per_worker", c.seriesPerWorker());
+        m.family("promshard_recommended_drain", "gauge",
+                "1 for the worker to drain first when the fleet needs fewer workers (whose removal moves the least).");
+        if (!c.drainFirst().isEmpty()) {
+            m.sample("promshard_recommended_drain", "worker", c.drainFirst(), 1);
         }
     }
 
