@@ -12,7 +12,11 @@ import io.promshard.sidecar.assignment.ShareWatcher;
 import io.promshard.sidecar.registration.EphemeralNode;
 import io.promshard.sidecar.registration.WorkerRegistration;
 import java.util.Map;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -28,8 +32,9 @@ import org.apache.curator.retry.ExponentialBackoffRetry;
  * A worker sidecar without its Prometheus and, unless asked, without files: its own Curator session,
  * the real {@link WorkerRegistration}, a single-node cache on its own assignment (as the sidecar's
  * watcher has, and as it does starting from the cached manifest), the real {@link ShareReader}
- * decoding the share, and an ephemeral ack of every
- * applied epoch. Records when each epoch was applied and how often its watch fired.
+ * decoding the share, and an ephemeral ack of each applied epoch once a simulated Prometheus has
+ * scraped its new targets (one scrape interval later; at once when it has none). Records when each
+ * epoch was applied and how often its watch fired.
  */
 final class LightSidecar implements AutoCloseable {
 
@@ -49,11 +54,24 @@ final class LightSidecar implements AutoCloseable {
     final AtomicInteger wakeups = new AtomicInteger();
 
     private final Histogram applyTimes;
+    private final ScheduledExecutorService scrapes;
+    private final long scrapeIntervalMs;
+    /** The targets of the last acknowledged share: what the simulated Prometheus has scraped. */
+    private Set<String> confirmed = Set.of();
 
-    /** @param applyTimes where the seconds from reading a share to its ack being written are observed */
-    LightSidecar(String connectString, ZkLayout layout, String id, ExecutorService pool, Histogram applyTimes) {
+    /**
+     * @param applyTimes       where the seconds from reading a share to its files' worth being decoded are observed
+     * @param scrapes          runs the acknowledgements that wait for a simulated first scrape
+     * @param scrapeIntervalMs a share with targets not scraped before is acknowledged this much later, as a
+     *                         sidecar acknowledges once its Prometheus has scraped every target (within one
+     *                         interval); a share with none new at once
+     */
+    LightSidecar(String connectString, ZkLayout layout, String id, ExecutorService pool, Histogram applyTimes,
+                 ScheduledExecutorService scrapes, long scrapeIntervalMs) {
         this.id = id;
         this.applyTimes = applyTimes;
+        this.scrapes = scrapes;
+        this.scrapeIntervalMs = scrapeIntervalMs;
         this.layout = layout;
         this.pool = pool;
         this.client = CuratorFrameworkFactory.builder().connectString(connectString).sessionTimeoutMs(30_000)
@@ -97,9 +115,37 @@ final class LightSidecar implements AutoCloseable {
                     .mapToInt(groups -> groups.stream().mapToInt(g -> g.targets().size()).sum()).sum();
             appliedEpoch = published.manifest().epoch();
             appliedAt.put(appliedEpoch, System.currentTimeMillis());
-            byte[] data = Json.mapper().writeValueAsBytes(new WorkerAck(WorkerAck.FORMAT, id, appliedEpoch,
-                    published.manifest().sha256(), false, System.currentTimeMillis()));
+            applyTimes.observe((System.nanoTime() - started) / 1e9);
+            Set<String> targets = new HashSet<>();
+            published.share().scraped().values().forEach(groups -> groups.forEach(g -> targets.addAll(g.targets())));
+            long epoch = appliedEpoch;
+            String sha = published.manifest().sha256();
+            boolean scraped;
             synchronized (this) {
+                scraped = confirmed.containsAll(targets);
+            }
+            if (scraped) {
+                acknowledge(epoch, sha, targets);
+            } else {
+                scrapes.schedule(() -> acknowledge(epoch, sha, targets), scrapeIntervalMs, TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            schedule(); // a chunk replaced under the reader: read again
+        }
+    }
+
+    /** Acknowledges {@code epoch} unless a later one was applied meanwhile (its own ack follows). */
+    private void acknowledge(long epoch, String sha, Set<String> targets) {
+        try {
+            byte[] data = Json.mapper().writeValueAsBytes(new WorkerAck(WorkerAck.FORMAT, id, epoch, sha, true,
+                    System.currentTimeMillis()));
+            synchronized (this) {
+                if (epoch != appliedEpoch) {
+                    return;
+                }
+                confirmed = targets;
                 if (ack == null) {
                     ack = new EphemeralNode(client, layout.ack(id), data);
                     ack.start();
@@ -107,11 +153,8 @@ final class LightSidecar implements AutoCloseable {
                     ack.setData(data);
                 }
             }
-            applyTimes.observe((System.nanoTime() - started) / 1e9);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } catch (Exception e) {
-            schedule(); // a chunk replaced under the reader: read again
+            // the session is closing (a leave) or ZooKeeper refused: the next applied epoch acknowledges
         }
     }
 

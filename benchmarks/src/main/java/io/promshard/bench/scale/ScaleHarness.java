@@ -27,6 +27,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -61,6 +62,8 @@ public final class ScaleHarness {
     private final PrintStream err;
     private final Map<String, LightSidecar> sidecars = new TreeMap<>();
     private ExecutorService pool;
+    /** The light sidecars' simulated first scrapes, after which they acknowledge. */
+    private final ScheduledExecutorService scrapes = Executors.newScheduledThreadPool(2);
     private Processes procs;
     private CoordinatorClient api;
     private URI apiBase;
@@ -82,7 +85,8 @@ public final class ScaleHarness {
     public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
         Map<String, String> opts = new HashMap<>(Map.of("workers", "100", "targets", "100000", "events", "5",
                 "settle-ms", "200", "root", ".", "pool", "8", "seed", "1", "coordinator-heap", "1g",
-                "sidecar-heap", "128m", "api-clients", "50"));
+                "sidecar-heap", "128m"));
+        opts.putAll(Map.of("api-clients", "50", "scrape-interval-ms", "10000"));
         for (int i = 0; i + 1 < args.length; i += 2) {
             if (!args[i].startsWith("--")) {
                 err.println("scale: expected --option value, found " + args[i]);
@@ -250,7 +254,7 @@ public final class ScaleHarness {
     }
 
     private void startLight(String id) {
-        LightSidecar s = new LightSidecar(connect, layout, id, pool, lightApply);
+        LightSidecar s = new LightSidecar(connect, layout, id, pool, lightApply, scrapes, opt("scrape-interval-ms"));
         synchronized (sidecars) {
             sidecars.put(id, s);
         }
@@ -597,6 +601,7 @@ public final class ScaleHarness {
         if (pool != null) {
             pool.shutdownNow();
         }
+        scrapes.shutdownNow();
     }
 
 }

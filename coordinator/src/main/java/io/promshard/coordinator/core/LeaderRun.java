@@ -102,6 +102,15 @@ final class LeaderRun {
     /** Workers whose hand-off targets changed since the shares in force were published. */
     private final Set<String> handoffChanged = new HashSet<>();
     private long handoffTimer = Long.MAX_VALUE;
+    /**
+     * Workers that may have scraped what they hold: those with a published share when this leader
+     * loaded, and every worker whose acknowledgement this leadership has seen (a sidecar acknowledges
+     * a share once its Prometheus has scraped every target of it). A worker outside this set has not
+     * confirmed any share yet, so nothing it holds has been confirmed scraped: its targets move without
+     * a hand-off. That is what a cold start needs: the first epochs hand the targets to the first
+     * workers up, and the mass join that follows moves most of them on before anything scraped them.
+     */
+    private final Set<String> mayHaveScraped = new HashSet<>();
     /** False until every worker's files are written once in this leadership (and after a failed write). */
     private final AtomicBoolean outputComplete = new AtomicBoolean();
 
@@ -224,6 +233,8 @@ final class LeaderRun {
         SortedMap<String, Share> published = publisher.load();
         inForce = Shares.toAssignment(published, engine.settings().replication());
         handoffs.load(published, publisher.epoch(), now);
+        mayHaveScraped.clear();
+        mayHaveScraped.addAll(published.keySet());
         outputComplete.set(false);
         sharesInForce = new TreeMap<>();
         filling = Set.copyOf(publisher.loadedState().map(ClusterState::filling).orElse(List.of()));
@@ -316,9 +327,12 @@ final class LeaderRun {
     /** Records the moves of {@code next} as hand-offs and ends those that are confirmed or timed out. */
     private HandedOff recordHandoffs(Assignment next, Placement placement, long now) {
         long epoch = publisher.epoch();
-        Handoffs.Recorded recorded = handoffs.record(inForce, next, placement.mayScrape(), epoch + 1, now);
-        Map<String, ShareManifest> manifests = publisher.inForce().manifests();
         Map<String, WorkerAck> acked = acks.current();
+        mayHaveScraped.addAll(acked.keySet());
+        mayHaveScraped.retainAll(placement.owners()); // an id back after it was gone starts afresh
+        Handoffs.Recorded recorded = handoffs.record(inForce, next,
+                w -> placement.mayScrape().test(w) && mayHaveScraped.contains(w), epoch + 1, now);
+        Map<String, ShareManifest> manifests = publisher.inForce().manifests();
         Handoffs.Released released = handoffs.release(next, epoch,
                 w -> acked.containsKey(w) ? acked.get(w).epoch() : -1,
                 w -> manifests.containsKey(w) ? manifests.get(w).epoch() : -1, placement.mayScrape(), now);

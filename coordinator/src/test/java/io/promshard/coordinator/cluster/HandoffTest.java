@@ -81,6 +81,35 @@ class HandoffTest {
         assertEquals(Set.of(), sampler.everMissing(), "targets missing from every worker's files at some moment");
     }
 
+    /**
+     * A cold start: a worker whose Prometheus has confirmed nothing yet has scraped nothing promshard
+     * knows of, so what moves away from it needs no hand-off; once it has confirmed a share, its moves
+     * are handed off again.
+     */
+    @Test
+    void aWorkerThatHasConfirmedNothingHandsNothingOff() throws Exception {
+        ClusterHarness.RunningCoordinator c1 = cluster.coordinator("c1");
+        TestSidecar w1 = cluster.sidecar("w1");
+        w1.holdAcks(true); // before its first share: the settle time has not even passed
+        Poll.until("w1 to apply every target", WAIT, () -> w1.applied().targets() == cluster.targetCount);
+        TestSidecar w2 = cluster.sidecar("w2");
+        w2.holdAcks(true);
+        Poll.until("w2 to apply its share", WAIT, () -> w2.applied().targets() > 0);
+        assertEquals(0, w1.applied().handoff(), "w1 confirmed nothing: it keeps nothing for w2");
+        assertEquals(cluster.targetCount, w1.applied().targets() + w2.applied().targets());
+        assertEquals(0, c1.coordinator().status().handoffs());
+
+        w1.holdAcks(false);
+        Poll.until("w1 to confirm its share", WAIT, () -> w1.ackedEpoch() > 0);
+        TestSidecar w3 = cluster.sidecar("w3");
+        w3.holdAcks(true);
+        Poll.until("w1 to hand off to w3", WAIT, () -> w1.applied().handoff() > 0);
+        assertEquals(0, w2.applied().handoff(), "w2 has still confirmed nothing");
+        w2.holdAcks(false);
+        w3.holdAcks(false);
+        cluster.awaitConverged(Set.of("w1", "w2", "w3"));
+    }
+
     @Test
     void anUnconfirmedHandOffEndsAtTheTimeout() throws Exception {
         ClusterHarness.RunningCoordinator c1 = cluster.coordinator("c1",
