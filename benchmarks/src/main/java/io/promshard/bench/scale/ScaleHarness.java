@@ -129,12 +129,15 @@ public final class ScaleHarness {
         startWorkers(workers, dir, root);
         await(workers + " workers registered", 1_200_000, () -> registered(workers));
         long lastRegistered = System.currentTimeMillis();
-        await(workers + " workers holding every target", 1_200_000, () -> settled(workers));
+        await(workers + " workers applying shares that own every target", 1_200_000, () -> applied(workers));
         long coldStartMs = System.currentTimeMillis() - lastRegistered;
+        await(workers + " workers holding every target", 1_200_000, () -> settled(workers));
+        long handedOffMs = System.currentTimeMillis() - lastRegistered;
         awaitQuiet(QUIET_MS);
         long startupMs = System.currentTimeMillis() - t;
-        err.printf("scale: %d workers, %d targets settled in %d ms, %d ms after the last registration%n", workers,
-                targets, startupMs, coldStartMs);
+        err.printf("scale: %d workers, %d targets settled in %d ms; after the last registration every target owned "
+                + "and every share applied in %d ms, every hand-off ended in %d ms%n", workers, targets, startupMs,
+                coldStartMs, handedOffMs);
 
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("workers", workers);
@@ -142,6 +145,7 @@ public final class ScaleHarness {
         result.put("settle_ms", settleMs);
         result.put("startup_ms", startupMs);
         result.put("cold_start_after_last_registration_ms", coldStartMs);
+        result.put("cold_start_handoffs_ended_after_last_registration_ms", handedOffMs);
         long fullBytes = fullRepublishBytes();
         result.put("full_republish_bytes", fullBytes);
         result.put("zookeeper_after_startup", zkFigures());
@@ -309,6 +313,20 @@ public final class ScaleHarness {
     }
 
     /**
+     * Every target owned (nothing unassigned, no move deferred) and every live worker applied its
+     * published share; hand-offs may still be open (previous owners keep scraping until confirmed).
+     */
+    private boolean applied(int expectedWorkers) {
+        try {
+            var status = api.status();
+            return status.workers() == expectedWorkers && status.unassigned() == 0 && status.deferredMoves() == 0
+                    && status.lastRebalance() != null && sweep();
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    /**
      * Every live worker applied its published share, and no hand-off or deferred move is pending. The
      * sweep over every worker's manifest runs at most every {@value #SWEEP_MS} ms: it is the harness's
      * own load on ZooKeeper, and the applied times it would perturb are measured by the sidecars.
@@ -320,22 +338,31 @@ public final class ScaleHarness {
                     || status.unassigned() != 0 || status.lastRebalance() == null) {
                 return false;
             }
-            if (System.currentTimeMillis() - lastSweep < SWEEP_MS) {
-                return false;
-            }
-            lastSweep = System.currentTimeMillis();
-            synchronized (sidecars) {
-                for (LightSidecar s : sidecars.values()) {
-                    byte[] data = observer.getData().forPath(layout.assignment(s.id));
-                    if (!ShareCodec.decodeManifest(s.id, data).sha256().equals(s.appliedSha())) {
-                        return false;
-                    }
-                }
-            }
-            return true;
+            return sweep();
         } catch (Exception e) {
             return false;
         }
+    }
+
+    /**
+     * Whether every light sidecar applied the manifest published for it (at most one sweep every
+     * {@value #SWEEP_MS} ms: a sweep reads every manifest, the harness's own load on ZooKeeper); a
+     * manifest not there yet fails the read, and the sweep with it.
+     */
+    private boolean sweep() throws Exception {
+        if (System.currentTimeMillis() - lastSweep < SWEEP_MS) {
+            return false;
+        }
+        lastSweep = System.currentTimeMillis();
+        synchronized (sidecars) {
+            for (LightSidecar s : sidecars.values()) {
+                byte[] data = observer.getData().forPath(layout.assignment(s.id));
+                if (!ShareCodec.decodeManifest(s.id, data).sha256().equals(s.appliedSha())) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /**

@@ -29,7 +29,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -98,7 +97,12 @@ public final class Coordinator implements Managed {
 
     private final LastKnown<ElectionView> election;
     private volatile CoverageCache coverage;
-    private final ExecutorService coverageExecutor = Daemons.singleThread("promshard-coverage");
+    private final ScheduledExecutorService coverageExecutor = Daemons.singleThread("promshard-coverage");
+    /**
+     * The least time between two coverage computations (a pass over every placement: about a second
+     * of CPU and a few hundred MB of short-lived garbage at a million targets).
+     */
+    static final Duration COVERAGE_INTERVAL = Duration.ofSeconds(5);
     private final AtomicBoolean coverageQueued = new AtomicBoolean();
 
     public Coordinator(Membership membership, Leadership leadership, Drains drains, InventoryService inventory,
@@ -280,7 +284,7 @@ public final class Coordinator implements Managed {
     }
 
     /** The coverage computed for one view and one set of acknowledgements. */
-    private record CoverageCache(ClusterView view, Map<String, WorkerAck> acks, Coverage coverage) {
+    private record CoverageCache(ClusterView view, Map<String, WorkerAck> acks, Coverage coverage, long atMillis) {
     }
 
     /**
@@ -288,8 +292,9 @@ public final class Coordinator implements Managed {
      * {@value #COVERAGE_LISTED} targets each way), or null on a standby. Computing it is a pass over
      * every placement (a second at a million targets), so it is computed once per change on one
      * thread of its own and every request answers the last result at once: when the view or an
-     * acknowledgement changed since, a recomputation is queued (at most one) and the answer is at most
-     * that one computation behind. Only the very first request waits for it.
+     * acknowledgement changed since, a recomputation is queued (at most one, and at least
+     * {@link #COVERAGE_INTERVAL} after the last), so an answer is at most that far behind. Only the
+     * very first request waits for it.
      */
     public Coverage coverage() {
         ClusterView v = view();
@@ -300,14 +305,18 @@ public final class Coordinator implements Managed {
         if (cached == null) {
             return computeCoverage(v).coverage();
         }
-        if ((cached.view() != v || !cached.acks().equals(acks.current())) && coverageQueued.compareAndSet(false, true)) {
-            coverageExecutor.execute(() -> {
+        boolean changed = cached.view() != v || !cached.acks().equals(acks.current());
+        if (changed && coverageQueued.compareAndSet(false, true)) {
+            // at most one computation per COVERAGE_INTERVAL: while acks keep changing (a rebalance), a
+            // request per second would otherwise keep a core busy with a pass per ack
+            long wait = Math.max(0, cached.atMillis() + COVERAGE_INTERVAL.toMillis() - System.currentTimeMillis());
+            coverageExecutor.schedule(() -> {
                 coverageQueued.set(false);
                 ClusterView latest = view();
                 if (latest != null) {
                     computeCoverage(latest);
                 }
-            });
+            }, wait, TimeUnit.MILLISECONDS);
         }
         return cached.coverage();
     }
@@ -320,7 +329,7 @@ public final class Coordinator implements Managed {
             return cached;
         }
         coverage = new CoverageCache(v, now, CoverageCheck.compute(v, now, leaderRun.engine().settings().replication(),
-                COVERAGE_LISTED));
+                COVERAGE_LISTED), System.currentTimeMillis());
         return coverage;
     }
 

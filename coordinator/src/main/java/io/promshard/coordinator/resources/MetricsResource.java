@@ -45,11 +45,33 @@ public class MetricsResource {
         this.budgets = List.copyOf(budgets);
     }
 
+    /**
+     * How long a rendered page is answered again: Prometheus servers and dashboards polling at once
+     * (a few lines per worker, thousands of lines at 1,000 workers) render it once per second.
+     */
+    static final long RENDERED_FOR_MILLIS = 1_000;
+
+    private record Rendered(String text, long atMillis) {
+    }
+
+    private volatile Rendered rendered = new Rendered("", 0);
+
     @GET
     @Produces(MetricsText.CONTENT_TYPE)
     public String metrics() {
+        Rendered last = rendered;
+        long now = System.currentTimeMillis();
+        if (now - last.atMillis() < RENDERED_FOR_MILLIS) {
+            return last.text();
+        }
+        String text = render();
+        rendered = new Rendered(text, now);
+        return text;
+    }
+
+    private String render() {
         MetricsText m = new MetricsText();
-        CoordinatorStatus status = coordinator.status(); // reads ZooKeeper: once per scrape
+        CoordinatorStatus status = coordinator.status();
         cluster(m, status);
         inventory(m);
         publishing(m, status);
@@ -193,6 +215,9 @@ public class MetricsResource {
         m.family("promshard_recommended_workers", "gauge", "Workers the fleet needs for the series it scrapes at "
                         + "assignment.seriesPerWorker each, with hysteresis (leader only).")
                 .sample("promshard_recommended_workers", c.recommendedWorkers());
+        m.family("promshard_capacity_active_workers", "gauge",
+                        "Workers taking targets now: not draining, not leaving (leader only).")
+                .sample("promshard_capacity_active_workers", c.activeWorkers());
         m.family("promshard_capacity_series", "gauge",
                         "Series the workers report scraping, every replica counted (leader only).")
                 .sample("promshard_capacity_series", c.series());
