@@ -102,7 +102,7 @@ public final class Coordinator implements Managed {
      * The least time between two coverage computations (a pass over every placement: about a second
      * of CPU and a few hundred MB of short-lived garbage at a million targets).
      */
-    static final Duration COVERAGE_INTERVAL = Duration.ofSeconds(5);
+    static final Duration COVERAGE_INTERVAL = Duration.ofSeconds(15);
     private final AtomicBoolean coverageQueued = new AtomicBoolean();
 
     public Coordinator(Membership membership, Leadership leadership, Drains drains, InventoryService inventory,

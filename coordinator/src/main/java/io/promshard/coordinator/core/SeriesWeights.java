@@ -19,6 +19,8 @@ public final class SeriesWeights implements Closeable {
     private final AtomicLong changes = new AtomicLong();
     private long computedAt = -1;
     private Map<String, Long> learned = Map.of();
+    private long summedAt = -1;
+    private Map<String, Long> summed = Map.of();
 
     public SeriesWeights(ChildNodes<SeriesReport> reports) {
         this.reports = reports;
@@ -60,12 +62,20 @@ public final class SeriesWeights implements Closeable {
         return learned;
     }
 
-    /** Series each worker last reported for its targets, by worker id. */
-    public Map<String, Long> seriesByWorker() {
-        Map<String, Long> out = new HashMap<>();
-        reports.current().forEach((worker, r) -> out.put(worker,
-                r.series().values().stream().flatMap(m -> m.values().stream()).mapToLong(Long::longValue).sum()));
-        return out;
+    /**
+     * Series each worker last reported for its targets, by worker id; summed once per change of the
+     * reports (a pass over every reported target), not per caller.
+     */
+    public synchronized Map<String, Long> seriesByWorker() {
+        long now = changes.get();
+        if (now != summedAt) {
+            summedAt = now;
+            Map<String, Long> out = new HashMap<>();
+            reports.current().forEach((worker, r) -> out.put(worker,
+                    r.series().values().stream().flatMap(m -> m.values().stream()).mapToLong(Long::longValue).sum()));
+            summed = Map.copyOf(out);
+        }
+        return summed;
     }
 
     @Override

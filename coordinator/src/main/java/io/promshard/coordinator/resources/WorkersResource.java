@@ -1,5 +1,6 @@
 package io.promshard.coordinator.resources;
 
+import io.promshard.client.Json;
 import io.promshard.client.api.ShareManifest;
 import io.promshard.client.api.ShareView;
 import io.promshard.client.api.Share;
@@ -68,7 +69,25 @@ public class WorkersResource {
      */
     @GET
     @Path("workers")
-    public Response workers() {
+    public Response workers() throws Exception {
+        Rendered last = rendered;
+        long now = System.currentTimeMillis();
+        if (now - last.atMillis() >= MetricsResource.RENDERED_FOR_MILLIS) {
+            last = render(now);
+            rendered = last;
+        }
+        Response.ResponseBuilder answer = Response.ok(last.json(), MediaType.APPLICATION_JSON_TYPE);
+        last.warning().ifPresent(w -> answer.header("Warning", w));
+        return answer.build();
+    }
+
+    /** The workers list as JSON, and its stale warning, as {@link #workers()} answers it for a second. */
+    private record Rendered(byte[] json, Optional<String> warning, long atMillis) {
+    }
+
+    private volatile Rendered rendered = new Rendered(new byte[0], Optional.empty(), 0);
+
+    private Rendered render(long now) throws Exception {
         Optional<Publisher.InForce> own = coordinator.publishedInForce();
         // the leader's own manifests, kept as the last known for when it stops leading or loses ZooKeeper
         own.ifPresent(p -> manifests.remember(p.manifests()));
@@ -77,7 +96,6 @@ public class WorkersResource {
         Map<String, WorkerAck> acknowledged = acks.current();
         Map<String, Long> series = weights.seriesByWorker();
         Set<String> drained = drains.current();
-        long now = System.currentTimeMillis();
         List<WorkerView> out = new ArrayList<>();
         for (WorkerInfo w : membership.snapshot().values()) {
             Optional<ShareManifest> m = Optional.ofNullable(read.value().get(w.id()));
@@ -90,13 +108,11 @@ public class WorkersResource {
                     ack != null && ack.confirmed(), m.isEmpty() ? 0 : Math.max(0, epoch - Math.max(acked, 0)),
                     ack == null ? -1 : Math.max(0, now - ack.atMillis())));
         }
-        Response.ResponseBuilder answer = Response.ok(out);
-        if (read.stale()) {
-            answer.header("Warning", "110 - \"stale: ZooKeeper did not answer within " + WAIT.toMillis()
-                    + " ms; assignments as last read" + (read.atMillis() == 0 ? " (never)" : " at " + read.atMillis())
-                    + "\"");
-        }
-        return answer.build();
+        Optional<String> warning = !read.stale() ? Optional.empty() : Optional.of("110 - \"stale: ZooKeeper did "
+                + "not answer within " + WAIT.toMillis() + " ms; assignments as last read"
+                + (read.atMillis() == 0 ? " (never)" : " at " + read.atMillis()) + "\"");
+        // answered again for a second: clients polling at once cost one build and one encoding
+        return new Rendered(Json.mapper().writeValueAsBytes(out), warning, now);
     }
 
     private Map<String, ShareManifest> readManifests() throws Exception {
