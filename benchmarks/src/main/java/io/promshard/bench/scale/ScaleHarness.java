@@ -30,10 +30,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.zookeeper.Watcher;
 
 /**
  * {@code promshard-benchmarks scale}: a real ZooKeeper process, the packaged coordinator as its own
@@ -403,6 +405,13 @@ public final class ScaleHarness {
             sidecars.forEach((id, s) -> wakeups.put(id, s.wakeups.get()));
         }
         long t0 = System.currentTimeMillis();
+        String joining = String.format("j%04d", n);
+        AtomicLong registeredAt = new AtomicLong();
+        if (kind.equals("join")) {
+            // a join's event is its registration: the new sidecar's own connecting comes before it
+            observer.checkExists().usingWatcher((Watcher) e -> registeredAt.set(System.currentTimeMillis()))
+                    .forPath(layout.worker(joining));
+        }
         Started started = start(kind, random, n);
         String subject = started.subject();
         int expected = sidecars.size() + 1; // the light ones now, and the real sidecar
@@ -420,7 +429,10 @@ public final class ScaleHarness {
             started.leaving().join(60_000);
         }
         awaitQuiet(QUIET_MS); // the event's trailing runs (a departed worker's share removed) count too
-        Map<String, Object> e = figures(subject, before, t0, wakeups);
+        Map<String, Object> e = figures(subject, before, registeredAt.get() > 0 ? registeredAt.get() : t0, wakeups);
+        if (registeredAt.get() > 0) {
+            e.put("registered_ms", registeredAt.get() - t0);
+        }
         if (kind.equals("drain")) {
             api.undrain(subject); // back to where it was; the undrain is not measured
             await("undrain of " + subject + " settled", 300_000, () -> drained.appliedTargets() > 0 && settled(expected));
@@ -437,7 +449,7 @@ public final class ScaleHarness {
         }
         switch (kind) {
             case "join" -> {
-                String subject = String.format("j%04d", n);
+                String subject = String.format("j%04d", n); // as event() expects it
                 startLight(subject);
                 return new Started(subject, null);
             }

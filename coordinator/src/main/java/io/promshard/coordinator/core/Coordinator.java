@@ -104,6 +104,8 @@ public final class Coordinator implements Managed {
      */
     static final Duration COVERAGE_INTERVAL = Duration.ofSeconds(15);
     private final AtomicBoolean coverageQueued = new AtomicBoolean();
+    /** The shares' targets as indexes, kept across coverage computations for the shares that did not change. */
+    private final CoverageCheck.ShareIndexes coverageIndexes = new CoverageCheck.ShareIndexes();
 
     public Coordinator(Membership membership, Leadership leadership, Drains drains, InventoryService inventory,
                        Publisher publisher, OutputWriter output, ChildNodes<WorkerAck> acks, SeriesWeights weights,
@@ -329,7 +331,7 @@ public final class Coordinator implements Managed {
             return cached;
         }
         coverage = new CoverageCache(v, now, CoverageCheck.compute(v, now, leaderRun.engine().settings().replication(),
-                COVERAGE_LISTED), System.currentTimeMillis());
+                COVERAGE_LISTED, coverageIndexes), System.currentTimeMillis());
         return coverage;
     }
 

@@ -126,4 +126,66 @@ class CoverageCheckTest {
         assertEquals(List.of(new Coverage.Entry(Target.display(Target.keyOf("node", "10.0.0.2:9100",
                 Target.Scrape.of(Map.of()))), List.of("w1"))), c.underTargets());
     }
+
+    /**
+     * Counting per index (what the coordinator does when the target set is the inventory's) gives
+     * exactly what counting key by key gives, on random assignments with hand-offs, acks and
+     * unacknowledged shares, and again with the share indexes kept from the previous view.
+     */
+    @Test
+    void countingByIndexIsCountingByKey() {
+        long seed = System.nanoTime();
+        System.out.println("CoverageCheckTest seed " + seed);
+        java.util.Random random = new java.util.Random(seed);
+        CoverageCheck.ShareIndexes kept = new CoverageCheck.ShareIndexes();
+        for (int round = 0; round < 20; round++) {
+            Map<String, List<TargetGroup>> jobs = new TreeMap<>();
+            TargetSet.Builder b = TargetSet.builder(60);
+            for (String job : List.of("node", "node2", "probe")) {
+                List<String> addresses = new java.util.ArrayList<>();
+                for (int t = 0; t < 5 + random.nextInt(20); t++) {
+                    addresses.add("10.0." + job.length() + "." + t + ":9100");
+                    b.add(Target.keyOf(job, addresses.get(t), Target.Scrape.of(Map.of())), 1, null,
+                            job.equals("probe") && round % 3 == 0 ? TargetSet.EVERY_WORKER : 1 + random.nextInt(2));
+                }
+                jobs.put(job, List.of(TargetGroup.of(addresses, Map.of())));
+            }
+            List<Member> members = new java.util.ArrayList<>();
+            for (int w = 1; w <= 2 + random.nextInt(4); w++) {
+                members.add(Member.of("w" + w, 1));
+            }
+            Assignment assignment = new AssignmentEngine().assign(b.build(), members, null);
+            SortedMap<String, Share> shares = new TreeMap<>();
+            Map<String, Long> shareEpochs = new java.util.HashMap<>();
+            Map<String, WorkerAck> acks = new java.util.HashMap<>();
+            for (Member m : members) {
+                Map<String, List<String>> owned = new TreeMap<>();
+                Map<String, List<String>> handedOff = new TreeMap<>();
+                for (int i = 0; i < assignment.targets().size(); i++) {
+                    String key = assignment.targets().key(i);
+                    String job = Target.jobOf(key);
+                    String address = Target.display(key).substring(job.length() + 1).split("/")[0];
+                    if (assignment.owners(i).contains(m.id())) {
+                        owned.computeIfAbsent(job, j -> new java.util.ArrayList<>()).add(address);
+                    } else if (random.nextInt(8) == 0) {
+                        handedOff.computeIfAbsent(job, j -> new java.util.ArrayList<>()).add(address);
+                    }
+                }
+                TreeMap<String, List<TargetGroup>> ownedGroups = new TreeMap<>();
+                owned.forEach((job, a) -> ownedGroups.put(job, List.of(TargetGroup.of(a, Map.of()))));
+                TreeMap<String, List<TargetGroup>> handoffGroups = new TreeMap<>();
+                handedOff.forEach((job, a) -> handoffGroups.put(job, List.of(TargetGroup.of(a, Map.of()))));
+                shares.put(m.id(), new Share(Share.FORMAT, m.id(), ownedGroups, handoffGroups));
+                shareEpochs.put(m.id(), 5L + random.nextInt(2));
+                if (random.nextInt(4) > 0) {
+                    acks.put(m.id(), ack(m.id(), 5 + random.nextInt(2)));
+                }
+            }
+            ClusterView view = new ClusterView(6, 0, new Inventory(jobs), assignment, members, shares, shareEpochs);
+            int limit = 1 + random.nextInt(10);
+            Coverage expected = CoverageCheck.byKey(view, acks, 2, limit);
+            assertEquals(expected, CoverageCheck.compute(view, acks, 2, limit), "seed " + seed + " round " + round);
+            assertEquals(expected, CoverageCheck.compute(view, acks, 2, limit, kept), "seed " + seed + " round " + round);
+        }
+    }
 }
