@@ -26,7 +26,7 @@ class ScaleHarnessTest {
                 "the coordinator jar is built before the benchmarks in the reactor (mvn verify)");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int code = ScaleHarness.run(new String[] {"--workers", "6", "--targets", "3000", "--events", "1",
-                "--root", root.toString(), "--coordinator-heap", "256m", "--api-clients", "4", "--scrape-interval-ms", "1000"}, new PrintStream(out, true), System.err);
+                "--root", root.toString(), "--coordinator-heap", "256m", "--api-clients", "4", "--scrape-interval-ms", "1000", "--warmup-rounds", "0"}, new PrintStream(out, true), System.err);
         assertEquals(0, code);
         JsonNode r = Json.mapper().readTree(out.toString(StandardCharsets.UTF_8));
         System.out.println("scale smoke: " + r);

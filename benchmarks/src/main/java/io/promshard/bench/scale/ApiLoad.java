@@ -72,6 +72,16 @@ final class ApiLoad implements AutoCloseable {
         });
     }
 
+    /** Forgets the latencies and errors so far: the figures start from here. */
+    void reset() {
+        micros.values().forEach(list -> {
+            synchronized (list) {
+                list.clear();
+            }
+        });
+        errors.set(0);
+    }
+
     /** Clients, requests, errors, and per endpoint the count and the p50, p99 and maximum in ms. */
     Map<String, Object> figures() {
         Map<String, Object> out = new LinkedHashMap<>();
