@@ -317,7 +317,9 @@ class OperatorApiTest {
         assertJsonError(get("/api/v1/sd/nobody?job=static"), 404, "nobody");
     }
 
+    /** A sample from a page rendered now: a page rendered within the last second is answered again, so this waits that out. */
     private long metric(String sample) throws Exception {
+        Thread.sleep(io.promshard.coordinator.resources.MetricsResource.RENDERED_FOR_MILLIS + 50);
         return get("/metrics").body().lines().filter(l -> l.startsWith(sample + " ")).findFirst()
                 .map(l -> (long) Double.parseDouble(l.substring(sample.length() + 1))).orElseThrow(
                         () -> new AssertionError(sample + " not in /metrics"));

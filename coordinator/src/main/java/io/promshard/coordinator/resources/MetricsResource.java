@@ -49,7 +49,7 @@ public class MetricsResource {
      * How long a rendered page is answered again: Prometheus servers and dashboards polling at once
      * (a few lines per worker, thousands of lines at 1,000 workers) render it once per second.
      */
-    static final long RENDERED_FOR_MILLIS = 1_000;
+    public static final long RENDERED_FOR_MILLIS = 1_000;
 
     private record Rendered(String text, long atMillis) {
     }
