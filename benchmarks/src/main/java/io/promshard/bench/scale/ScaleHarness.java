@@ -101,11 +101,20 @@ public final class ScaleHarness {
             opts.put(args[i].substring(2), args[i + 1]);
         }
         ScaleHarness h = new ScaleHarness(opts, err);
+        // a harness stopped by a signal (kill, Ctrl-C) stops its processes too: left running, the
+        // coordinators and ZooKeepers of stopped runs took CPU from the runs after them
+        Thread stopOnSignal = new Thread(h::close, "scale-harness-stop");
+        Runtime.getRuntime().addShutdownHook(stopOnSignal);
         try {
             out.println(Json.mapper().writeValueAsString(h.measure()));
             return 0;
         } finally {
-            h.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopOnSignal);
+                h.close();
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is stopping everything already
+            }
         }
     }
 
