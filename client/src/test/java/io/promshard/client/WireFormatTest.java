@@ -1,7 +1,9 @@
 package io.promshard.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.promshard.client.api.ShareManifest;
@@ -65,6 +67,24 @@ class WireFormatTest {
         assertEquals("{\"targets\":[\"h:1\"],\"labels\":{}}", json);
         TargetGroup noLabels = Json.mapper().readValue("{\"targets\":[\"h:1\"]}", TargetGroup.class);
         assertEquals(Map.of(), noLabels.labels());
+    }
+
+    @Test
+    void aGroupDerivedFromAnotherSharesItsLabelsAndKeepsThemSorted() throws Exception {
+        TargetGroup group = TargetGroup.of(List.of("h:1", "h:2"), Map.of("zone", "b", "env", "prod"));
+        assertEquals(List.of("env", "zone"), List.copyOf(group.labels().keySet()));
+        assertSame(group.labels(), group.withTargets(List.of("h:2")).labels(),
+                "a share's group repeats its inventory group's labels without a copy");
+        assertThrows(UnsupportedOperationException.class, () -> group.labels().put("env", "dev"));
+        assertEquals("{\"targets\":[\"h:1\",\"h:2\"],\"labels\":{\"env\":\"prod\",\"zone\":\"b\"}}",
+                Json.mapper().writeValueAsString(group));
+    }
+
+    @Test
+    void aLabelWithoutValueIsRefusedByName() {
+        Exception e = assertThrows(Exception.class, () -> Json.mapper().readValue(
+                "{\"targets\":[\"h:1\"],\"labels\":{\"env\":null}}", TargetGroup.class));
+        assertTrue(String.valueOf(e.getMessage()).contains("label env of a target group has no value"), e.getMessage());
     }
 
     @Test

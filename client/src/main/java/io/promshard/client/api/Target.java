@@ -64,17 +64,12 @@ public final class Target {
         return keyOf(job, address, Scrape.of(labels));
     }
 
-    /** A key as a person reads it: {@code job/address[/path]}. */
     /** The job of target key {@code key}: what precedes its first separator. */
     public static String jobOf(String key) {
         return key.substring(0, key.indexOf(SEP));
     }
 
-    /** Whether target key {@code key} is of job {@code job}, without building the job's name. */
-    public static boolean isOfJob(String key, String job) {
-        return key.length() > job.length() && key.charAt(job.length()) == SEP && key.startsWith(job);
-    }
-
+    /** A key as a person reads it: {@code job/address[/path]}. */
     public static String display(String key) {
         return key.replace(SEP, '/');
     }

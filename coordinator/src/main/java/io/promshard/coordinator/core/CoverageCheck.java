@@ -11,7 +11,6 @@ import io.promshard.coordinator.assign.TargetSet;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -99,61 +98,60 @@ public final class CoverageCheck {
         }
     }
 
-    /** Coverage counted per target index: acknowledging and waiting workers in arrays. */
+    /** Per target index: how many workers acknowledged it, how many wait to, whether one hands it off. */
+    private record Counts(int[] acked, int[] waiting, boolean[] inHandoff, Map<String, int[]> ackedBy) {
+
+        static Counts of(ClusterView view, Map<String, WorkerAck> acks, ShareIndexes indexes) {
+            int size = view.assignment().targets().size();
+            Counts counts = new Counts(new int[size], new int[size], new boolean[size], new TreeMap<>());
+            indexes.scraped().forEach((worker, targets) -> {
+                boolean applied = applied(view, acks, worker);
+                int[] tally = applied ? counts.acked : counts.waiting;
+                for (int i : targets) {
+                    tally[i]++;
+                }
+                if (applied) {
+                    counts.ackedBy.put(worker, targets);
+                }
+            });
+            indexes.handoffs().forEach(targets -> {
+                for (int i : targets) {
+                    counts.inHandoff[i] = true;
+                }
+            });
+            return counts;
+        }
+    }
+
+    /**
+     * Coverage counted per target index: acknowledging and waiting workers in arrays, the inventory
+     * walked in its order beside the view's index of it, so no key is built or looked up.
+     */
     private static Coverage byIndex(ClusterView view, Map<String, WorkerAck> acks, int replication, int limit,
                                     ShareIndexes indexes) {
         Assignment assignment = view.assignment();
-        TargetSet set = assignment.targets();
-        int[] acked = new int[set.size()];
-        int[] waiting = new int[set.size()];
-        boolean[] inHandoff = new boolean[set.size()];
-        Map<String, int[]> scraped = indexes.scraped();
-        Map<String, int[]> ackedBy = new TreeMap<>();
-        scraped.forEach((worker, targets) -> {
-            boolean applied = applied(view, acks, worker);
-            int[] counts = applied ? acked : waiting;
-            for (int i : targets) {
-                counts[i]++;
+        Counts counts = Counts.of(view, acks, indexes);
+        Totals totals = new Totals(limit);
+        List<Coverage.Job> jobs = new ArrayList<>();
+        int[] index = view.inventoryIndex();
+        int position = 0;
+        for (var job : view.inventory().jobs().entrySet()) {
+            Tally tally = new Tally(job.getKey(), replicationOf(view, job.getKey(), job.getValue(), replication));
+            for (TargetGroup group : job.getValue()) {
+                for (int end = position + group.targets().size(); position < end; position++) {
+                    int i = index[position];
+                    int want = i < 0 ? replication : assignment.wantedAmong(i, view.members());
+                    int side = i < 0 ? totals.count(tally, 0, want, 0, false)
+                            : totals.count(tally, counts.acked[i], want, counts.waiting[i], counts.inHandoff[i]);
+                    if (totals.lists(side)) {
+                        totals.list(side, new Coverage.Entry(Target.display(view.inventory().keys().get(position)),
+                                i < 0 ? List.of() : holders(counts.ackedBy, i)));
+                    }
+                }
             }
-            if (applied) {
-                ackedBy.put(worker, targets);
-            }
-        });
-        indexes.handoffs().forEach(targets -> {
-            for (int i : targets) {
-                inHandoff[i] = true;
-            }
-        });
-        Tally all = new Tally("", "");
-        Map<String, Tally> jobs = new LinkedHashMap<>();
-        view.inventory().jobs().forEach((job, groups) -> jobs.put(job, new Tally(job,
-                replicationOf(view, job, groups, replication))));
-        List<Coverage.Entry> underList = new ArrayList<>();
-        List<Coverage.Entry> overList = new ArrayList<>();
-        Tally tally = null;
-        for (String key : view.inventory().keys()) { // in inventory order, as the lists are
-            if (tally == null || !Target.isOfJob(key, tally.job)) {
-                tally = jobs.get(Target.jobOf(key));
-            }
-            int i = set.indexOf(key);
-            int want = i < 0 ? replication : assignment.wantedAmong(i, view.members());
-            int n = i < 0 ? 0 : acked[i];
-            tally.count(n, want);
-            int side = all.count(n, want);
-            if (side < 0 && n + (i < 0 ? 0 : waiting[i]) >= want) {
-                all.pending++;
-            }
-            if (side > 0 && inHandoff[i]) {
-                all.handoffs++;
-            }
-            List<Coverage.Entry> list = side < 0 ? underList : side > 0 ? overList : null;
-            if (list != null && list.size() < limit) {
-                list.add(new Coverage.Entry(Target.display(key), holders(ackedBy, i)));
-            }
+            jobs.add(tally.job());
         }
-        return new Coverage(view.epoch(), replication, view.inventory().targetCount(), all.covered, all.under,
-                all.over, all.pending, all.handoffs, List.copyOf(underList), List.copyOf(overList),
-                jobs.values().stream().map(Tally::job).toList());
+        return totals.coverage(view, replication, jobs);
     }
 
     /** The workers, by id, whose acknowledged share holds target {@code i}. */
@@ -175,10 +173,8 @@ public final class CoverageCheck {
     /** Coverage counted key by key, for a view whose target set is not exactly the inventory's. */
     static Coverage byKey(ClusterView view, Map<String, WorkerAck> acks, int replication, int limit) {
         Acknowledged seen = acknowledged(view, acks);
-        Tally all = new Tally("", "");
+        Totals totals = new Totals(limit);
         List<Coverage.Job> jobs = new ArrayList<>();
-        List<Coverage.Entry> underList = new ArrayList<>();
-        List<Coverage.Entry> overList = new ArrayList<>();
         Assignment assignment = view.assignment();
         view.inventory().jobs().forEach((job, groups) -> {
             Tally tally = new Tally(job, replicationOf(view, job, groups, replication));
@@ -186,24 +182,57 @@ public final class CoverageCheck {
                 int i = assignment.targets().indexOf(key);
                 int want = i < 0 ? replication : assignment.wantedAmong(i, view.members());
                 List<String> by = seen.acked().getOrDefault(key, List.of());
-                int n = by.size();
-                tally.count(n, want);
-                int side = all.count(n, want);
-                if (side < 0 && n + seen.waiting().getOrDefault(key, 0) >= want) {
-                    all.pending++;
-                }
-                if (side > 0 && seen.inHandoff().contains(key)) {
-                    all.handoffs++;
-                }
-                List<Coverage.Entry> list = side < 0 ? underList : side > 0 ? overList : null;
-                if (list != null && list.size() < limit) {
-                    list.add(new Coverage.Entry(Target.display(key), List.copyOf(by)));
+                int side = totals.count(tally, by.size(), want, seen.waiting().getOrDefault(key, 0),
+                        seen.inHandoff().contains(key));
+                if (totals.lists(side)) {
+                    totals.list(side, new Coverage.Entry(Target.display(key), List.copyOf(by)));
                 }
             });
             jobs.add(tally.job());
         });
-        return new Coverage(view.epoch(), replication, view.inventory().targetCount(), all.covered, all.under,
-                all.over, all.pending, all.handoffs, List.copyOf(underList), List.copyOf(overList), jobs);
+        return totals.coverage(view, replication, jobs);
+    }
+
+    /** The whole inventory's tally, and the first under- and over-covered targets. */
+    private static final class Totals {
+        private final Tally all = new Tally("", "");
+        private final List<Coverage.Entry> under = new ArrayList<>();
+        private final List<Coverage.Entry> over = new ArrayList<>();
+        private final int limit;
+
+        Totals(int limit) {
+            this.limit = limit;
+        }
+
+        /**
+         * Counts a target that {@code acked} workers acknowledged, {@code waiting} more hold unacknowledged,
+         * that wants {@code want}, in its job's tally and the totals; returns the sign of acked - want.
+         */
+        int count(Tally job, int acked, int want, int waiting, boolean inHandoff) {
+            job.count(acked, want);
+            int side = all.count(acked, want);
+            if (side < 0 && acked + waiting >= want) {
+                all.pending++;
+            }
+            if (side > 0 && inHandoff) {
+                all.handoffs++;
+            }
+            return side;
+        }
+
+        /** Whether a target counted on {@code side} is still to be listed. */
+        boolean lists(int side) {
+            return side < 0 ? under.size() < limit : side > 0 && over.size() < limit;
+        }
+
+        void list(int side, Coverage.Entry entry) {
+            (side < 0 ? under : over).add(entry);
+        }
+
+        Coverage coverage(ClusterView view, int replication, List<Coverage.Job> jobs) {
+            return new Coverage(view.epoch(), replication, view.inventory().targetCount(), all.covered, all.under,
+                    all.over, all.pending, all.handoffs, List.copyOf(under), List.copyOf(over), List.copyOf(jobs));
+        }
     }
 
     /** Who acknowledged each target, how many workers hold it unacknowledged, and what is handed off. */

@@ -393,8 +393,10 @@ final class LeaderRun {
         unassigned = computed.next().underReplicated().size();
         Map<String, Long> shareEpochs = new HashMap<>();
         publisher.inForce().manifests().forEach((w, m) -> shareEpochs.put(w, m.epoch()));
+        int[] index = computed.next().targets() == targetSet ? inventoryIndex
+                : computed.next().targets().indexesOf(inv.keys());
         view = new ClusterView(result.epoch(), System.currentTimeMillis(), inv, computed.next(),
-                placement.members(), shares, shareEpochs);
+                placement.members(), shares, shareEpochs, index);
         balance = BalanceReport.of(computed.next(), placement.members());
         Set<String> active = new TreeSet<>();
         placement.members().stream().filter(Member::takesTargets).forEach(m -> active.add(m.id()));

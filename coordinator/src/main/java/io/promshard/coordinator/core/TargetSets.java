@@ -5,7 +5,6 @@ import io.promshard.client.api.TargetGroup;
 import io.promshard.coordinator.assign.Pin;
 import io.promshard.coordinator.assign.TargetSet;
 import io.promshard.coordinator.inventory.Inventory;
-import io.promshard.client.api.Target;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,37 +44,41 @@ final class TargetSets {
      * none yet (1 when none is known).
      */
     TargetSet build(Inventory inventory, Map<String, Long> learned) {
-        double sum = 0;
-        long known = 0;
-        if (!learned.isEmpty()) {
-            for (var job : inventory.jobs().entrySet()) {
-                for (TargetGroup g : job.getValue()) {
-                    Target.Scrape scrape = Target.Scrape.of(g.labels());
-                    for (String address : g.targets()) {
-                        Long n = learned.get(Target.keyOf(job.getKey(), address, scrape));
-                        if (n != null) {
-                            sum += n;
-                            known++;
-                        }
-                    }
-                }
-            }
-        }
-        double mean = known == 0 ? 1 : sum / known;
+        List<String> keys = inventory.keys();
+        double mean = meanLearned(keys, learned);
         TargetSet.Builder b = TargetSet.builder(inventory.targetCount());
-        inventory.jobs().forEach((job, groups) -> {
-            Pin jobPin = jobPins.get(job);
-            int replicas = jobReplication.getOrDefault(job, TargetSet.DEFAULT_REPLICAS);
-            for (TargetGroup g : groups) {
-                Target.Scrape scrape = Target.Scrape.of(g.labels());
+        // the inventory's own key strings, in its order: a million targets must not be keyed twice
+        int position = 0;
+        for (var job : inventory.jobs().entrySet()) {
+            Pin jobPin = jobPins.get(job.getKey());
+            int replicas = jobReplication.getOrDefault(job.getKey(), TargetSet.DEFAULT_REPLICAS);
+            for (TargetGroup g : job.getValue()) {
                 for (String address : g.targets()) {
-                    Pin pin = targetPins.getOrDefault(job + "\u0000" + address, jobPin);
-                    String key = Target.keyOf(job, address, scrape);
+                    String key = keys.get(position++);
+                    Pin pin = targetPins.isEmpty() ? jobPin
+                            : targetPins.getOrDefault(job.getKey() + "\u0000" + address, jobPin);
                     Long n = learned.get(key);
                     b.add(key, n == null ? mean : n, pin, replicas);
                 }
             }
-        });
+        }
         return b.build();
+    }
+
+    /** The mean of the learned series counts of {@code keys}, 1 when none is known. */
+    private static double meanLearned(List<String> keys, Map<String, Long> learned) {
+        if (learned.isEmpty()) {
+            return 1;
+        }
+        double sum = 0;
+        long known = 0;
+        for (String key : keys) {
+            Long n = learned.get(key);
+            if (n != null) {
+                sum += n;
+                known++;
+            }
+        }
+        return known == 0 ? 1 : sum / known;
     }
 }

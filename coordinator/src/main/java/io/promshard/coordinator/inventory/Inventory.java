@@ -79,7 +79,10 @@ public final class Inventory {
         return repeats;
     }
 
-    /** Every target's assignment key, in inventory order. */
+    /**
+     * Every target's assignment key, in inventory order: job by job as {@link #jobs()} iterates, then
+     * group by group and address by address (so a pass over {@link #jobs()} meets the keys in this order).
+     */
     public List<String> keys() {
         return keys;
     }

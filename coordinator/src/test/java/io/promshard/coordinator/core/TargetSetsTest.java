@@ -1,6 +1,7 @@
 package io.promshard.coordinator.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 import io.promshard.client.api.Target;
 import io.promshard.client.api.TargetGroup;
@@ -39,6 +40,14 @@ class TargetSetsTest {
             assertEquals(1.0, set.weight(set.indexOf(key)), key);
         }
         assertEquals(5.0, set.totalWeight());
+    }
+
+    @Test
+    void theSetHoldsTheInventorysOwnKeysNotCopies() {
+        TargetSet set = new TargetSets(List.of()).build(INVENTORY, Map.of(node(2), 40L));
+        for (String key : INVENTORY.keys()) {
+            assertSame(key, set.key(set.indexOf(key)), "a million targets must not be keyed twice: " + key);
+        }
     }
 
     @Test
