@@ -9,6 +9,7 @@ import io.promshard.coordinator.inventory.Inventory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -39,10 +40,17 @@ public final class Shares {
         private final TargetGroup[] groups;
         /** Per target of {@link #set}: its group in {@link #groups}, or -1 when the inventory lacks it. */
         private final int[] groupOf;
-        private final String[] addressOf;
+        /** Per target of {@link #set} in a group: its address's position in {@link #sortedAddresses} of that group. */
+        private final int[] rankOf;
+        /**
+         * Per group: its addresses sorted (the group's own list when the inventory has them sorted). A
+         * share's addresses of one group are then sorted as integers, by rank, not as strings.
+         */
+        private final List<String>[] sortedAddresses;
         /** Targets the inventory also lists under other labels ({@link Inventory#repeats()}): their further groups. */
         private final Map<Integer, List<Integer>> repeatGroupsOf = new HashMap<>();
 
+        @SuppressWarnings("unchecked")
         private Index(Inventory inventory, TargetSet set, int[] inventoryIndex) {
             if (inventoryIndex != null && inventoryIndex.length != inventory.targetCount()) {
                 throw new IllegalArgumentException("index of " + inventoryIndex.length + " keys for an inventory of "
@@ -52,22 +60,25 @@ public final class Shares {
             this.set = set;
             List<String> jobOfGroup = new ArrayList<>();
             List<TargetGroup> all = new ArrayList<>();
+            List<List<String>> sorted = new ArrayList<>();
             groupOf = new int[set.size()];
+            rankOf = new int[set.size()];
             Arrays.fill(groupOf, -1);
-            addressOf = new String[set.size()];
             int p = 0;
             for (Map.Entry<String, List<TargetGroup>> job : inventory.jobs().entrySet()) {
                 for (TargetGroup group : job.getValue()) {
                     int g = all.size();
                     all.add(group);
                     jobOfGroup.add(job.getKey());
+                    List<String> addresses = sortedOf(group.targets());
+                    sorted.add(addresses);
                     Target.Scrape scrape = Target.Scrape.of(group.labels());
-                    for (String address : group.targets()) {
+                    for (int k = 0; k < group.targets().size(); k++, p++) {
+                        String address = group.targets().get(k);
                         int i = inventoryIndex != null ? inventoryIndex[p] : set.indexOf(Target.keyOf(job.getKey(), address, scrape));
-                        p++;
                         if (i >= 0 && groupOf[i] < 0) {
                             groupOf[i] = g;
-                            addressOf[i] = address;
+                            rankOf[i] = addresses == group.targets() ? k : Collections.binarySearch(addresses, address);
                         }
                     }
                 }
@@ -75,6 +86,21 @@ public final class Shares {
             indexRepeats(inventory, all, jobOfGroup);
             groupJob = jobOfGroup.toArray(new String[0]);
             groups = all.toArray(new TargetGroup[0]);
+            sortedAddresses = sorted.toArray(new List[0]);
+        }
+
+        /** {@code addresses} itself when sorted and distinct, else a sorted copy (the inventory keeps each address once per group). */
+        private static List<String> sortedOf(List<String> addresses) {
+            for (int k = 1; k < addresses.size(); k++) {
+                if (addresses.get(k - 1).compareTo(addresses.get(k)) >= 0) {
+                    return Share.sortedDistinct(addresses);
+                }
+            }
+            return addresses;
+        }
+
+        private String addressOf(int i) {
+            return sortedAddresses[groupOf[i]].get(rankOf[i]);
         }
 
         /** Further label sets of targets already indexed: rare, so each key is looked up in the set. */
@@ -113,24 +139,54 @@ public final class Shares {
 
         /**
          * The targets {@code targets} (indexes into the set) that the inventory has, as job -> labels ->
-         * addresses: bucketed by inventory group first (a hash lookup per target), then the groups merged
-         * by label set (a label comparison per group, not per target).
+         * addresses. The targets are ordered by group, then by their address's rank in it (one sort of
+         * longs), so each group's addresses come out sorted; only a label set that several groups (or
+         * the inventory's repeats) share has its addresses sorted again as strings.
          */
-        private Map<String, TreeMap<SortedMap<String, String>, List<String>>> grouped(int[] targets) {
-            Map<Integer, List<String>> byGroup = new HashMap<>();
+        private Map<String, TreeMap<SortedMap<String, String>, Addresses>> grouped(int[] targets) {
+            long[] byGroupAndRank = new long[targets.length];
+            int n = 0;
             for (int i : targets) {
-                int g = groupOf[i];
-                if (g >= 0) {
-                    byGroup.computeIfAbsent(g, k -> new ArrayList<>()).add(addressOf[i]);
-                    for (int again : repeatGroupsOf.getOrDefault(i, List.of())) {
-                        byGroup.computeIfAbsent(again, k -> new ArrayList<>()).add(addressOf[i]);
-                    }
+                if (groupOf[i] >= 0) {
+                    byGroupAndRank[n++] = (long) groupOf[i] << 32 | rankOf[i];
                 }
             }
-            Map<String, TreeMap<SortedMap<String, String>, List<String>>> out = new TreeMap<>();
-            byGroup.forEach((g, addresses) -> out.computeIfAbsent(groupJob[g], j -> new TreeMap<>(Share.LABELS_ORDER))
-                    .computeIfAbsent(groups[g].labels(), l -> new ArrayList<>()).addAll(addresses));
+            Arrays.sort(byGroupAndRank, 0, n);
+            Map<String, TreeMap<SortedMap<String, String>, Addresses>> out = new TreeMap<>();
+            for (int start = 0, end; start < n; start = end) {
+                int g = (int) (byGroupAndRank[start] >>> 32);
+                List<String> addresses = new ArrayList<>();
+                for (end = start; end < n && (int) (byGroupAndRank[end] >>> 32) == g; end++) {
+                    addresses.add(sortedAddresses[g].get((int) byGroupAndRank[end]));
+                }
+                bucket(out, g).add(addresses);
+            }
+            for (int i : targets) {
+                for (int again : groupOf[i] < 0 ? List.<Integer>of() : repeatGroupsOf.getOrDefault(i, List.of())) {
+                    bucket(out, again).add(List.of(addressOf(i)));
+                }
+            }
             return out;
+        }
+
+        private Addresses bucket(Map<String, TreeMap<SortedMap<String, String>, Addresses>> out, int g) {
+            return out.computeIfAbsent(groupJob[g], j -> new TreeMap<>(Share.LABELS_ORDER))
+                    .computeIfAbsent(groups[g].labels(), l -> new Addresses());
+        }
+    }
+
+    /** The addresses of one label set of a share: sorted while they came from one run of one group. */
+    private static final class Addresses {
+        private final List<String> all = new ArrayList<>();
+        private int runs;
+
+        void add(List<String> sortedRun) {
+            all.addAll(sortedRun);
+            runs++;
+        }
+
+        List<String> sortedDistinct() {
+            return runs == 1 ? all : Share.sortedDistinct(all);
         }
     }
 
@@ -216,14 +272,11 @@ public final class Shares {
 
     /** Canonical groups: per job, by labels, targets sorted and distinct. */
     private static SortedMap<String, List<TargetGroup>> groups(Map<String, TreeMap<SortedMap<String, String>,
-            List<String>>> jobs) {
+            Addresses>> jobs) {
         TreeMap<String, List<TargetGroup>> out = new TreeMap<>();
         jobs.forEach((job, byLabels) -> {
             List<TargetGroup> list = new ArrayList<>(byLabels.size());
-            byLabels.forEach((labels, addresses) -> {
-                List<String> sorted = addresses.stream().sorted().distinct().toList();
-                list.add(new TargetGroup(sorted, labels));
-            });
+            byLabels.forEach((labels, addresses) -> list.add(new TargetGroup(addresses.sortedDistinct(), labels)));
             out.put(job, list);
         });
         return out;

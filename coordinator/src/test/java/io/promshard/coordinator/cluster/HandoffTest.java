@@ -95,6 +95,8 @@ class HandoffTest {
         TestSidecar w2 = cluster.sidecar("w2");
         w2.holdAcks(true);
         Poll.until("w2 to apply its share", WAIT, () -> w2.applied().targets() > 0);
+        Poll.until("w1 to apply the share that gave w2 its targets", WAIT,
+                () -> w1.applied().targets() < cluster.targetCount);
         assertEquals(0, w1.applied().handoff(), "w1 confirmed nothing: it keeps nothing for w2");
         assertEquals(cluster.targetCount, w1.applied().targets() + w2.applied().targets());
         assertEquals(0, c1.coordinator().status().handoffs());
