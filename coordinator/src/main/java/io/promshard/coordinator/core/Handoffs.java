@@ -29,12 +29,37 @@ import java.util.function.ToLongFunction;
 final class Handoffs {
 
     /**
-     * @param from      previous owners that keep scraping the target meanwhile
-     * @param waitEpoch the epoch that gave the target its current owners
-     * @param deadline  when the hand-off ends without confirmation (epoch millis)
+     * @param from        previous owners that keep scraping the target meanwhile
+     * @param waitEpoch   the epoch that gave the target its current owners
+     * @param deadline    when the hand-off ends without confirmation (epoch millis)
+     * @param confirmedAt when every current owner was first seen to confirm it (epoch millis), or
+     *                    {@link Long#MAX_VALUE} while one has not
      */
-    record Retained(List<String> from, long waitEpoch, long deadline) {
+    record Retained(List<String> from, long waitEpoch, long deadline, long confirmedAt) {
+
+        Retained(List<String> from, long waitEpoch, long deadline) {
+            this(from, waitEpoch, deadline, Long.MAX_VALUE);
+        }
+
+        boolean confirmed() {
+            return confirmedAt != Long.MAX_VALUE;
+        }
+
+        /** When this entry must be looked at again: its timeout, or the end of its batch once confirmed. */
+        long nextLook() {
+            return confirmed() ? Math.min(deadline, confirmedAt + BATCH_MILLIS) : deadline;
+        }
     }
+
+    /**
+     * How long a confirmed hand-off waits for the others of its epoch. The hand-offs one event starts
+     * (a leave's or a drain's targets, moving to many new owners) are confirmed one new owner at a
+     * time, as each Prometheus scrapes them; ending each as it comes would rewrite the previous owner's
+     * share once per confirmation. They end together instead, in one epoch, once the last is confirmed,
+     * or this long after the first was, whichever comes first: the previous owner scrapes the confirmed
+     * targets a little longer, which make-before-break already allows.
+     */
+    static final long BATCH_MILLIS = 5_000;
 
     /** What one {@link #release} pass ended. */
     record Released(int confirmed, int timedOut, int dropped) {
@@ -133,17 +158,45 @@ final class Handoffs {
     /**
      * Ends the hand-offs that are done: every current owner acknowledged an epoch at least the one that
      * gave it the target (the earlier of {@code waitEpoch} and the owner's own manifest epoch, since an
-     * owner whose share did not change since already had the target), or the timeout passed, or no
-     * previous owner can still scrape. Entries waiting for an epoch after {@code publishedEpoch} are
-     * not yet published and stay.
+     * owner whose share did not change since already had the target), and every other hand-off of the
+     * same epoch is confirmed too or {@link #BATCH_MILLIS} passed since this one was; or the timeout
+     * passed; or no previous owner can still scrape. Entries waiting for an epoch after
+     * {@code publishedEpoch} are not yet published and stay.
      *
      * @param ack           a worker's acknowledged epoch, -1 when it has none
      * @param manifestEpoch the epoch of a worker's published manifest, -1 when it has none
      */
     Released release(Assignment desired, long publishedEpoch, ToLongFunction<String> ack,
                      ToLongFunction<String> manifestEpoch, Predicate<String> mayScrape, long now) {
+        int dropped = dropUnscrapable(desired, mayScrape);
+        Set<Long> unconfirmedEpochs = markConfirmed(desired, publishedEpoch, ack, manifestEpoch, now);
         int confirmed = 0;
         int timedOut = 0;
+        for (var it = byKey.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            Retained r = e.getValue();
+            if (r.waitEpoch() > publishedEpoch) {
+                continue;
+            }
+            boolean batchDone = !unconfirmedEpochs.contains(r.waitEpoch()) || now >= r.confirmedAt() + BATCH_MILLIS;
+            if (r.confirmed() && batchDone) {
+                changed.addAll(r.from());
+                it.remove();
+                confirmed++;
+            } else if (now >= r.deadline()) {
+                changed.addAll(r.from());
+                it.remove();
+                timedOut++;
+            }
+        }
+        return new Released(confirmed, timedOut, dropped);
+    }
+
+    /**
+     * Drops the hand-offs no previous owner can still serve (gone, withdrawn, or an owner again), or
+     * whose target left, and forgets the previous owners that can no longer scrape; returns how many it dropped.
+     */
+    private int dropUnscrapable(Assignment desired, Predicate<String> mayScrape) {
         int dropped = 0;
         for (var it = byKey.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
@@ -154,30 +207,39 @@ final class Handoffs {
                 changed.addAll(r.from());
                 it.remove();
                 dropped++;
+            } else if (from.size() != r.from().size()) {
+                changed.addAll(r.from());
+                e.setValue(new Retained(from, r.waitEpoch(), r.deadline(), r.confirmedAt()));
+            }
+        }
+        return dropped;
+    }
+
+    /**
+     * Marks the published hand-offs whose current owners all confirmed them (at {@code now}, the first
+     * time); returns the epochs with a published hand-off still unconfirmed within its timeout.
+     */
+    private Set<Long> markConfirmed(Assignment desired, long publishedEpoch, ToLongFunction<String> ack,
+                                    ToLongFunction<String> manifestEpoch, long now) {
+        Set<Long> unconfirmedEpochs = new HashSet<>();
+        for (var e : byKey.entrySet()) {
+            Retained r = e.getValue();
+            if (r.waitEpoch() > publishedEpoch || r.confirmed()) {
                 continue;
             }
-            if (r.waitEpoch() > publishedEpoch) {
-                continue;
-            }
+            List<String> owners = desired.owners(e.getKey());
             boolean done = !owners.isEmpty();
             for (String n : owners) {
                 long need = Math.min(r.waitEpoch(), Math.max(0, manifestEpoch.applyAsLong(n)));
                 done &= ack.applyAsLong(n) >= need;
             }
             if (done) {
-                changed.addAll(r.from());
-                it.remove();
-                confirmed++;
-            } else if (now >= r.deadline()) {
-                changed.addAll(r.from());
-                it.remove();
-                timedOut++;
-            } else if (from.size() != r.from().size()) {
-                changed.addAll(r.from());
-                e.setValue(new Retained(from, r.waitEpoch(), r.deadline()));
+                e.setValue(new Retained(r.from(), r.waitEpoch(), r.deadline(), now));
+            } else if (now < r.deadline()) {
+                unconfirmedEpochs.add(r.waitEpoch());
             }
         }
-        return new Released(confirmed, timedOut, dropped);
+        return unconfirmedEpochs;
     }
 
     /** Targets (by key) that previous owners keep scraping, and those owners: a view, valid until the next change. */
@@ -206,8 +268,11 @@ final class Handoffs {
         return byKey.isEmpty();
     }
 
-    /** The earliest deadline, or {@link Long#MAX_VALUE} when nothing is handed off. */
+    /**
+     * When a hand-off must be looked at again without an acknowledgement: the earliest timeout or end
+     * of a confirmed batch, or {@link Long#MAX_VALUE} when nothing is handed off.
+     */
     long nextDeadline() {
-        return byKey.values().stream().mapToLong(Retained::deadline).min().orElse(Long.MAX_VALUE);
+        return byKey.values().stream().mapToLong(Retained::nextLook).min().orElse(Long.MAX_VALUE);
     }
 }

@@ -125,4 +125,37 @@ class HandoffsTest {
                 "waiting for epoch 9, which is not published as far as this call knows");
         assertEquals(1, handoffs.release(inForce, 9, w -> 9, w -> 9, EVERYONE_SCRAPES, 2_000).confirmed());
     }
+
+    /** w1 leaves: a, b and c move to w2, w3 and w2; w3 confirms late or never. */
+    private final Assignment leaving = owned(Map.of("a", List.of("w1"), "b", List.of("w1"), "c", List.of("w1")));
+    private final Assignment left = owned(Map.of("a", List.of("w2"), "b", List.of("w3"), "c", List.of("w2")));
+
+    @Test
+    void theHandOffsOfOneEpochEndTogetherOnceTheLastIsConfirmed() {
+        Handoffs handoffs = new Handoffs(TIMEOUT);
+        handoffs.record(leaving, left, EVERYONE_SCRAPES, 5, 1_000);
+        handoffs.takeChanged();
+        ToLongFunction<String> onlyW2 = w -> w.equals("w2") ? 5 : 4;
+        assertEquals(0, handoffs.release(left, 5, onlyW2, w -> 5, EVERYONE_SCRAPES, 2_000).total(),
+                "w2 confirmed a and c, but b of the same epoch waits for w3: w1's share is rewritten once");
+        assertEquals(2_000 + Handoffs.BATCH_MILLIS, handoffs.nextDeadline(), "the batch's end is looked at");
+        assertEquals(Set.of(), handoffs.takeChanged());
+        assertEquals(new Handoffs.Released(3, 0, 0),
+                handoffs.release(left, 5, w -> 5, w -> 5, EVERYONE_SCRAPES, 2_500));
+        assertEquals(Set.of("w1"), handoffs.takeChanged());
+    }
+
+    @Test
+    void aConfirmedHandOffWaitsForItsEpochAtMostTheBatchTime() {
+        Handoffs handoffs = new Handoffs(TIMEOUT);
+        handoffs.record(leaving, left, EVERYONE_SCRAPES, 5, 1_000);
+        ToLongFunction<String> onlyW2 = w -> w.equals("w2") ? 5 : -1;
+        handoffs.release(left, 5, onlyW2, w -> 5, EVERYONE_SCRAPES, 2_000);
+        assertEquals(0, handoffs.release(left, 5, onlyW2, w -> 5, EVERYONE_SCRAPES,
+                2_000 + Handoffs.BATCH_MILLIS - 1).total());
+        assertEquals(new Handoffs.Released(2, 0, 0), handoffs.release(left, 5, onlyW2, w -> 5, EVERYONE_SCRAPES,
+                2_000 + Handoffs.BATCH_MILLIS), "w3 never confirms: a and c end after the batch time, b at its timeout");
+        assertEquals(Map.of("b", List.of("w1")), Map.copyOf(handoffs.extras()));
+        assertEquals(1_000 + TIMEOUT, handoffs.nextDeadline());
+    }
 }
