@@ -3,6 +3,7 @@ package io.promshard.coordinator;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
+import io.dropwizard.lifecycle.Managed;
 import io.promshard.service.Loopback;
 import io.promshard.client.zk.ShareCodec;
 import io.promshard.client.zk.ShareReader;
@@ -71,7 +72,8 @@ public class CoordinatorApplication extends Application<CoordinatorConfiguration
 
         ShareReader reader = new ShareReader(curator, config.getZookeeper().layout(), new ShareCodec());
         environment.jersey().register(new StatusResource(coordinator));
-        environment.jersey().register(new WorkersResource(coordinator, reader));
+        WorkersResource workers = new WorkersResource(coordinator, reader);
+        environment.jersey().register(workers);
         // a dry run recomputes the whole assignment: one at a time; lookups are cheaper
         ComputeBudget dryRuns = new ComputeBudget("dryrun", 1, Duration.ofSeconds(2));
         ComputeBudget lookups = new ComputeBudget("lookup", 4, Duration.ofSeconds(1));
@@ -79,8 +81,16 @@ public class CoordinatorApplication extends Application<CoordinatorConfiguration
         environment.jersey().register(new InventoryResource(managed, inventory));
         environment.jersey().register(new DropResource(coordinator));
         environment.jersey().register(new SdResource(reader));
-        environment.jersey().register(new MetricsResource(coordinator, coordinator.stats(), coordinator.membership(),
-                coordinator.weights(), inventory, curator, List.of(dryRuns, lookups)));
+        MetricsResource metrics = new MetricsResource(coordinator, coordinator.stats(), coordinator.membership(),
+                coordinator.weights(), inventory, curator, List.of(dryRuns, lookups));
+        environment.jersey().register(metrics);
+        environment.lifecycle().manage(new Managed() {
+            @Override
+            public void stop() {
+                workers.close(); // their rendering threads
+                metrics.close();
+            }
+        });
         environment.jersey().register(new DashboardResource());
         environment.jersey().register(new DrainResource(coordinator.drains(), coordinator.membership(), reader));
         environment.jersey().register(new MutationGuard(config.getApi().getToken(), config.getApi().getMaxBodyBytes()));

@@ -317,11 +317,20 @@ class OperatorApiTest {
         assertJsonError(get("/api/v1/sd/nobody?job=static"), 404, "nobody");
     }
 
-    /** A sample from a page rendered now: a page rendered within the last second is answered again, so this waits that out. */
+    /** A sample from a page rendered after this call: a page is answered from memory while the next one renders. */
     private long metric(String sample) throws Exception {
-        Thread.sleep(io.promshard.coordinator.resources.MetricsResource.RENDERED_FOR_MILLIS + 50);
-        return get("/metrics").body().lines().filter(l -> l.startsWith(sample + " ")).findFirst()
-                .map(l -> (long) Double.parseDouble(l.substring(sample.length() + 1))).orElseThrow(
+        double asked = System.currentTimeMillis() / 1000.0;
+        String[] page = new String[1];
+        Poll.until("a /metrics page rendered after " + asked, WAIT, () -> {
+            page[0] = get("/metrics").body();
+            return sampleOf(page[0], "promshard_metrics_rendered_timestamp_seconds") >= asked;
+        });
+        return (long) sampleOf(page[0], sample);
+    }
+
+    private static double sampleOf(String page, String sample) {
+        return page.lines().filter(l -> l.startsWith(sample + " ")).findFirst()
+                .map(l -> Double.parseDouble(l.substring(sample.length() + 1))).orElseThrow(
                         () -> new AssertionError(sample + " not in /metrics"));
     }
 

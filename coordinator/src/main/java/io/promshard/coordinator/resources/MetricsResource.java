@@ -12,9 +12,12 @@ import io.promshard.coordinator.core.RebalanceStats;
 import io.promshard.coordinator.core.SeriesWeights;
 import io.promshard.coordinator.inventory.InventoryService;
 import io.promshard.coordinator.membership.Membership;
+import io.promshard.coordinator.zk.LastKnown;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import java.io.Closeable;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -23,7 +26,7 @@ import org.apache.curator.framework.CuratorFramework;
 
 /** {@code GET /metrics}: the coordinator's own metrics in Prometheus' text format. */
 @Path("/metrics")
-public class MetricsResource {
+public class MetricsResource implements Closeable {
 
     private final Coordinator coordinator;
     private final RebalanceStats stats;
@@ -46,31 +49,34 @@ public class MetricsResource {
     }
 
     /**
-     * How long a rendered page is answered again: Prometheus servers and dashboards polling at once
-     * (a few lines per worker, thousands of lines at 1,000 workers) render it once per second.
+     * How old a rendered page may be before a request starts the next rendering: Prometheus servers
+     * and dashboards polling at once (thousands of lines at 1,000 workers) cost one rendering per
+     * second, and none of them waits for it (see {@link LastKnown}).
      */
-    public static final long RENDERED_FOR_MILLIS = 1_000;
+    public static final Duration RENDERED_FOR = Duration.ofSeconds(1);
+    /** How long the first request waits for the first page (later ones never wait while pages render). */
+    static final Duration FIRST_RENDER_WAIT = Duration.ofSeconds(10);
 
-    private record Rendered(String text, long atMillis) {
-    }
-
-    private volatile Rendered rendered = new Rendered("", 0);
+    private final LastKnown<String> page = new LastKnown<>("metrics", this::render, "", FIRST_RENDER_WAIT,
+            RENDERED_FOR, () -> true);
 
     @GET
     @Produces(MetricsText.CONTENT_TYPE)
     public String metrics() {
-        Rendered last = rendered;
-        long now = System.currentTimeMillis();
-        if (now - last.atMillis() < RENDERED_FOR_MILLIS) {
-            return last.text();
-        }
-        String text = render();
-        rendered = new Rendered(text, now);
-        return text;
+        return page.get().value();
+    }
+
+    /** Stops the rendering thread. */
+    @Override
+    public void close() {
+        page.close();
     }
 
     private String render() {
         MetricsText m = new MetricsText();
+        m.family("promshard_metrics_rendered_timestamp_seconds", "gauge", "When this page was rendered: it is "
+                        + "answered from memory while the next one renders, at most one a second.")
+                .sample("promshard_metrics_rendered_timestamp_seconds", System.currentTimeMillis() / 1000.0);
         CoordinatorStatus status = coordinator.status();
         cluster(m, status);
         inventory(m);

@@ -22,6 +22,8 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.io.Closeable;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -38,7 +40,7 @@ import java.util.Set;
  */
 @Path("/api/v1")
 @Produces(MediaType.APPLICATION_JSON)
-public class WorkersResource {
+public class WorkersResource implements Closeable {
 
     private final Membership membership;
     private final Drains drains;
@@ -69,23 +71,28 @@ public class WorkersResource {
      */
     @GET
     @Path("workers")
-    public Response workers() throws Exception {
-        Rendered last = rendered;
-        long now = System.currentTimeMillis();
-        if (now - last.atMillis() >= MetricsResource.RENDERED_FOR_MILLIS) {
-            last = render(now);
-            rendered = last;
-        }
+    public Response workers() {
+        Rendered last = page.get().value();
         Response.ResponseBuilder answer = Response.ok(last.json(), MediaType.APPLICATION_JSON_TYPE);
         last.warning().ifPresent(w -> answer.header("Warning", w));
         return answer.build();
     }
 
-    /** The workers list as JSON, and its stale warning, as {@link #workers()} answers it for a second. */
-    private record Rendered(byte[] json, Optional<String> warning, long atMillis) {
+    /** The workers list as JSON, and its stale warning, as {@link #workers()} answers it. */
+    private record Rendered(byte[] json, Optional<String> warning) {
     }
 
-    private volatile Rendered rendered = new Rendered(new byte[0], Optional.empty(), 0);
+    /** Rendered at most once a second, answered from memory meanwhile: clients polling at once cost one build. */
+    private final LastKnown<Rendered> page = new LastKnown<>("workers-page",
+            () -> render(System.currentTimeMillis()), new Rendered("[]".getBytes(StandardCharsets.UTF_8),
+            Optional.empty()), MetricsResource.FIRST_RENDER_WAIT, MetricsResource.RENDERED_FOR, () -> true);
+
+    /** Stops the reading and rendering threads. */
+    @Override
+    public void close() {
+        page.close();
+        manifests.close();
+    }
 
     private Rendered render(long now) throws Exception {
         Optional<Publisher.InForce> own = coordinator.publishedInForce();
@@ -111,8 +118,7 @@ public class WorkersResource {
         Optional<String> warning = !read.stale() ? Optional.empty() : Optional.of("110 - \"stale: ZooKeeper did "
                 + "not answer within " + WAIT.toMillis() + " ms; assignments as last read"
                 + (read.atMillis() == 0 ? " (never)" : " at " + read.atMillis()) + "\"");
-        // answered again for a second: clients polling at once cost one build and one encoding
-        return new Rendered(Json.mapper().writeValueAsBytes(out), warning, now);
+        return new Rendered(Json.mapper().writeValueAsBytes(out), warning);
     }
 
     private Map<String, ShareManifest> readManifests() throws Exception {
