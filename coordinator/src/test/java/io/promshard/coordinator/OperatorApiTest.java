@@ -322,7 +322,11 @@ class OperatorApiTest {
         double asked = System.currentTimeMillis() / 1000.0;
         String[] page = new String[1];
         Poll.until("a /metrics page rendered after " + asked, WAIT, () -> {
-            page[0] = get("/metrics").body();
+            try {
+                page[0] = get("/metrics").body();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
             return sampleOf(page[0], "promshard_metrics_rendered_timestamp_seconds") >= asked;
         });
         return (long) sampleOf(page[0], sample);

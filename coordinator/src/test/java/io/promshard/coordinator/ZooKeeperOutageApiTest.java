@@ -67,6 +67,15 @@ class ZooKeeperOutageApiTest {
                         throw new AssertionError(e);
                     }
                 });
+                // the pages rendered before the outage are answered until the session notices it
+                Poll.until("the workers list and /metrics telling of the outage", Duration.ofSeconds(30), () -> {
+                    try {
+                        return get(app, "/api/v1/workers").headers().firstValue("Warning").isPresent()
+                                && get(app, "/metrics").body().contains("promshard_zookeeper_connected 0");
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                });
                 for (int i = 0; i < 3; i++) { // again and again: no read piles up behind the first
                     HttpResponse<String> status = get(app, "/api/v1/status");
                     assertEquals(200, status.statusCode(), status.body());

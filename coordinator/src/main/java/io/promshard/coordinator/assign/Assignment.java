@@ -154,7 +154,7 @@ public final class Assignment {
         if (replicas != TargetSet.EVERY_WORKER) {
             return replicas;
         }
-        Pin pin = targets.pins[i];
+        Pin pin = targets.pin(i);
         return (int) members.stream()
                 .filter(m -> m.takesTargets() && (pin == null || pin.allows(m.id(), m.zone()))).count();
     }

@@ -364,7 +364,7 @@ public final class AssignmentEngine {
                 }
                 for (int x = 0; x < n; x++) {
                     int w = kept[x];
-                    if (keeps[w] && (targets.pins[i] == null || allowed(i, w)) && hardRoom(w, i)
+                    if (keeps[w] && (targets.pin(i) == null || allowed(i, w)) && hardRoom(w, i)
                             && (x == 0 || kept[x - 1] != w) && ownerCount(i) < slots.count(i)) {
                         owners[slots.first(i) + ownerCount(i)] = w;
                         charge(i, w);
@@ -591,7 +591,7 @@ public final class AssignmentEngine {
             int s = TargetSet.slot(targets.hashes[i]);
             int base = s * table.k;
             double wt = targets.weights[i];
-            boolean pinned = targets.pins[i] != null;
+            boolean pinned = targets.pin(i) != null;
             for (int pass = 0; pass < (zones ? 2 : 1); pass++) {
                 boolean zoneCheck = zones && pass == 0;
                 for (int x = 0; x < table.len[s]; x++) {
@@ -659,7 +659,7 @@ public final class AssignmentEngine {
         }
 
         private boolean allowed(int i, int w) {
-            Pin p = targets.pins[i];
+            Pin p = targets.pin(i);
             return p == null || p.allows(ids[w], members[w].zone());
         }
 

@@ -50,7 +50,7 @@ public final class AssignmentInvariants {
                 if (mm.draining()) {
                     throw new AssertionError("target " + key + " owned by draining worker " + o);
                 }
-                Pin pin = t.pins[i];
+                Pin pin = t.pin(i);
                 if (pin != null && !pin.allows(o, mm.zone())) {
                     throw new AssertionError("target " + key + " owned by " + o + " against its pin " + pin);
                 }
@@ -73,7 +73,7 @@ public final class AssignmentInvariants {
     /** A target on every worker: owned by each eligible member its pin allows, unless reported under-replicated. */
     private static void checkEveryWorker(Assignment a, int i, Collection<Member> members, boolean reportedUnder) {
         List<String> owners = a.owners(i);
-        Pin pin = a.targets().pins[i];
+        Pin pin = a.targets().pin(i);
         for (Member mm : members) {
             boolean allowed = pin == null || pin.allows(mm.id(), mm.zone());
             if (mm.takesTargets() && allowed && !owners.contains(mm.id()) && !reportedUnder) {

@@ -57,7 +57,7 @@ public final class Explain {
         long hash = t.hashes[i];
         int slot = TargetSet.slot(hash);
         long seed = PreferenceTable.slotSeed(slot);
-        Pin pin = t.pins[i];
+        Pin pin = t.pin(i);
         List<String> owners = assignment.owners(i);
         Map<String, Double> loads = assignment.weightByWorker();
         double capacity = 0;

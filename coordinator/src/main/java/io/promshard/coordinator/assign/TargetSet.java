@@ -1,6 +1,7 @@
 package io.promshard.coordinator.assign;
 
 import java.util.Arrays;
+import java.util.Objects;
 import java.util.Collection;
 import java.util.List;
 
@@ -19,7 +20,8 @@ public final class TargetSet {
     final String[] keys;
     final long[] hashes;
     final double[] weights;
-    final Pin[] pins;
+    /** Each target's pin; null when no target has one (a million nulls are 4 MB of heap). */
+    private final Pin[] pins;
     /** Each target's own replication ({@link #DEFAULT_REPLICAS}, {@link #EVERY_WORKER} or a count); null when none has one. */
     final short[] replicas;
     final int[] slotStart;
@@ -71,6 +73,11 @@ public final class TargetSet {
 
     public String key(int i) {
         return keys[i];
+    }
+
+    /** The pin of target {@code i}, null when it has none. */
+    public Pin pin(int i) {
+        return pins == null ? null : pins[i];
     }
 
     public double weight(int i) {
@@ -236,8 +243,9 @@ public final class TargetSet {
                 }
                 m++;
             }
-            return new TargetSet(Arrays.copyOf(k, m), Arrays.copyOf(hs, m), Arrays.copyOf(w, m), Arrays.copyOf(p, m),
-                    r == null ? null : Arrays.copyOf(r, m));
+            boolean pinned = Arrays.stream(p, 0, m).anyMatch(Objects::nonNull);
+            return new TargetSet(Arrays.copyOf(k, m), Arrays.copyOf(hs, m), Arrays.copyOf(w, m),
+                    pinned ? Arrays.copyOf(p, m) : null, r == null ? null : Arrays.copyOf(r, m));
         }
     }
 }

@@ -57,8 +57,13 @@ public class MetricsResource implements Closeable {
     /** How long the first request waits for the first page (later ones never wait while pages render). */
     static final Duration FIRST_RENDER_WAIT = Duration.ofSeconds(10);
 
+    /** While the session is disconnected every answer is rendered anew (one rendering at a time): it says so at once. */
     private final LastKnown<String> page = new LastKnown<>("metrics", this::render, "", FIRST_RENDER_WAIT,
-            RENDERED_FOR, () -> true);
+            RENDERED_FOR, this::zooKeeperConnected);
+
+    private boolean zooKeeperConnected() {
+        return curator.getZookeeperClient().isConnected();
+    }
 
     @GET
     @Produces(MetricsText.CONTENT_TYPE)

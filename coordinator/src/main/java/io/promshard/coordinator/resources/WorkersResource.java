@@ -85,7 +85,13 @@ public class WorkersResource implements Closeable {
     /** Rendered at most once a second, answered from memory meanwhile: clients polling at once cost one build. */
     private final LastKnown<Rendered> page = new LastKnown<>("workers-page",
             () -> render(System.currentTimeMillis()), new Rendered("[]".getBytes(StandardCharsets.UTF_8),
-            Optional.empty()), MetricsResource.FIRST_RENDER_WAIT, MetricsResource.RENDERED_FOR, () -> true);
+            Optional.empty()), MetricsResource.FIRST_RENDER_WAIT, MetricsResource.RENDERED_FOR,
+            this::zooKeeperConnected);
+
+    /** Whether the session is connected: while it is not, every answer is rendered anew (one rendering at a time). */
+    private boolean zooKeeperConnected() {
+        return coordinator.zooKeeperConnected();
+    }
 
     /** Stops the reading and rendering threads. */
     @Override
