@@ -67,6 +67,7 @@ public final class ScaleHarness {
     private final Map<String, String> opts;
     private final PrintStream err;
     private final Map<String, LightSidecar> sidecars = new TreeMap<>();
+    private boolean closed;
     private ExecutorService pool;
     /** The light sidecars' simulated first scrapes, after which they acknowledge. */
     private final ScheduledExecutorService scrapes = Executors.newScheduledThreadPool(2);
@@ -109,9 +110,9 @@ public final class ScaleHarness {
             out.println(Json.mapper().writeValueAsString(h.measure()));
             return 0;
         } finally {
+            h.close(); // the hook stays until this is done: a signal during it still stops the processes
             try {
                 Runtime.getRuntime().removeShutdownHook(stopOnSignal);
-                h.close();
             } catch (IllegalStateException shuttingDown) {
                 // the hook is stopping everything already
             }
@@ -642,7 +643,23 @@ public final class ScaleHarness {
         }
     }
 
-    private void close() {
+    /**
+     * Stops everything: the coordinator and the real sidecar first, so that the light sidecars'
+     * departures trigger no rebalance (with the coordinator running, 1,000 departures took minutes
+     * and overlapped the next run), then the light sidecars while ZooKeeper still answers, then the
+     * rest. Once only: the signal hook and the normal end may both call it, and the later call waits
+     * for the first to finish (the hook must not return, and the JVM halt, halfway).
+     */
+    private synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (procs != null) {
+            for (String name : List.of("coordinator", "sidecar")) {
+                stopProcess(name);
+            }
+        }
         synchronized (sidecars) {
             sidecars.values().parallelStream().forEach(LightSidecar::close);
         }
@@ -660,6 +677,18 @@ public final class ScaleHarness {
             pool.shutdownNow();
         }
         scrapes.shutdownNow();
+    }
+
+    private void stopProcess(String name) {
+        try {
+            if (procs.alive(name)) {
+                procs.get(name).close();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException notStarted) {
+            // never started: nothing to stop
+        }
     }
 
 }
