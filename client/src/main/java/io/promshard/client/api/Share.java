@@ -2,6 +2,7 @@ package io.promshard.client.api;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.google.common.collect.MapMaker;
 import io.promshard.client.Identifiers;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -9,6 +10,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -50,12 +52,49 @@ public record Share(int version, String worker, SortedMap<String, List<TargetGro
      * rebuilt from a base and a {@link ShareDelta} serializes, and hashes, exactly as a full one.
      */
     public Share canonical() {
-        return isCanonical() ? this : new Share(version, worker, canonical(jobs), canonical(handoff));
+        if (isCanonical()) {
+            return this;
+        }
+        Share canonical = new Share(version, worker, canonical(jobs), canonical(handoff));
+        KNOWN_CANONICAL.add(canonical);
+        return canonical;
     }
 
-    /** Whether this share is already in {@link #canonical()} form. */
+    /**
+     * Shares known to be in canonical form, by identity: an instance is checked once (the check
+     * compares every target with the next: a million string comparisons when every share of a
+     * million targets is published), and one built canonical is known without a check
+     * ({@link #ofCanonical}). Weakly held, so a share no one holds any more is forgotten with it.
+     */
+    private static final Set<Share> KNOWN_CANONICAL = Collections.newSetFromMap(new MapMaker().weakKeys().makeMap());
+
+    /**
+     * A share its builder made canonical by construction (groups of distinct labels in
+     * {@link #LABELS_ORDER}, each with its targets sorted and distinct), known as such without the
+     * check. The builder's own tests must hold its output to {@link #formIsCanonical()}.
+     */
+    public static Share ofCanonical(String worker, SortedMap<String, List<TargetGroup>> jobs,
+                                    SortedMap<String, List<TargetGroup>> handoff) {
+        Share share = new Share(FORMAT, worker, jobs, handoff);
+        KNOWN_CANONICAL.add(share);
+        return share;
+    }
+
+    /** Whether this share is already in {@link #canonical()} form (checked once per instance). */
     @JsonIgnore
     public boolean isCanonical() {
+        if (KNOWN_CANONICAL.contains(this)) {
+            return true;
+        }
+        boolean canonical = formIsCanonical();
+        if (canonical) {
+            KNOWN_CANONICAL.add(this);
+        }
+        return canonical;
+    }
+
+    /** Whether this share's form is canonical, checked group by group and target by target, whatever is known. */
+    public boolean formIsCanonical() {
         return isCanonical(jobs) && isCanonical(handoff);
     }
 

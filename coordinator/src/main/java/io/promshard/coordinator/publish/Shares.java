@@ -239,7 +239,8 @@ public final class Shares {
         TreeMap<String, Share> out = new TreeMap<>();
         for (String w : workers) {
             int[] handed = kept.getOrDefault(w, List.of()).stream().mapToInt(Integer::intValue).toArray();
-            out.put(w, new Share(Share.FORMAT, w, groups(index.grouped(owned.getOrDefault(w, new int[0]))),
+            // canonical by construction: groups by label set in Share.LABELS_ORDER, addresses sorted and distinct
+            out.put(w, Share.ofCanonical(w, groups(index.grouped(owned.getOrDefault(w, new int[0]))),
                     groups(index.grouped(handed))));
         }
         return out;

@@ -90,7 +90,7 @@ class SharesTest {
         SortedMap<String, Share> built = Shares.build(indexed, a, workers, Map.of());
         assertEquals(reference(inventory, a, workers, Map.of()), built);
         assertEquals(built, Shares.build(inventory, a, workers));
-        assertTrue(built.values().stream().allMatch(Share::isCanonical));
+        assertTrue(built.values().stream().allMatch(Share::formIsCanonical));
 
         Map<String, List<String>> handoff = new HashMap<>();
         for (int i = 0; i < inventory.keys().size(); i += 17) {
@@ -99,6 +99,8 @@ class SharesTest {
         SortedMap<String, Share> withHandoff = Shares.build(indexed, a, workers, handoff);
         assertEquals(reference(inventory, a, workers, handoff), withHandoff);
         assertFalse(withHandoff.values().stream().allMatch(p -> p.handoff().isEmpty()));
+        assertTrue(withHandoff.values().stream().allMatch(Share::formIsCanonical),
+                "built shares are known canonical unchecked: their form must be");
         assertEquals(withHandoff.get("w3"), Shares.build(indexed, a, List.of("w3"), handoff).get("w3"));
     }
 
