@@ -57,9 +57,13 @@ final class Handoffs {
      * time, as each Prometheus scrapes them; ending each as it comes would rewrite the previous owner's
      * share once per confirmation. They end together instead, in one epoch, once the last is confirmed,
      * or this long after the first was, whichever comes first: the previous owner scrapes the confirmed
-     * targets a little longer, which make-before-break already allows.
+     * targets a little longer, which make-before-break already allows. A new owner that already held
+     * its target (in hand-off from an earlier move) confirms at once while the others confirm a scrape
+     * interval later, so the wait spans a common scrape interval (with 5 s, a leave at 1,000 workers
+     * scraped every 10 s still took an extra epoch). A leave or a drain waits for its last confirmation
+     * anyway, so the wait delays neither.
      */
-    static final long BATCH_MILLIS = 5_000;
+    static final long BATCH_MILLIS = 15_000;
 
     /** What one {@link #release} pass ended. */
     record Released(int confirmed, int timedOut, int dropped) {
