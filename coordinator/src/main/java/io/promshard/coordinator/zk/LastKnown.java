@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * slow) {@link #get()} waits for the read at most {@code wait} and otherwise answers the last value,
  * marked stale. So any number of clients polling cost at most one ZooKeeper read per {@code refresh}
  * and never wait on it while ZooKeeper answers, and at most one read per instance is ever in
- * flight, so a slow or unreachable ensemble cannot pile up threads. Thread-safe.
+ * flight, so a slow or unreachable ensemble cannot pile up threads. The same holds for any costly
+ * value many clients poll: the workers list and {@code /metrics} keep their rendered pages in one
+ * (their "read" renders the page). Thread-safe.
  *
  * @param <T> what the read produces
  */
