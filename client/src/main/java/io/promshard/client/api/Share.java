@@ -172,10 +172,18 @@ public record Share(int version, String worker, SortedMap<String, List<TargetGro
             if (t.isEmpty() || i > 0 && LABELS_ORDER.compare(groups.get(i - 1).labels(), groups.get(i).labels()) >= 0) {
                 return false;
             }
-            for (int k = 1; k < t.size(); k++) {
-                if (t.get(k - 1).compareTo(t.get(k)) >= 0) {
-                    return false;
-                }
+            if (!isSortedDistinct(t)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether {@code strings} are in ascending order, each once. */
+    public static boolean isSortedDistinct(List<String> strings) {
+        for (int k = 1; k < strings.size(); k++) {
+            if (strings.get(k - 1).compareTo(strings.get(k)) >= 0) {
+                return false;
             }
         }
         return true;

@@ -46,11 +46,10 @@ public final class Shares {
          * Per group: its addresses sorted (the group's own list when the inventory has them sorted). A
          * share's addresses of one group are then sorted as integers, by rank, not as strings.
          */
-        private final List<String>[] sortedAddresses;
+        private final List<List<String>> sortedAddresses;
         /** Targets the inventory also lists under other labels ({@link Inventory#repeats()}): their further groups. */
         private final Map<Integer, List<Integer>> repeatGroupsOf = new HashMap<>();
 
-        @SuppressWarnings("unchecked")
         private Index(Inventory inventory, TargetSet set, int[] inventoryIndex) {
             if (inventoryIndex != null && inventoryIndex.length != inventory.targetCount()) {
                 throw new IllegalArgumentException("index of " + inventoryIndex.length + " keys for an inventory of "
@@ -86,21 +85,16 @@ public final class Shares {
             indexRepeats(inventory, all, jobOfGroup);
             groupJob = jobOfGroup.toArray(new String[0]);
             groups = all.toArray(new TargetGroup[0]);
-            sortedAddresses = sorted.toArray(new List[0]);
+            sortedAddresses = List.copyOf(sorted);
         }
 
         /** {@code addresses} itself when sorted and distinct, else a sorted copy (the inventory keeps each address once per group). */
         private static List<String> sortedOf(List<String> addresses) {
-            for (int k = 1; k < addresses.size(); k++) {
-                if (addresses.get(k - 1).compareTo(addresses.get(k)) >= 0) {
-                    return Share.sortedDistinct(addresses);
-                }
-            }
-            return addresses;
+            return Share.isSortedDistinct(addresses) ? addresses : Share.sortedDistinct(addresses);
         }
 
         private String addressOf(int i) {
-            return sortedAddresses[groupOf[i]].get(rankOf[i]);
+            return sortedAddresses.get(groupOf[i]).get(rankOf[i]);
         }
 
         /** Further label sets of targets already indexed: rare, so each key is looked up in the set. */
@@ -157,7 +151,7 @@ public final class Shares {
                 int g = (int) (byGroupAndRank[start] >>> 32);
                 List<String> addresses = new ArrayList<>();
                 for (end = start; end < n && (int) (byGroupAndRank[end] >>> 32) == g; end++) {
-                    addresses.add(sortedAddresses[g].get((int) byGroupAndRank[end]));
+                    addresses.add(sortedAddresses.get(g).get((int) byGroupAndRank[end]));
                 }
                 bucket(out, g).add(addresses);
             }
