@@ -94,6 +94,7 @@ final class LeaderRun {
     private TargetSet targetSet;
     /** Position in {@link #targetSet} of each of the inventory's keys, in inventory order. */
     private int[] inventoryIndex;
+    private LoadedIndex loadedIndex;
     /** Workers a budgeted join still owes targets, as published in the state. */
     private Set<String> filling = Set.of();
     private Shares.Index shareIndex;
@@ -393,8 +394,7 @@ final class LeaderRun {
         unassigned = computed.next().underReplicated().size();
         Map<String, Long> shareEpochs = new HashMap<>();
         publisher.inForce().manifests().forEach((w, m) -> shareEpochs.put(w, m.epoch()));
-        int[] index = computed.next().targets() == targetSet ? inventoryIndex
-                : computed.next().targets().indexesOf(inv.keys());
+        int[] index = inventoryIndexOf(inv, computed.next().targets());
         view = new ClusterView(result.epoch(), System.currentTimeMillis(), inv, computed.next(),
                 placement.members(), shares, shareEpochs, index);
         balance = BalanceReport.of(computed.next(), placement.members());
@@ -414,6 +414,26 @@ final class LeaderRun {
         if (computed.deferred() > 0 && handoffs.isEmpty()) {
             triggers.triggerAfter(BUDGET, 0); // nothing in flight will trigger the next step
         }
+    }
+
+    /**
+     * The position in {@code set} of each of {@code inv}'s keys: the target set's own index, or, for
+     * the set a new leader loaded (in force until the engine first runs, through every hand-off-only
+     * run), one looked up once per set rather than per run.
+     */
+    private int[] inventoryIndexOf(Inventory inv, TargetSet set) {
+        if (set == targetSet) {
+            loadedIndex = null; // the loaded set is gone from this leadership's picture
+            return inventoryIndex;
+        }
+        if (loadedIndex == null || loadedIndex.set() != set || loadedIndex.inventory() != inv) {
+            loadedIndex = new LoadedIndex(inv, set, set.indexesOf(inv.keys()));
+        }
+        return loadedIndex.positions();
+    }
+
+    /** {@link #inventoryIndexOf} for a target set other than {@link #targetSet}. */
+    private record LoadedIndex(Inventory inventory, TargetSet set, int[] positions) {
     }
 
     /** The phase histograms of every completed run; the event and the log line of one that changed what is published. */
