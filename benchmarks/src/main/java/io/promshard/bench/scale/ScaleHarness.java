@@ -511,15 +511,18 @@ public final class ScaleHarness {
         long moved = after.stream().mapToLong(RebalanceEvent::moved).sum();
         Set<String> changed = new HashSet<>();
         after.forEach(e -> changed.addAll(e.changedWorkers()));
-        Set<String> firstChanged = new HashSet<>(after.stream().filter(e -> e.epoch() == firstEpoch).findFirst()
-                .orElseThrow().changedWorkers());
+        RebalanceEvent first = after.stream().filter(e -> e.epoch() == firstEpoch).findFirst().orElseThrow();
+        Set<String> firstChanged = new HashSet<>(first.changedWorkers());
         long applied = 0;
+        String lastToApply = "";
         long completed = 0;
         Set<String> woken = new HashSet<>();
         synchronized (sidecars) {
             for (LightSidecar s : sidecars.values()) {
-                if (firstChanged.contains(s.id)) {
-                    applied = Math.max(applied, firstAppliedAtOrAfter(s, firstEpoch) - t0);
+                long appliedAfter = firstAppliedAtOrAfter(s, firstEpoch) - t0;
+                if (firstChanged.contains(s.id) && appliedAfter > applied) {
+                    applied = appliedAfter;
+                    lastToApply = s.id;
                 }
                 if (changed.contains(s.id)) {
                     completed = Math.max(completed, firstAppliedAtOrAfter(s, s.appliedEpoch()) - t0);
@@ -535,6 +538,9 @@ public final class ScaleHarness {
         e.put("worker", subject);
         e.put("epochs", after.size());
         e.put("applied_ms", applied);
+        // where an event's time went: until the leader's first epoch was published, then the readers
+        e.put("first_epoch_published_ms", first.timeMillis() - t0);
+        e.put("last_to_apply", lastToApply);
         e.put("completed_ms", completed);
         e.put("moved", moved);
         e.put("changed_workers", changed.size());

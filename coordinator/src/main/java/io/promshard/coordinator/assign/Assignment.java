@@ -140,7 +140,7 @@ public final class Assignment {
         for (int i = 0; i < targets.size(); i++) {
             int own = targets.replicas(i);
             int replicas = own == TargetSet.DEFAULT_REPLICAS ? replication : own;
-            demand += replicas == TargetSet.EVERY_WORKER ? 0 : targets.weights[i] * Math.min(replicas, eligible);
+            demand += replicas == TargetSet.EVERY_WORKER ? 0 : targets.weight(i) * Math.min(replicas, eligible);
         }
         return demand;
     }
@@ -277,7 +277,7 @@ public final class Assignment {
         for (int i = 0; i < targets.size(); i++) {
             for (int x = slots.first(i); x < slots.end(i); x++) {
                 if (owners[x] >= 0) {
-                    c[owners[x]] += targets.weights[i];
+                    c[owners[x]] += targets.weight(i);
                 }
             }
         }
@@ -321,7 +321,7 @@ public final class Assignment {
                 }
                 if (!had) {
                     count++;
-                    weight += targets.weights[i];
+                    weight += targets.weight(i);
                 }
             }
         }
@@ -353,7 +353,7 @@ public final class Assignment {
             List<String> before = previous.owners(j);
             List<String> after = owners(i);
             if (before.size() != after.size() || !after.containsAll(before)) {
-                consumer.accept(i, targets.keys[i], before, after);
+                consumer.accept(i, targets.key(i), before, after);
             }
         }
     }
@@ -572,17 +572,7 @@ public final class Assignment {
         if (previous.targets == targets) {
             return null;
         }
-        int[] match = new int[targets.size()];
-        int j = 0;
-        for (int i = 0; i < targets.size(); i++) {
-            while (j < previous.targets.size() && TargetSet.compare(previous.targets.hashes[j],
-                    previous.targets.keys[j], targets.hashes[i], targets.keys[i]) < 0) {
-                j++;
-            }
-            match[i] = j < previous.targets.size() && previous.targets.hashes[j] == targets.hashes[i]
-                    && previous.targets.keys[j].equals(targets.keys[i]) ? j : -1;
-        }
-        return match;
+        return targets.indexesIn(previous.targets);
     }
 
     /** Placements moved, and their summed weight. */

@@ -264,7 +264,7 @@ public final class AssignmentEngine {
             for (int i = 0; i < targets.size(); i++) {
                 boolean missing = everywhere(i) ? missesAnEligibleWorker(i) : ownerCount(i) < want(i);
                 if (missing || workerOfEligible.length == 0) {
-                    under.add(targets.keys[i]);
+                    under.add(targets.key(i));
                 }
             }
             return under;
@@ -304,9 +304,9 @@ public final class AssignmentEngine {
         /** Worker {@code w} now holds target {@code i}: its load (or, for a target on every worker, its hard-cap load) and count. */
         private void charge(int i, int w) {
             if (everywhere(i)) {
-                everywhereLoad[w] += targets.weights[i];
+                everywhereLoad[w] += targets.weight(i);
             } else {
-                load[w] += targets.weights[i];
+                load[w] += targets.weight(i);
             }
             count[w]++;
         }
@@ -329,24 +329,14 @@ public final class AssignmentEngine {
             for (int pw = 0; pw < map.length; pw++) {
                 map[pw] = index.getOrDefault(previous.workers[pw], -1);
             }
-            TargetSet p = previous.targets;
-            boolean same = p == targets;
+            // null while the target set is the same (every target at its own index)
+            int[] match = previous.targets == targets ? null : targets.indexesIn(previous.targets);
             int[] kept = new int[previous.slots.widest()];
-            int j = 0;
             for (int i = 0; i < targets.size(); i++) {
-                if (!same) {
-                    while (j < p.size()
-                            && TargetSet.compare(p.hashes[j], p.keys[j], targets.hashes[i], targets.keys[i]) < 0) {
-                        j++;
-                    }
-                    if (j >= p.size() || p.hashes[j] != targets.hashes[i] || !p.keys[j].equals(targets.keys[i])) {
-                        continue;
-                    }
-                }
-                if (everywhere(i) != everywherePass) {
+                int pi = match == null ? i : match[i];
+                if (pi < 0 || everywhere(i) != everywherePass) {
                     continue;
                 }
-                int pi = same ? i : j;
                 int n = 0;
                 for (int px = previous.slots.first(pi); px < previous.slots.end(pi); px++) {
                     int pw = previous.owners[px];
@@ -403,7 +393,7 @@ public final class AssignmentEngine {
                 pullLists = targetsByWorker();
                 lightest = Double.MAX_VALUE;
                 for (int i = 0; i < targets.size(); i++) {
-                    lightest = Math.min(lightest, targets.weights[i]);
+                    lightest = Math.min(lightest, targets.weight(i));
                 }
             }
             for (int w : over) {
@@ -473,8 +463,8 @@ public final class AssignmentEngine {
                     continue;
                 }
                 int victim = worstOwnerOutsideTop(i, s);
-                double after = load[j] + targets.weights[i];
-                if (victim < 0 || !canTake(j, i, victim, fair[j] + targets.weights[i] - TOLERANCE)) {
+                double after = load[j] + targets.weight(i);
+                if (victim < 0 || !canTake(j, i, victim, fair[j] + targets.weight(i) - TOLERANCE)) {
                     continue;
                 }
                 if (after > fair[j] + TOLERANCE && after > shedAbove[j] + TOLERANCE) {
@@ -511,7 +501,7 @@ public final class AssignmentEngine {
         /** Whether {@code j} may take target {@code i} from {@code from} without passing {@code limit}. */
         private boolean canTake(int j, int i, int from, double limit) {
             return allowed(i, j) && !isOwner(i, j) && hardRoom(j, i)
-                    && load[j] + targets.weights[i] <= limit + TOLERANCE
+                    && load[j] + targets.weight(i) <= limit + TOLERANCE
                     && (!zones || !zoneTakenByOther(i, j, from));
         }
 
@@ -526,8 +516,8 @@ public final class AssignmentEngine {
                 return;
             }
             int[] order = orphans.stream().mapToInt(Integer::intValue).toArray();
-            double[] weights = targets.weights;
-            IndexSort.sort(order, (a, b) -> weights[a] != weights[b] ? Double.compare(weights[b], weights[a])
+            TargetSet set = targets;
+            IndexSort.sort(order, (a, b) -> set.weight(a) != set.weight(b) ? Double.compare(set.weight(b), set.weight(a))
                     : Integer.compare(a, b));
             for (int replica = 0; replica < Math.min(widest, workerOfEligible.length); replica++) {
                 for (int i : order) {
@@ -564,7 +554,7 @@ public final class AssignmentEngine {
                             continue;
                         }
                         int to = choose(i, w);
-                        if (to >= 0 && load[to] + targets.weights[i] <= shedAbove[to] + TOLERANCE) {
+                        if (to >= 0 && load[to] + targets.weight(i) <= shedAbove[to] + TOLERANCE) {
                             replace(i, w, to);
                         }
                     }
@@ -590,7 +580,7 @@ public final class AssignmentEngine {
         private int choose(int i, int leaving) {
             int s = TargetSet.slot(targets.hashes[i]);
             int base = s * table.k;
-            double wt = targets.weights[i];
+            double wt = targets.weight(i);
             boolean pinned = targets.pin(i) != null;
             for (int pass = 0; pass < (zones ? 2 : 1); pass++) {
                 boolean zoneCheck = zones && pass == 0;
@@ -667,7 +657,7 @@ public final class AssignmentEngine {
             Member member = members[w];
             return (member.maxTargets() == 0 || count[w] + 1 <= member.maxTargets())
                     && (member.maxWeight() == 0
-                    || load[w] + everywhereLoad[w] + targets.weights[i] <= member.maxWeight() + TOLERANCE);
+                    || load[w] + everywhereLoad[w] + targets.weight(i) <= member.maxWeight() + TOLERANCE);
         }
 
         private boolean zoneTakenByOther(int i, int w, int except) {
@@ -708,13 +698,13 @@ public final class AssignmentEngine {
                 if (owners[x] < 0) {
                     owners[x] = w;
                     placedNow[i] |= 1 << (x - slots.first(i));
-                    load[w] += targets.weights[i];
+                    load[w] += targets.weight(i);
                     count[w]++;
                     updateRoom(w);
                     return;
                 }
             }
-            throw new IllegalStateException("target " + targets.keys[i] + " already has " + slots.count(i) + " owners");
+            throw new IllegalStateException("target " + targets.key(i) + " already has " + slots.count(i) + " owners");
         }
 
         private void replace(int i, int from, int to) {
@@ -722,9 +712,9 @@ public final class AssignmentEngine {
                 if (owners[x] == from) {
                     owners[x] = to;
                     placedNow[i] |= 1 << (x - slots.first(i));
-                    load[from] -= targets.weights[i];
+                    load[from] -= targets.weight(i);
                     count[from]--;
-                    load[to] += targets.weights[i];
+                    load[to] += targets.weight(i);
                     count[to]++;
                     moved[i] = true;
                     updateRoom(from);
@@ -732,7 +722,7 @@ public final class AssignmentEngine {
                     return;
                 }
             }
-            throw new IllegalStateException("worker " + ids[from] + " does not own " + targets.keys[i]);
+            throw new IllegalStateException("worker " + ids[from] + " does not own " + targets.key(i));
         }
 
         private void updateRoom(int w) {

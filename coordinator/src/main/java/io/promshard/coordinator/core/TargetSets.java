@@ -46,19 +46,18 @@ final class TargetSets {
     TargetSet build(Inventory inventory, Map<String, Long> learned) {
         List<String> keys = inventory.keys();
         double mean = meanLearned(keys, learned);
-        TargetSet.Builder b = TargetSet.builder(inventory.targetCount());
-        // the inventory's own key strings, in its order: a million targets must not be keyed twice
+        // keyed by position in the inventory's keys: the set holds no key string of its own
+        TargetSet.Builder b = TargetSet.over(keys);
         int position = 0;
         for (var job : inventory.jobs().entrySet()) {
             Pin jobPin = jobPins.get(job.getKey());
             int replicas = jobReplication.getOrDefault(job.getKey(), TargetSet.DEFAULT_REPLICAS);
             for (TargetGroup g : job.getValue()) {
                 for (String address : g.targets()) {
-                    String key = keys.get(position++);
                     Pin pin = targetPins.isEmpty() ? jobPin
                             : targetPins.getOrDefault(job.getKey() + "\u0000" + address, jobPin);
-                    Long n = learned.get(key);
-                    b.add(key, n == null ? mean : n, pin, replicas);
+                    Long n = learned.isEmpty() ? null : learned.get(keys.get(position));
+                    b.add(position++, n == null ? mean : n, pin, replicas);
                 }
             }
         }

@@ -5,12 +5,16 @@ import com.google.common.hash.Hasher;
 import com.google.common.hash.Hashing;
 import io.promshard.client.api.TargetGroup;
 import java.nio.charset.StandardCharsets;
+import java.util.AbstractList;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.RandomAccess;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -26,13 +30,12 @@ public final class Inventory {
 
     private final SortedMap<String, List<TargetGroup>> jobs;
     private final SortedMap<String, List<TargetGroup>> repeats;
-    private final List<String> keys;
+    private final Keys keys;
     private final String digest;
 
     public Inventory(Map<String, List<TargetGroup>> jobs) {
         TreeMap<String, List<TargetGroup>> copy = new TreeMap<>();
         TreeMap<String, List<TargetGroup>> repeated = new TreeMap<>();
-        List<String> allKeys = new ArrayList<>();
         Hasher hasher = Hashing.sha256().newHasher();
         jobs.forEach((job, groups) -> {
             List<TargetGroup> again = new ArrayList<>();
@@ -44,9 +47,7 @@ public final class Inventory {
         copy.forEach((job, groups) -> {
             hasher.putString(job, StandardCharsets.UTF_8).putByte((byte) 0);
             for (TargetGroup g : groups) {
-                Target.Scrape scrape = Target.Scrape.of(g.labels());
                 for (String address : g.targets()) {
-                    allKeys.add(Target.keyOf(job, address, scrape));
                     hasher.putString(address, StandardCharsets.UTF_8).putByte((byte) 1);
                 }
                 g.labels().forEach((k, v) -> hasher.putString(k, StandardCharsets.UTF_8).putByte((byte) 2)
@@ -59,7 +60,7 @@ public final class Inventory {
         });
         this.jobs = Collections.unmodifiableSortedMap(copy);
         this.repeats = Collections.unmodifiableSortedMap(repeated);
-        this.keys = List.copyOf(allKeys);
+        this.keys = new Keys(this.jobs);
         this.digest = hasher.hash().toString();
     }
 
@@ -82,6 +83,9 @@ public final class Inventory {
     /**
      * Every target's assignment key, in inventory order: job by job as {@link #jobs()} iterates, then
      * group by group and address by address (so a pass over {@link #jobs()} meets the keys in this order).
+     * The list is always the same object for one inventory, and builds each key when asked for it: a
+     * million keys held as strings beside the million addresses the groups hold would be a third of
+     * the coordinator's heap. A target set built over this list keys its targets by position in it.
      */
     public List<String> keys() {
         return keys;
@@ -89,6 +93,55 @@ public final class Inventory {
 
     public int targetCount() {
         return keys.size();
+    }
+
+    /**
+     * The keys of {@link #keys()}, built on demand from the groups: position {@code p} falls in the
+     * group whose range of positions holds it (a binary search over the groups' ends), and is that
+     * group's address {@code p - start} keyed with the group's job and scrape labels.
+     */
+    private static final class Keys extends AbstractList<String> implements RandomAccess {
+        private final String[] jobOfGroup;
+        private final Target.Scrape[] scrapeOfGroup;
+        private final List<List<String>> addressesOfGroup = new ArrayList<>();
+        /** The position after each group's last target: ascending, the last one the size. */
+        private final int[] groupEnd;
+
+        Keys(SortedMap<String, List<TargetGroup>> jobs) {
+            int groups = jobs.values().stream().mapToInt(List::size).sum();
+            jobOfGroup = new String[groups];
+            scrapeOfGroup = new Target.Scrape[groups];
+            groupEnd = new int[groups];
+            int group = 0;
+            int end = 0;
+            for (var job : jobs.entrySet()) {
+                for (TargetGroup g : job.getValue()) {
+                    jobOfGroup[group] = job.getKey();
+                    scrapeOfGroup[group] = Target.Scrape.of(g.labels());
+                    addressesOfGroup.add(g.targets());
+                    end += g.targets().size();
+                    groupEnd[group++] = end;
+                }
+            }
+        }
+
+        @Override
+        public String get(int position) {
+            Objects.checkIndex(position, size());
+            // the first group ending after the position: binarySearch finds an end equal to the position
+            // (that group ended just before it) or where it would be inserted
+            int found = Arrays.binarySearch(groupEnd, position);
+            // (the ends are strictly ascending: the inventory keeps no empty group)
+            int group = found >= 0 ? found + 1 : -found - 1;
+            int start = group == 0 ? 0 : groupEnd[group - 1];
+            return Target.keyOf(jobOfGroup[group], addressesOfGroup.get(group).get(position - start),
+                    scrapeOfGroup[group]);
+        }
+
+        @Override
+        public int size() {
+            return groupEnd.length == 0 ? 0 : groupEnd[groupEnd.length - 1];
+        }
     }
 
     /** sha256 over jobs, targets and labels: equal inventories have equal digests. */
