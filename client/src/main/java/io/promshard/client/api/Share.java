@@ -100,6 +100,9 @@ public record Share(int version, String worker, SortedMap<String, List<TargetGro
 
     /** Orders label sets: entry by entry (name, then value), a prefix first. */
     public static final Comparator<SortedMap<String, String>> LABELS_ORDER = (a, b) -> {
+        if (a == b) {
+            return 0; // groups derived from one inventory group share its labels
+        }
         var x = a.entrySet().iterator();
         var y = b.entrySet().iterator();
         while (x.hasNext() && y.hasNext()) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.promshard.client.Identifiers;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -94,42 +95,20 @@ public record ShareDelta(int version, String worker,
         return n;
     }
 
+    /**
+     * Per job, the changes from {@code base}'s groups to {@code next}'s, in label order. Both are
+     * canonical (a job's groups strictly ascending by {@link Share#LABELS_ORDER}, targets sorted and
+     * distinct), so a job is one merge walk over the two group lists and a group one over the two
+     * target lists: no map of label sets is built (a share of a thousand targets may have a thousand
+     * groups, and a rebalance diffs a hundred shares).
+     */
     private static SortedMap<String, List<Change>> diff(SortedMap<String, List<TargetGroup>> base,
                                                         SortedMap<String, List<TargetGroup>> next) {
         TreeSet<String> jobNames = new TreeSet<>(base.keySet());
         jobNames.addAll(next.keySet());
         TreeMap<String, List<Change>> out = new TreeMap<>();
         for (String job : jobNames) {
-            Map<SortedMap<String, String>, List<String>> was = byLabels(base.getOrDefault(job, List.of()));
-            Map<SortedMap<String, String>, List<String>> is = byLabels(next.getOrDefault(job, List.of()));
-            TreeSet<SortedMap<String, String>> labelSets = new TreeSet<>(Share.LABELS_ORDER);
-            labelSets.addAll(was.keySet());
-            labelSets.addAll(is.keySet());
-            List<Change> changes = new ArrayList<>();
-            for (SortedMap<String, String> labels : labelSets) {
-                List<String> before = was.getOrDefault(labels, List.of());
-                List<String> after = is.getOrDefault(labels, List.of());
-                if (before == after || before.equals(after)) {
-                    continue;
-                }
-                List<String> add = new ArrayList<>();
-                List<String> remove = new ArrayList<>();
-                // both sorted and distinct (canonical): one merge walk
-                int i = 0;
-                int k = 0;
-                while (i < before.size() || k < after.size()) {
-                    int c = i == before.size() ? 1 : k == after.size() ? -1 : before.get(i).compareTo(after.get(k));
-                    if (c < 0) {
-                        remove.add(before.get(i++));
-                    } else if (c > 0) {
-                        add.add(after.get(k++));
-                    } else {
-                        i++;
-                        k++;
-                    }
-                }
-                changes.add(new Change(labels, add, remove));
-            }
+            List<Change> changes = diff(base.getOrDefault(job, List.of()), next.getOrDefault(job, List.of()));
             if (!changes.isEmpty()) {
                 out.put(job, changes);
             }
@@ -137,12 +116,42 @@ public record ShareDelta(int version, String worker,
         return out;
     }
 
-    private static Map<SortedMap<String, String>, List<String>> byLabels(List<TargetGroup> groups) {
-        Map<SortedMap<String, String>, List<String>> out = new TreeMap<>(Share.LABELS_ORDER);
-        for (TargetGroup g : groups) {
-            out.put(g.labels(), g.targets());
+    /** The changes from one job's canonical groups {@code was} to {@code is}. */
+    private static List<Change> diff(List<TargetGroup> was, List<TargetGroup> is) {
+        List<Change> changes = new ArrayList<>();
+        int i = 0;
+        int k = 0;
+        while (i < was.size() || k < is.size()) {
+            int c = i == was.size() ? 1 : k == is.size() ? -1
+                    : Share.LABELS_ORDER.compare(was.get(i).labels(), is.get(k).labels());
+            SortedMap<String, String> labels = c <= 0 ? was.get(i).labels() : is.get(k).labels();
+            List<String> before = c <= 0 ? was.get(i++).targets() : List.of();
+            List<String> after = c >= 0 ? is.get(k++).targets() : List.of();
+            if (before != after && !before.equals(after)) {
+                changes.add(change(labels, before, after));
+            }
         }
-        return out;
+        return changes;
+    }
+
+    /** The targets {@code after} adds to {@code before} and those it removes, both sorted and distinct: one merge walk. */
+    private static Change change(SortedMap<String, String> labels, List<String> before, List<String> after) {
+        List<String> add = new ArrayList<>();
+        List<String> remove = new ArrayList<>();
+        int i = 0;
+        int k = 0;
+        while (i < before.size() || k < after.size()) {
+            int c = i == before.size() ? 1 : k == after.size() ? -1 : before.get(i).compareTo(after.get(k));
+            if (c < 0) {
+                remove.add(before.get(i++));
+            } else if (c > 0) {
+                add.add(after.get(k++));
+            } else {
+                i++;
+                k++;
+            }
+        }
+        return new Change(labels, add, remove);
     }
 
     private SortedMap<String, List<TargetGroup>> apply(SortedMap<String, List<TargetGroup>> base,
@@ -152,26 +161,54 @@ public record ShareDelta(int version, String worker,
         }
         TreeMap<String, List<TargetGroup>> out = new TreeMap<>(base);
         section.forEach((job, changes) -> {
-            TreeMap<SortedMap<String, String>, TargetGroup> groups = new TreeMap<>(Share.LABELS_ORDER);
-            for (TargetGroup g : base.getOrDefault(job, List.of())) {
-                groups.put(g.labels(), g);
-            }
-            for (Change c : changes) {
-                TargetGroup g = groups.get(c.labels());
-                List<String> targets = merge(g == null ? List.of() : g.targets(), c, name, job);
-                if (targets.isEmpty()) {
-                    groups.remove(c.labels());
-                } else {
-                    groups.put(c.labels(), new TargetGroup(targets, c.labels()));
-                }
-            }
+            List<TargetGroup> groups = apply(base.getOrDefault(job, List.of()), changes, name, job);
             if (groups.isEmpty()) {
                 out.remove(job);
             } else {
-                out.put(job, List.copyOf(groups.values()));
+                out.put(job, groups);
             }
         });
         return out;
+    }
+
+    /**
+     * One job's canonical groups with {@code changes} applied, canonical again: the changes in label
+     * order (as {@link #between} makes them; one read from elsewhere may come in any order, and
+     * changes of one label set apply one after the other), then one merge walk beside the groups.
+     */
+    private List<TargetGroup> apply(List<TargetGroup> groups, List<Change> changes, String name, String job) {
+        List<Change> ordered = new ArrayList<>(changes);
+        ordered.sort(Comparator.comparing(Change::labels, Share.LABELS_ORDER)); // stable: same labels keep their order
+        List<TargetGroup> out = new ArrayList<>(groups.size() + ordered.size());
+        int i = 0;
+        SortedMap<String, String> last = null; // the labels of the previous change, whose group out may end with
+        List<String> lastTargets = List.of();
+        for (Change c : ordered) {
+            while (i < groups.size() && Share.LABELS_ORDER.compare(groups.get(i).labels(), c.labels()) < 0) {
+                out.add(groups.get(i++));
+            }
+            List<String> current;
+            if (last != null && Share.LABELS_ORDER.compare(last, c.labels()) == 0) {
+                current = lastTargets; // a second change of the same label set applies to the first one's result
+                if (!current.isEmpty()) {
+                    out.remove(out.size() - 1);
+                }
+            } else if (i < groups.size() && Share.LABELS_ORDER.compare(groups.get(i).labels(), c.labels()) == 0) {
+                current = groups.get(i++).targets();
+            } else {
+                current = List.of();
+            }
+            List<String> targets = merge(current, c, name, job);
+            if (!targets.isEmpty()) {
+                out.add(new TargetGroup(targets, c.labels()));
+            }
+            last = c.labels();
+            lastTargets = targets;
+        }
+        while (i < groups.size()) {
+            out.add(groups.get(i++));
+        }
+        return List.copyOf(out);
     }
 
     /** {@code base} (sorted, distinct) without the change's removals and with its additions: one merge walk. */

@@ -33,6 +33,9 @@ public final class Assignment {
     final int[] owners;
     final PreferenceTable table;
     private final List<String> underReplicated;
+    /** {@link #countByWorker()} and {@link #weightByWorker()} once computed (volatile: read by API threads). */
+    private volatile Map<String, Integer> countByWorker;
+    private volatile Map<String, Double> weightByWorker;
     /** Lazily, each worker's targets (see {@link #byWorker()}); racy but idempotent. */
     private volatile int[][] targetLists;
 
@@ -256,8 +259,21 @@ public final class Assignment {
         return underReplicated;
     }
 
-    /** Targets (replicas counted) per worker id, including workers that own nothing when they were members. */
+    /**
+     * Targets (replicas counted) per worker id, including workers that own nothing when they were
+     * members. Counted once per assignment (a pass over every placement) and kept: the leader's run,
+     * its balance report and every {@code /metrics} page ask for it.
+     */
     public Map<String, Integer> countByWorker() {
+        Map<String, Integer> known = countByWorker;
+        if (known == null) {
+            known = Collections.unmodifiableMap(countPerWorker());
+            countByWorker = known; // immutable and equal whoever computes it: a race costs a second pass
+        }
+        return known;
+    }
+
+    private Map<String, Integer> countPerWorker() {
         int[] c = new int[workers.length];
         for (int w : owners) {
             if (w >= 0) {
@@ -271,8 +287,17 @@ public final class Assignment {
         return out;
     }
 
-    /** Summed target weight (replicas counted) per worker id. */
+    /** Summed target weight (replicas counted) per worker id; summed once per assignment, as {@link #countByWorker()}. */
     public Map<String, Double> weightByWorker() {
+        Map<String, Double> known = weightByWorker;
+        if (known == null) {
+            known = Collections.unmodifiableMap(weightPerWorker());
+            weightByWorker = known;
+        }
+        return known;
+    }
+
+    private Map<String, Double> weightPerWorker() {
         double[] c = new double[workers.length];
         for (int i = 0; i < targets.size(); i++) {
             for (int x = slots.first(i); x < slots.end(i); x++) {

@@ -1,6 +1,7 @@
 package io.promshard.coordinator.assign;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -352,5 +353,16 @@ class AssignmentEngineTest {
         Assignment skewed = Assignment.of(Map.of("j\u0000h:1", List.of("w0000"), "j\u0000h:2", List.of("w0000")),
                 List.of("w0000", "w0001"), 1);
         assertThrows(AssertionError.class, () -> AssignmentInvariants.checkBalance(skewed, members, false, 1.05));
+    }
+
+    @Test
+    void perWorkerCountsAndWeightsAreSummedOncePerAssignmentAndCannotBeChanged() {
+        Assignment a = new AssignmentEngine().assign(TargetSet.of(EngineFixtures.keys("node", 1_000)),
+                EngineFixtures.members(3), null);
+        assertSame(a.countByWorker(), a.countByWorker(), "every /metrics page asks; a million placements summed once");
+        assertSame(a.weightByWorker(), a.weightByWorker());
+        assertEquals(1_000, a.countByWorker().values().stream().mapToInt(Integer::intValue).sum());
+        assertEquals(1_000.0, a.weightByWorker().values().stream().mapToDouble(Double::doubleValue).sum());
+        assertThrows(UnsupportedOperationException.class, () -> a.countByWorker().put("w9", 1));
     }
 }
