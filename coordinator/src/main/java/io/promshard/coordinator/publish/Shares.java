@@ -149,11 +149,17 @@ public final class Shares {
             Map<String, TreeMap<SortedMap<String, String>, Addresses>> out = new TreeMap<>();
             for (int start = 0, end; start < n; start = end) {
                 int g = (int) (byGroupAndRank[start] >>> 32);
-                List<String> addresses = new ArrayList<>();
-                for (end = start; end < n && (int) (byGroupAndRank[end] >>> 32) == g; end++) {
-                    addresses.add(sortedAddresses.get(g).get((int) byGroupAndRank[end]));
+                end = start + 1;
+                while (end < n && (int) (byGroupAndRank[end] >>> 32) == g) {
+                    end++;
                 }
-                bucket(out, g).add(addresses);
+                // sized once: a worker holds about one target of each inventory group, so a share is
+                // a thousand runs of one address, and a growing list per run was a tenth of a run's time
+                String[] addresses = new String[end - start];
+                for (int x = start; x < end; x++) {
+                    addresses[x - start] = sortedAddresses.get(g).get((int) byGroupAndRank[x]);
+                }
+                bucket(out, g).add(List.of(addresses));
             }
             for (int i : targets) {
                 for (int again : groupOf[i] < 0 ? List.<Integer>of() : repeatGroupsOf.getOrDefault(i, List.of())) {
@@ -169,14 +175,23 @@ public final class Shares {
         }
     }
 
-    /** The addresses of one label set of a share: sorted while they came from one run of one group. */
+    /**
+     * The addresses of one label set of a share: sorted while they came from one run of one group
+     * (that run's list itself, immutable; copied only when a second run joins it).
+     */
     private static final class Addresses {
-        private final List<String> all = new ArrayList<>();
+        private List<String> all = List.of();
         private int runs;
 
         void add(List<String> sortedRun) {
+            if (runs++ == 0) {
+                all = sortedRun;
+                return;
+            }
+            if (runs == 2) {
+                all = new ArrayList<>(all);
+            }
             all.addAll(sortedRun);
-            runs++;
         }
 
         List<String> sortedDistinct() {
