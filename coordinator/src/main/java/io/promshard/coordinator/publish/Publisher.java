@@ -21,10 +21,6 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
-import io.promshard.service.Daemons;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.api.transaction.CuratorOp;
 import org.apache.curator.utils.ZKPaths;
@@ -66,9 +62,6 @@ public final class Publisher {
     static final int COMMIT_BYTES = 256 * 1024;
     /** What ZooKeeper's request encoding adds to an operation besides its path and data, rounded up. */
     private static final int OP_BYTES = 64;
-    /** Serialize and hash the changed shares of a publish, for every publisher of this JVM. */
-    private static final ExecutorService PREPARERS = Daemons.pool("promshard-publish-prepare",
-            Runtime.getRuntime().availableProcessors());
 
     private final CuratorFramework client;
     private final ZkLayout layout;
@@ -283,12 +276,13 @@ public final class Publisher {
                 transactions);
     }
 
-    private Plan plan(Map<String, Share> shares) throws InterruptedException {
+    private Plan plan(Map<String, Share> shares) {
         long next = epoch + 1;
         Map<String, ShareCodec.Encoded> changed = new TreeMap<>();
         Map<String, ShareReader.Published> newBases = new HashMap<>();
-        prepareChanged(shares).forEach((worker, prepared) ->
-                encode(worker, shares.get(worker), prepared, next, changed, newBases));
+        for (Map.Entry<String, Share> e : shares.entrySet()) {
+            encode(e.getKey(), e.getValue(), next, changed, newBases);
+        }
         List<String> removed = new ArrayList<>();
         for (String worker : published.keySet()) {
             if (!shares.containsKey(worker)) {
@@ -299,50 +293,19 @@ public final class Publisher {
     }
 
     /**
-     * Every share that is not the very one in force, in canonical form, serialized and hashed: most
-     * of a publish's CPU (a hundred shares of a thousand targets each at a rebalance), so spread over
-     * {@link #PREPARERS}, one thread per core, while this thread waits. A share equal to the one in
-     * force is left out without being serialized.
-     */
-    private Map<String, ShareCodec.Prepared> prepareChanged(Map<String, Share> shares) throws InterruptedException {
-        Map<String, Future<ShareCodec.Prepared>> pending = new TreeMap<>();
-        for (Map.Entry<String, Share> e : shares.entrySet()) {
-            String worker = e.getKey();
-            Share share = e.getValue();
-            if (published.containsKey(worker) && share == publishedShares.get(worker)) {
-                continue; // the common case, answered without a task
-            }
-            // the maps are only read until this publish commits
-            pending.put(worker, PREPARERS.submit(() -> published.containsKey(worker)
-                    && share.equals(publishedShares.get(worker)) ? null
-                    : ShareCodec.prepare(share.isCanonical() ? share : share.canonical())));
-        }
-        Map<String, ShareCodec.Prepared> out = new TreeMap<>();
-        for (Map.Entry<String, Future<ShareCodec.Prepared>> e : pending.entrySet()) {
-            try {
-                ShareCodec.Prepared prepared = e.getValue().get();
-                if (prepared != null) {
-                    out.put(e.getKey(), prepared);
-                }
-            } catch (ExecutionException failed) {
-                pending.values().forEach(f -> f.cancel(false));
-                throw failed.getCause() instanceof RuntimeException r ? r
-                        : new IllegalStateException("share of " + e.getKey() + " not serialized", failed.getCause());
-            }
-        }
-        return out;
-    }
-
-    /**
-     * One worker's share of epoch {@code next}, {@code prepared} (serialized and hashed, not the
-     * share in force by identity or equality), added to {@code changed} unless its digest is that of
-     * the share in force: as a switch back to its base, a delta on its base when that is at most
+     * One worker's share of epoch {@code next}, added to {@code changed} unless it is the share in
+     * force: as a switch back to its base, a delta on its base when that is at most
      * {@value #DELTA_FRACTION_PERCENT}% of the base's targets, or whole (a new base).
      */
-    private void encode(String worker, Share share, ShareCodec.Prepared prepared, long next,
-                        Map<String, ShareCodec.Encoded> changed, Map<String, ShareReader.Published> newBases) {
+    private void encode(String worker, Share share, long next, Map<String, ShareCodec.Encoded> changed,
+                        Map<String, ShareReader.Published> newBases) {
         ShareManifest before = published.get(worker);
-        Share canonical = prepared.share();
+        Share in = publishedShares.get(worker);
+        if (before != null && (share == in || share.equals(in))) {
+            return; // the very share in force: no need to serialize and hash it again
+        }
+        Share canonical = share.isCanonical() ? share : share.canonical();
+        ShareCodec.Prepared prepared = ShareCodec.prepare(canonical);
         if (before != null && before.sha256().equals(prepared.sha256())) {
             publishedShares.put(worker, share);
             return;
