@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.Objects;
 import java.util.Collection;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The targets to place, prepared once per inventory: each key hashed and the set sorted by
@@ -242,7 +243,7 @@ public final class TargetSet {
             if (added == null) {
                 throw new IllegalStateException("a builder over a key list is given positions, not keys");
             }
-            check(key, weight, replicas);
+            check(() -> key, weight, replicas);
             added.add(key);
             return append(added.size() - 1, weight, pin, replicas);
         }
@@ -256,18 +257,16 @@ public final class TargetSet {
                 throw new IllegalStateException("a builder without a key list is given keys, not positions");
             }
             Objects.checkIndex(position, given.size());
-            if (!(weight > 0) || Double.isInfinite(weight) || replicas < EVERY_WORKER || replicas > MAX_REPLICAS) {
-                check(given.get(position), weight, replicas); // the key is built only to name it
-            }
+            check(() -> given.get(position), weight, replicas); // the key is built only to name a refusal
             return append(position, weight, pin, replicas);
         }
 
-        private static void check(String key, double weight, int replicas) {
+        private static void check(Supplier<String> key, double weight, int replicas) {
             if (!(weight > 0) || Double.isInfinite(weight)) {
-                throw new IllegalArgumentException("target " + key + ": weight must be positive, was " + weight);
+                throw new IllegalArgumentException("target " + key.get() + ": weight must be positive, was " + weight);
             }
             if (replicas < EVERY_WORKER || replicas > MAX_REPLICAS) {
-                throw new IllegalArgumentException("target " + key + ": replication must be 1-" + MAX_REPLICAS
+                throw new IllegalArgumentException("target " + key.get() + ": replication must be 1-" + MAX_REPLICAS
                         + " or every worker, was " + replicas);
             }
         }
