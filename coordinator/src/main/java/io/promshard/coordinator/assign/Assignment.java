@@ -594,9 +594,6 @@ public final class Assignment {
      * is unchanged): every target is at its own index, and no array of a million entries is made.
      */
     private int[] matchIn(Assignment previous) {
-        if (previous.targets == targets) {
-            return null;
-        }
         return targets.indexesIn(previous.targets);
     }
 

@@ -329,8 +329,7 @@ public final class AssignmentEngine {
             for (int pw = 0; pw < map.length; pw++) {
                 map[pw] = index.getOrDefault(previous.workers[pw], -1);
             }
-            // null while the target set is the same (every target at its own index)
-            int[] match = previous.targets == targets ? null : targets.indexesIn(previous.targets);
+            int[] match = targets.indexesIn(previous.targets); // null: the same set, each target at its own index
             int[] kept = new int[previous.slots.widest()];
             for (int i = 0; i < targets.size(); i++) {
                 int pi = match == null ? i : match[i];

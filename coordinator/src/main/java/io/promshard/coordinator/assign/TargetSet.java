@@ -180,9 +180,14 @@ public final class TargetSet {
      * For each target of this set, its index in {@code other}, or -1: one merge walk over both sets
      * in their common (hash, key) order. Keys are compared only where two hashes tie, and not even
      * then when both sets are over the same key list and the positions are equal; two sets over
-     * different lists (an inventory replaced) build each key of a tie, two per target.
+     * different lists (an inventory replaced) build each key of a tie, two per target. Null when
+     * {@code other} is this set (the common case while the inventory is unchanged): every target is at
+     * its own index, and no array of a million entries is made.
      */
     public int[] indexesIn(TargetSet other) {
+        if (other == this) {
+            return null;
+        }
         int[] match = new int[size()];
         int j = 0;
         for (int i = 0; i < match.length; i++) {
