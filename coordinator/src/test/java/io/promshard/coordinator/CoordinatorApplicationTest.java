@@ -121,7 +121,14 @@ class CoordinatorApplicationTest {
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(0, Json.mapper().readTree(metrics.body()).at("/gauges/promshard.inventory.refusals/value").asInt(-1),
                 metrics.body().length() > 300 ? metrics.body().substring(0, 300) : metrics.body());
-        assertTrue(Files.readString(tmp.resolve("out/federation.json")).contains("\"promshard_worker\" : \"w1\""));
+        Path federation = tmp.resolve("out/federation.json");
+        Poll.until("federation.json listing w1", Duration.ofSeconds(30), () -> {
+            try {
+                return Files.readString(federation).contains("\"promshard_worker\" : \"w1\"");
+            } catch (java.io.IOException notYetWritten) {
+                return false;
+            }
+        });
         Poll.until("the leader's copy of w1's files", Duration.ofSeconds(30),
                 () -> Files.exists(tmp.resolve("out/w1/static.json")));
     }
