@@ -171,7 +171,7 @@ public final class ShareCodec {
      */
     public Share decode(ShareManifest manifest, List<byte[]> chunks) throws CorruptShareException {
         if (manifest.delta() != null) {
-            throw new IllegalArgumentException("worker=" + manifest.worker() + " epoch=" + manifest.epoch()
+            throw new IllegalArgumentException(where(manifest)
                     + ": a delta manifest is decoded against its base");
         }
         return verified(manifest, inflate(manifest, chunks));
@@ -187,7 +187,7 @@ public final class ShareCodec {
      */
     public Share decodeDelta(ShareManifest manifest, Share base, List<byte[]> chunks)
             throws CorruptShareException {
-        String where = "worker=" + manifest.worker() + " epoch=" + manifest.epoch();
+        String where = where(manifest);
         ShareDelta delta;
         try {
             String inline = manifest.delta() == null ? null : manifest.delta().inline();
@@ -196,14 +196,18 @@ public final class ShareCodec {
             if (delta.version() != ShareDelta.FORMAT) {
                 throw new CorruptShareException(where + ": delta version " + delta.version() + " is not supported");
             }
-            return verified(manifest, json(delta.applyTo(base)));
+            // the share the delta built is the one returned: its digest proves it serializes to the
+            // leader's bytes, so parsing those bytes back would only rebuild an equal share
+            Share applied = delta.applyTo(base);
+            checkDigest(manifest, json(applied));
+            return fitting(manifest, applied);
         } catch (IOException | IllegalArgumentException e) {
             throw new CorruptShareException(where + ": delta does not apply: " + e.getMessage(), e);
         }
     }
 
     private byte[] inflate(ShareManifest manifest, List<byte[]> chunks) throws CorruptShareException {
-        String where = "worker=" + manifest.worker() + " epoch=" + manifest.epoch();
+        String where = where(manifest);
         boolean inline = manifest.delta() != null && manifest.delta().inline() != null;
         if (!inline && chunks.size() != manifest.chunkCount()) {
             throw new CorruptShareException(where + ": expected " + manifest.chunkCount() + " chunks, got "
@@ -218,23 +222,37 @@ public final class ShareCodec {
         }
     }
 
+    /** The share {@code json} holds, once its digest is the manifest's and it is of the manifest's worker. */
     private static Share verified(ShareManifest manifest, byte[] json) throws CorruptShareException {
-        String where = "worker=" + manifest.worker() + " epoch=" + manifest.epoch();
+        checkDigest(manifest, json);
+        Share share;
+        try {
+            share = Json.mapper().readValue(json, Share.class);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new CorruptShareException(where(manifest) + ": share is not valid: " + e.getMessage(), e);
+        }
+        return fitting(manifest, share);
+    }
+
+    private static void checkDigest(ShareManifest manifest, byte[] json) throws CorruptShareException {
         String sha = Hashing.sha256().hashBytes(json).toString();
         if (!sha.equals(manifest.sha256())) {
-            throw new CorruptShareException(where + ": sha256 " + sha + " does not match manifest "
+            throw new CorruptShareException(where(manifest) + ": sha256 " + sha + " does not match manifest "
                     + manifest.sha256());
         }
-        try {
-            Share share = Json.mapper().readValue(json, Share.class);
-            if (share.version() != Share.FORMAT || !share.worker().equals(manifest.worker())) {
-                throw new CorruptShareException(where + ": share version " + share.version()
-                        + " for worker " + share.worker() + " does not fit the manifest");
-            }
-            return share;
-        } catch (IOException | IllegalArgumentException e) {
-            throw new CorruptShareException(where + ": share is not valid: " + e.getMessage(), e);
+    }
+
+    /** {@code share}, when it is of the format this code reads and of the manifest's worker. */
+    private static Share fitting(ShareManifest manifest, Share share) throws CorruptShareException {
+        if (share.version() != Share.FORMAT || !share.worker().equals(manifest.worker())) {
+            throw new CorruptShareException(where(manifest) + ": share version " + share.version()
+                    + " for worker " + share.worker() + " does not fit the manifest");
         }
+        return share;
+    }
+
+    private static String where(ShareManifest manifest) {
+        return "worker=" + manifest.worker() + " epoch=" + manifest.epoch();
     }
 
     private static byte[] json(Object share) {
