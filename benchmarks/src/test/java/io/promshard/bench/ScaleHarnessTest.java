@@ -42,6 +42,7 @@ class ScaleHarnessTest {
         assertTrue(r.get("sidecar_heap_mib_after_gc").asDouble() > 0, r.toString());
         assertTrue(r.get("zookeeper_after_events").get("watch_count").asLong() > 0, r.toString());
         assertTrue(r.get("cold_start_after_last_registration_ms").asLong() >= 0, r.toString());
+        assertTrue(r.get("coordinator_jit_seconds_during_events").asDouble() >= 0, r.toString());
         JsonNode load = r.get("api_load_during_events");
         assertEquals(0, load.get("errors").asLong(), "every API answer a 200: " + load);
         for (String endpoint : new String[] {"status", "workers", "metrics", "dashboard"}) {

@@ -93,7 +93,7 @@ public final class ScaleHarness {
         Map<String, String> opts = new HashMap<>(Map.of("workers", "100", "targets", "100000", "events", "5",
                 "settle-ms", "200", "root", ".", "pool", "8", "seed", "1", "coordinator-heap", "1g",
                 "sidecar-heap", "128m"));
-        opts.putAll(Map.of("api-clients", "50", "scrape-interval-ms", "10000", "warmup-rounds", "1"));
+        opts.putAll(Map.of("api-clients", "50", "scrape-interval-ms", "10000", "warmup-rounds", "2"));
         for (int i = 0; i + 1 < args.length; i += 2) {
             if (!args[i].startsWith("--")) {
                 err.println("scale: expected --option value, found " + args[i]);
@@ -169,12 +169,18 @@ public final class ScaleHarness {
         eventRandom = new Random(Long.parseLong(opts.get("seed")));
         Map<String, List<Map<String, Object>>> byKind;
         double cpu0;
+        double jitBefore;
         PhaseTimes phasesBefore;
         try (ApiLoad load = new ApiLoad(apiBase, opt("api-clients"))) {
             load.start(Long.parseLong(opts.get("seed")));
             // unmeasured rounds under the same load first: a coordinator that just started compiles its
-            // event paths, and the clients' first requests fill its caches (coverage's share indexes)
+            // event paths and, once the clients start, its API's, and their first requests fill its caches
+            // (coverage's share indexes). One round was too few: the JIT still compiled some 200 methods a
+            // second at the first measured join, which took twice as long as the later ones
+            double jit0 = jitSeconds(coordinatorPid);
             runEvents(opt("warmup-rounds"));
+            jitBefore = jitSeconds(coordinatorPid);
+            result.put("coordinator_jit_seconds_during_warmup", round(jitBefore - jit0));
             cpu0 = Processes.cpuSeconds(coordinatorPid);
             phasesBefore = phaseTimes();
             load.reset();
@@ -182,6 +188,7 @@ public final class ScaleHarness {
             result.put("api_load_during_events", load.figures());
         }
         result.put("coordinator_cpu_seconds_during_events", round(Processes.cpuSeconds(coordinatorPid) - cpu0));
+        result.put("coordinator_jit_seconds_during_events", round(jitSeconds(coordinatorPid) - jitBefore));
         result.put("phases_during_events", phaseTimes().minus(phasesBefore));
         Map<String, Object> events = new LinkedHashMap<>();
         byKind.forEach((kind, list) -> events.put(kind, summarize(list, fullBytes, settleMs)));
@@ -620,6 +627,25 @@ public final class ScaleHarness {
         }
     }
 
+    /**
+     * The time {@code pid}'s JIT compilers have spent so far, from jcmd's performance counters
+     * ({@code java.ci.totalTime} in ticks of {@code sun.os.hrt.frequency}); -1 when unreadable. A
+     * measured phase that compiles much is not yet the steady state a long-running coordinator is in.
+     */
+    private static double jitSeconds(long pid) {
+        try {
+            String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+            Process p = new ProcessBuilder(jcmd, Long.toString(pid), "PerfCounter.print").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            p.waitFor(60, TimeUnit.SECONDS);
+            java.util.regex.Matcher ticks = java.util.regex.Pattern.compile("java\\.ci\\.totalTime=(\\d+)").matcher(out);
+            java.util.regex.Matcher hz = java.util.regex.Pattern.compile("sun\\.os\\.hrt\\.frequency=(\\d+)").matcher(out);
+            return ticks.find() && hz.find() ? (double) Long.parseLong(ticks.group(1)) / Long.parseLong(hz.group(1)) : -1;
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
     private static double round(double v) {
         return Math.round(v * 1000) / 1000.0;
     }
@@ -685,11 +711,10 @@ public final class ScaleHarness {
         scrapes.shutdownNow();
     }
 
+    /** Stops {@code name} if it runs; one that exited already (a JVM refusing its options) is no error here. */
     private void stopProcess(String name) {
         try {
-            if (procs.alive(name)) {
-                procs.get(name).close();
-            }
+            procs.get(name).close(); // not procs.alive(name): for an exited process it throws, and the rest stayed up
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException notStarted) {
