@@ -175,8 +175,8 @@ public final class ScaleHarness {
             load.start(Long.parseLong(opts.get("seed")));
             // unmeasured rounds under the same load first: a coordinator that just started compiles its
             // event paths and, once the clients start, its API's, and their first requests fill its caches
-            // (coverage's share indexes). One round was too few: the JIT still compiled some 200 methods a
-            // second at the first measured join, which took twice as long as the later ones
+            // (coverage's share indexes). One round was too few: the JIT still compiled at the first
+            // measured join, whose leader run took two to ten times the later joins' (docs/scale.md, round 5)
             double jit0 = jitSeconds(coordinatorPid);
             runEvents(opt("warmup-rounds"));
             jitBefore = jitSeconds(coordinatorPid);
