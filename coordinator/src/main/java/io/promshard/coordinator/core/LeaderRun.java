@@ -373,7 +373,7 @@ final class LeaderRun {
         boolean all = !outputComplete.getAndSet(true);
         Map<String, Share> changed = all ? shares : Map.copyOf(Maps.filterKeys(shares,
                 Set.copyOf(result.changedWorkers())::contains));
-        files.write("workers' files (" + changed.size() + " workers)", output -> {
+        files.writeDelayed("workers' files (" + changed.size() + " workers)", output -> {
             try {
                 long started = System.nanoTime();
                 output.writeShares(changed);

@@ -24,14 +24,14 @@ class OutputFilesTest {
      * the moments after it, and serializing the same shares again would take a core from them.
      */
     @Test
-    void eachWriteStartsNoSoonerThanTheDelayAfterItWasAskedForAndInTheOrderAsked() throws Exception {
+    void eachDelayedWriteStartsNoSoonerThanTheDelayAfterItWasAskedForAndInTheOrderAsked() throws Exception {
         Duration delay = Duration.ofMillis(300);
         List<String> done = new CopyOnWriteArrayList<>();
         List<Long> waited = new CopyOnWriteArrayList<>();
         OutputFiles files = new OutputFiles(new OutputWriter(dir), new RebalanceStats(), () -> { }, delay);
         for (String name : List.of("first", "second", "third")) {
             long asked = System.nanoTime();
-            files.write(name, output -> {
+            files.writeDelayed(name, output -> {
                 waited.add(System.nanoTime() - asked);
                 done.add(name);
             });
@@ -40,6 +40,27 @@ class OutputFilesTest {
 
         assertEquals(List.of("first", "second", "third"), done);
         waited.forEach(nanos -> assertTrue(nanos >= delay.toNanos(), "started after " + nanos / 1_000_000 + " ms"));
+    }
+
+    /**
+     * {@code federation.json} does not wait behind the shares: it also creates the directory a
+     * master's file_sd watches, and a master started before it exists reads it only at its refresh.
+     */
+    @Test
+    void aWriteAskedAfterADelayedOneGoesFirst() throws Exception {
+        List<String> done = new CopyOnWriteArrayList<>();
+        OutputFiles files = new OutputFiles(new OutputWriter(dir), new RebalanceStats(), () -> { },
+                Duration.ofSeconds(2));
+        files.writeDelayed("shares", output -> done.add("shares"));
+        CountDownLatch federation = new CountDownLatch(1);
+        files.write("federation.json", output -> {
+            done.add("federation.json");
+            federation.countDown();
+        });
+        assertTrue(federation.await(10, TimeUnit.SECONDS), "the immediate write ran");
+        assertEquals(List.of("federation.json"), done, "it ran before the delayed one");
+        files.close();
+        assertEquals(List.of("federation.json", "shares"), done);
     }
 
     @Test
