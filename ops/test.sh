@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Runs every promshard test on a fresh machine: installs what is missing (Debian packages, as root:
 # Java, Maven, curl, jq, Prometheus for the end-to-end suite and promtool, Chromium and ChromeDriver
-# for the dashboard's browser test, systemd for systemd-analyze), runs the demo from the README once
-# (ops/demo.sh --once) on spare ports, every block of the documentation (ops/docs-check.sh), then
-# the Maven build with all unit, integration, application and end-to-end tests (e2e/: packaged
-# jars, ZooKeeper as its own process, real Prometheus servers, the local cluster of
-# ops/local-cluster.sh with the operations runbook and a failover).
+# for the dashboard's browser test, systemd for systemd-analyze, lintian for the Debian package),
+# runs the demo from the README once (ops/demo.sh --once) on spare ports, every block of the
+# documentation (ops/docs-check.sh), then the Maven build with all unit, integration, application
+# and end-to-end tests (e2e/: packaged jars, ZooKeeper as its own process, real Prometheus servers,
+# the local cluster of ops/local-cluster.sh with the operations runbook and a failover, the release
+# tarball unpacked and started, the Debian package installed, started and purged).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +27,10 @@ command -v prometheus >/dev/null 2>&1 || need_apt+=(prometheus)
 command -v unshare >/dev/null 2>&1 || need_apt+=(util-linux)
 # the systemd units in ops/systemd are checked with systemd-analyze verify
 [ -x /usr/bin/systemd-analyze ] || need_apt+=(systemd)
+# the Debian package is checked with lintian, installed with dpkg (DebianPackageIT) and its units'
+# ExecStart run as the promshard user with setpriv (util-linux, above)
+command -v lintian >/dev/null 2>&1 || need_apt+=(lintian)
+command -v adduser >/dev/null 2>&1 || need_apt+=(adduser)
 # the remote-storage and Alertmanager examples of ops/ (worker-ha.yml): VictoriaMetrics with
 # deduplication, and amtool to check alertmanager.yml
 [ -x /usr/bin/victoria-metrics ] || need_apt+=(victoria-metrics)

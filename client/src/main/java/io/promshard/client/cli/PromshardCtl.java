@@ -31,13 +31,26 @@ import picocli.CommandLine.Parameters;
  * 2 bad usage; 3 the coordinator could not be reached; 4 {@code status}: the cluster is unhealthy
  * (no leader, or targets without an owner).
  */
-@Command(name = "promshardctl", mixinStandardHelpOptions = true, version = "promshardctl 0.1.0",
+@Command(name = "promshardctl", mixinStandardHelpOptions = true, versionProvider = PromshardCtl.Version.class,
         description = "Inspect and operate a promshard cluster through its coordinator.",
         subcommands = {PromshardCtl.Status.class, PromshardCtl.Workers.class, PromshardCtl.Owner.class,
                 PromshardCtl.Assignment.class, PromshardCtl.Drain.class, PromshardCtl.Undrain.class,
                 PromshardCtl.Targets.class, PromshardCtl.Events.class, PromshardCtl.DryRunCmd.class,
                 PromshardCtl.CoverageCmd.class})
 public final class PromshardCtl {
+
+    /**
+     * The version the build wrote into promshardctl.jar's manifest ({@code Implementation-Version}),
+     * so that a release names itself without a second place to edit; from classes (tests, an IDE)
+     * there is no manifest, and it says so.
+     */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = PromshardCtl.class.getPackage().getImplementationVersion();
+            return new String[] {"promshardctl " + (version == null ? "(built from source, no jar manifest)" : version)};
+        }
+    }
 
     public static final int OK = 0;
     public static final int REFUSED = 1;
